@@ -1,0 +1,1 @@
+"""apmarket: reproducible pipeline for LA surveys of alternative provision."""

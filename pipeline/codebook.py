@@ -1,0 +1,197 @@
+"""The survey codebook: every question described once, expanded into answer items.
+
+Everything that knows what a return contains (template, readers, validation, docs) goes
+through :class:`Codebook`, so a new question or a renamed category is a YAML edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+TOTAL = "total"
+NUMERIC_TYPES = ("count", "money", "percent")
+CHOICE_TYPES = ("category", "yes_no")
+YES_NO = {"yes": "Yes", "no": "No"}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: str
+    values: tuple[str, ...]
+    labels: dict[str, str]
+    groups: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One answer cell: a question at one combination of its dimension values."""
+
+    question_id: str
+    dims: tuple[tuple[str, str], ...]
+    is_total: bool = False
+
+    @property
+    def key(self) -> str:
+        """Column name in a one-row-per-LA export, e.g. ``costs__pru__ks3``."""
+        return "__".join([self.question_id, *(v for _, v in self.dims)])
+
+    @property
+    def dim_dict(self) -> dict[str, str]:
+        return dict(self.dims)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    section: str
+    number: str
+    text: str
+    help: str
+    type: str
+    dimensions: tuple[str, ...]
+    categories: dict[str, str]
+    unit: str
+    range: tuple[float, float] | None
+    plausible: tuple[float, float] | None
+    total: bool
+    max_sum: float | None
+    blank: str
+    required: bool
+    figures: tuple[int, ...]
+    items: tuple[Item, ...] = field(default=(), compare=False)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in CHOICE_TYPES
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    sheet: str
+    title: str
+    number: int
+
+
+class CodebookError(ValueError):
+    """The codebook itself is malformed."""
+
+
+class Codebook:
+    """Parsed ``config/codebook.yaml``."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.dimensions = {k: _dimension(k, v) for k, v in raw["dimensions"].items()}
+        self.category_sets = {k: dict(v) for k, v in raw["category_sets"].items()}
+        self.sections = {
+            s["id"]: Section(s["id"], s["sheet"], s["title"], i + 1)
+            for i, s in enumerate(raw["sections"])
+        }
+        counters: dict[str, int] = {}
+        questions = {}
+        for q in raw["questions"]:
+            if q["id"] in questions:
+                raise CodebookError(f"question id {q['id']!r} appears twice")
+            section = self.sections.get(q["section"])
+            if section is None:
+                raise CodebookError(f"question {q['id']!r}: unknown section {q['section']!r}")
+            counters[section.id] = counters.get(section.id, 0) + 1
+            questions[q["id"]] = self._question(q, f"{section.number}.{counters[section.id]}")
+        self.questions: dict[str, Question] = questions
+
+    @classmethod
+    def load(cls, path: str | Path) -> Codebook:
+        with open(path, encoding="utf-8") as fh:
+            return cls(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+    def _question(self, q: dict, number: str) -> Question:
+        dims = tuple(q.get("dimensions") or ())
+        for d in dims:
+            if d not in self.dimensions:
+                raise CodebookError(f"question {q['id']!r}: unknown dimension {d!r}")
+        if len(dims) > 2:
+            raise CodebookError(f"question {q['id']!r}: at most two dimensions are supported")
+        qtype = q["type"]
+        if qtype == "category":
+            categories = self.category_sets[q["categories"]]
+        elif qtype == "yes_no":
+            categories = dict(YES_NO)
+        else:
+            categories = {}
+        base = Question(
+            id=q["id"],
+            section=q["section"],
+            number=number,
+            text=q["text"],
+            help=q.get("help", ""),
+            type=qtype,
+            dimensions=dims,
+            categories=categories,
+            unit=q.get("unit", ""),
+            range=tuple(q["range"]) if q.get("range") else None,
+            plausible=tuple(q["plausible"]) if q.get("plausible") else None,
+            total=bool(q.get("total", False)),
+            max_sum=q.get("max_sum"),
+            blank=q.get("blank", "missing"),
+            required=bool(q.get("required", False)),
+            figures=tuple(q.get("figures") or ()),
+        )
+        return _with_items(base, self.dimensions)
+
+    @cached_property
+    def items(self) -> dict[str, Item]:
+        """Every answer item of the survey, keyed by export column name."""
+        return {it.key: it for q in self.questions.values() for it in q.items}
+
+    def questions_in(self, section_id: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.section == section_id]
+
+    @cached_property
+    def dimension_columns(self) -> list[str]:
+        """Dimension ids used by any question, in codebook order (columns of ``responses``)."""
+        seen: dict[str, None] = {}
+        for q in self.questions.values():
+            for d in q.dimensions:
+                seen.setdefault(d, None)
+        return list(seen)
+
+
+def _dimension(key: str, raw: dict) -> Dimension:
+    values = raw["values"]
+    return Dimension(
+        id=key,
+        label=raw["label"],
+        values=tuple(values),
+        labels={k: v["label"] for k, v in values.items()},
+        groups={k: v.get("group", "") for k, v in values.items()},
+    )
+
+
+def _with_items(q: Question, dimensions: dict[str, Dimension]) -> Question:
+    """Expand a question into its items; a total row follows the first dimension's values."""
+    if not q.dimensions:
+        items = [Item(q.id, ())]
+    elif len(q.dimensions) == 1:
+        (d1,) = q.dimensions
+        items = [Item(q.id, ((d1, v),)) for v in dimensions[d1].values]
+        if q.total:
+            items.append(Item(q.id, ((d1, TOTAL),), is_total=True))
+    else:
+        d1, d2 = q.dimensions
+        rows = list(dimensions[d1].values) + ([TOTAL] if q.total else [])
+        items = [
+            Item(q.id, ((d1, r), (d2, c)), is_total=(r == TOTAL))
+            for r in rows
+            for c in dimensions[d2].values
+        ]
+    return Question(**{**q.__dict__, "items": tuple(items)})

@@ -1,0 +1,93 @@
+"""Configuration: the wave file, the codebook and the shared analysis settings.
+
+Every stage takes a :class:`Settings`; nothing else reads YAML or decides paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .codebook import Codebook
+
+ROOT = Path(__file__).resolve().parents[1]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a stage needs to know about where things are and how to treat them."""
+
+    wave: str
+    root: Path = ROOT
+    config_dir: Path | None = None
+
+    @property
+    def cfg(self) -> Path:
+        return self.config_dir or self.root / "config"
+
+    @cached_property
+    def wave_config(self) -> dict:
+        path = self.cfg / "waves" / f"{self.wave}.yaml"
+        if not path.exists():
+            raise FileNotFoundError(f"no wave configuration {path}: add config/waves/<wave>.yaml")
+        return read_yaml(path)
+
+    @cached_property
+    def codebook(self) -> Codebook:
+        return Codebook.load(self.cfg / "codebook.yaml")
+
+    @cached_property
+    def analysis(self) -> dict:
+        return read_yaml(self.cfg / "analysis.yaml")
+
+    @cached_property
+    def validation(self) -> dict:
+        return read_yaml(self.cfg / "validation.yaml")
+
+    @cached_property
+    def figures(self) -> dict:
+        return read_yaml(self.cfg / "figures.yaml")
+
+    def path(self, relative: str | None) -> Path | None:
+        """Resolve a path from the wave file against the project root."""
+        if not relative:
+            return None
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def returns_dir(self) -> Path | None:
+        return self.path(self.wave_config.get("returns_dir"))
+
+    @property
+    def export_file(self) -> Path | None:
+        return self.path(self.wave_config.get("export_file"))
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.root / "data" / "processed" / self.wave
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.root / "figures" / self.wave
+
+    @property
+    def time_period(self) -> int:
+        return int(self.wave_config["time_period"])
+
+    @property
+    def time_identifier(self) -> str:
+        return self.wave_config["time_identifier"]
+
+    @property
+    def data_note(self) -> str:
+        return " ".join(str(self.wave_config.get("data_note", "")).split())

@@ -1,0 +1,143 @@
+"""Derive: typed answers per question and ``la_frame``, one row per LA of the frame.
+
+``la_frame`` joins what each responding LA returned (totals, rates per 10,000 pupils, bands)
+to the public context of all frame LAs, so non-respondents stay visible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .codebook import TOTAL, Codebook
+from .config import Settings
+from .estimators import la_rate_per_10k, place_weighted_cost
+
+SECONDARY_PHASES = ("ks3", "ks4")
+
+
+def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.DataFrame:
+    """One numeric question as a full grid for the LAs that answered it: la_code, dims..., x.
+
+    LAs that answered any cell get every cell; empty cells become 0 where the codebook says a
+    blank means none (``blank: zero``) and stay missing otherwise. Total rows are dropped.
+    """
+    q = codebook.questions[qid]
+    dims = list(q.dimensions)
+    sub = clean[(clean["question_id"] == qid)]
+    if dims:
+        sub = sub[sub[dims[0]] != TOTAL]
+    sub = sub[["la_code", *dims, "value"]].assign(x=lambda d: d["value"].astype(float)).drop(columns="value")
+    las = sorted(sub["la_code"].unique())
+    if not dims:
+        return sub.reset_index(drop=True)
+    grid = pd.MultiIndex.from_product([las] + [list(codebook.dimensions[d].values) for d in dims],
+                                      names=["la_code", *dims]).to_frame(index=False)
+    out = grid.merge(sub, on=["la_code", *dims], how="left")
+    if q.blank == "zero":
+        out["x"] = out["x"].fillna(0.0)
+    return out
+
+
+def choice_answers(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
+    """A category / yes-no question: la_code, dims..., value (the category code)."""
+    sub = clean[clean["question_id"] == qid]
+    dims = [c for c in sub.columns if c not in ("wave", "la_code", "question_id", "item", "value", "kind",
+                                                  "source_file", "source_sheet", "source_cell") and sub[c].notna().any()]
+    return sub[["la_code", *dims, "value"]].reset_index(drop=True)
+
+
+def band(values: pd.Series, lower: float, upper: float) -> pd.Series:
+    """Usage band: low (< lower), medium (lower..upper inclusive), high (> upper)."""
+    out = pd.Series(pd.NA, index=values.index, dtype="object")
+    out[values < lower] = "low"
+    out[(values >= lower) & (values <= upper)] = "medium"
+    out[values > upper] = "high"
+    return out
+
+
+def count_band(values: pd.Series, bands: list) -> pd.Series:
+    """Label each value with the first band [label, min, max] that holds it (max None = open)."""
+    out = pd.Series(pd.NA, index=values.index, dtype="object")
+    for label, lo, hi in bands:
+        hit = (values >= lo) & (values <= (np.inf if hi is None else hi))
+        out[hit & out.isna()] = label
+    return out
+
+
+def build_la_frame(context: pd.DataFrame, clean: pd.DataFrame, respondents: list[str],
+                   codebook: Codebook, analysis: dict) -> pd.DataFrame:
+    """One row per frame LA with the per-LA measures the figures group or weight by."""
+    df = context.copy()
+    df["responded"] = df["la_code"].isin(respondents)
+
+    providers = numeric_answers(clean, codebook, "providers")
+    prov_total = providers.groupby("la_code")["x"].sum().rename("providers_total")
+    df = df.merge(prov_total, on="la_code", how="left")
+    df["provider_count_band"] = count_band(df["providers_total"], analysis["provider_count_bands"])
+
+    pupils = numeric_answers(clean, codebook, "pupils_placed")
+    by_phase = pupils.pivot_table(index="la_code", columns="phase", values="x", aggfunc="sum")
+    by_phase = by_phase.reindex(columns=list(codebook.dimensions["phase"].values), fill_value=0.0)
+    placed = pd.DataFrame({
+        "pupils_placed_primary": by_phase["primary"],
+        "pupils_placed_secondary": by_phase[list(SECONDARY_PHASES)].sum(axis=1),
+        "pupils_placed_total": by_phase.sum(axis=1),
+    }).reset_index()
+    df = df.merge(placed, on="la_code", how="left")
+    df["ap_use_per_10k_primary"] = la_rate_per_10k(df["pupils_placed_primary"], df["pupils_primary"])
+    df["ap_use_per_10k_secondary"] = la_rate_per_10k(df["pupils_placed_secondary"], df["pupils_secondary"])
+    bands = analysis["usage_bands"]
+    df["usage_band_primary"] = band(df["ap_use_per_10k_primary"], **bands["primary"])
+    df["usage_band_secondary"] = band(df["ap_use_per_10k_secondary"], **bands["secondary"])
+
+    places = numeric_answers(clean, codebook, "places")
+    for p in codebook.dimensions["provider_type"].values:
+        users = set(places.loc[(places["provider_type"] == p) & (places["x"] > 0), "la_code"])
+        users |= set(providers.loc[(providers["provider_type"] == p) & (providers["x"] > 0), "la_code"])
+        df[f"uses_{p}"] = df["la_code"].isin(users)
+    df = df.merge(places.groupby("la_code")["x"].sum().rename("places_total"), on="la_code", how="left")
+    answered = clean.groupby("la_code")["question_id"].agg(lambda s: ";".join(sorted(set(s))))
+    df = df.merge(answered.rename("questions_answered"), on="la_code", how="left")
+    return df.sort_values("la_code").reset_index(drop=True)
+
+
+def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """Costs at two levels, each with the places that weight it.
+
+    * ``type_costs``: one row per LA x provider type: the LA's 'all phases' average cost for the
+      type, or, where it gave only phase costs, their place-weighted mean; weighted by the LA's
+      places in that type (missing when it gave no place numbers: the fallback case).
+    * ``phase_costs``: one row per LA x provider type x phase cost, weighted by the LA's places
+      in that type and phase.
+    """
+    costs = numeric_answers(clean, codebook, "costs").dropna(subset=["x"]).rename(columns={"x": "cost"})
+    places = numeric_answers(clean, codebook, "places").rename(columns={"x": "places"})
+    groups = codebook.dimensions["provider_type"].groups
+    phase = costs[costs["cost_phase"] != "all_phases"].rename(columns={"cost_phase": "phase"})
+    phase = phase.merge(places, on=["la_code", "provider_type", "phase"], how="left")
+    type_places = places.groupby(["la_code", "provider_type"], as_index=False)["places"].sum()
+    given = costs[costs["cost_phase"] == "all_phases"][["la_code", "provider_type", "cost"]]
+    derived = [
+        {"la_code": la, "provider_type": p, "cost": place_weighted_cost(g["cost"], g["places"])}
+        for (la, p), g in phase.groupby(["la_code", "provider_type"], sort=True)
+    ]
+    derived = pd.DataFrame(derived, columns=["la_code", "provider_type", "cost"])
+    derived = derived.merge(given[["la_code", "provider_type"]], how="left", indicator=True)
+    derived = derived[derived["_merge"] == "left_only"].drop(columns="_merge")
+    types = pd.concat([given, derived], ignore_index=True).merge(type_places, on=["la_code", "provider_type"], how="left")
+    for df in (types, phase):
+        df["provider_group"] = df["provider_type"].map(groups)
+    return {
+        "type_costs": types.sort_values(["la_code", "provider_type"]).reset_index(drop=True),
+        "phase_costs": phase[["la_code", "provider_type", "phase", "cost", "places", "provider_group"]]
+        .sort_values(["la_code", "provider_type", "phase"]).reset_index(drop=True),
+    }
+
+
+def run(settings: Settings, clean: pd.DataFrame, respondents: list[str], context: pd.DataFrame) -> dict:
+    codebook = settings.codebook
+    return {
+        "la_frame": build_la_frame(context, clean, respondents, codebook, settings.analysis),
+        **cost_tables(clean, codebook),
+    }

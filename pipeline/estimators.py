@@ -1,0 +1,98 @@
+"""The report's estimators, one small function each, named in every method note that uses them.
+
+* share of LAs         - LAs giving an answer / LAs answering the question
+* pooled share         - sum over LAs of a count in a category / sum over LAs of the total
+* mean of LA rates     - mean over LAs of (LA count / LA pupil headcount x 10,000)
+* place-weighted cost  - sum(cost x places) / sum(places), with the footnote-24 fallback
+* group comparison     - any estimator applied within groups of LAs
+
+Nothing is rounded here: rounding is presentation (:func:`round_half_up`).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+PER_10K = 10_000
+
+
+def round_half_up(x: float, unit: float = 1) -> float:
+    """Round to the nearest ``unit``, halves away from zero (the report's rule, not banker's).
+
+    >>> round_half_up(82.5), round_half_up(17_650, 100)
+    (83.0, 17700.0)
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return float("nan")
+    q = Decimal(str(x)) / Decimal(str(unit))
+    return float(q.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(str(unit)))
+
+
+def share_of_las(answered: pd.Series) -> float:
+    """Share of LAs (percent): LAs whose answer is True / LAs that answered (non-missing).
+
+    ``answered`` has one entry per LA: True, False, or missing for LAs that did not answer.
+    """
+    s = answered.dropna().astype(bool)
+    return float("nan") if s.empty else 100.0 * s.sum() / len(s)
+
+
+def pooled_share(values: pd.Series, in_category: pd.Series) -> float:
+    """Pooled share (percent): sum of values in the category / sum of all values, over all LAs.
+
+    Larger LAs weigh more; this is a national share, not an average of LA shares.
+    """
+    total = values.sum()
+    return float("nan") if total == 0 else 100.0 * values[in_category.astype(bool)].sum() / total
+
+
+def la_rate_per_10k(count: pd.Series, pupils: pd.Series) -> pd.Series:
+    """Each LA's count per 10,000 pupils; missing where the denominator is missing or zero."""
+    pupils = pupils.where(pupils > 0)
+    return count / pupils * PER_10K
+
+
+def mean_of_la_rates(count: pd.Series, pupils: pd.Series) -> float:
+    """Mean of LA rates per 10,000 pupils: every LA counts once, whatever its size.
+
+    LAs without a denominator (no pupils of that phase) are left out.
+    """
+    rates = la_rate_per_10k(count, pupils).dropna()
+    return float("nan") if rates.empty else float(rates.mean())
+
+
+def place_weights(places: pd.Series) -> pd.Series:
+    """Weights for :func:`place_weighted_cost`: places where given, otherwise the mean of those.
+
+    Footnote 24 of the report: where an LA gave no usable place numbers its simple average cost
+    is used. We let such a cost count as much as the average weighted cost cell, so it is
+    neither dropped nor allowed to dominate. With no place numbers at all every cell weighs 1
+    (a simple mean).
+    """
+    usable = places.where(places > 0)
+    fill = usable.mean() if usable.notna().any() else 1.0
+    return usable.fillna(fill)
+
+
+def place_weighted_cost(cost: pd.Series, places: pd.Series) -> float:
+    """Place-weighted average cost: sum(cost x weight) / sum(weight) over cost cells.
+
+    Cells are LA x provider type x phase average costs; weights are the places the LA
+    commissions in that cell (see :func:`place_weights` for the fallback).
+    """
+    mask = cost.notna()
+    if not mask.any():
+        return float("nan")
+    w = place_weights(places[mask])
+    return float(np.average(cost[mask], weights=w))
+
+
+def by_group(df: pd.DataFrame, group: str | list[str], estimator, *columns: str) -> pd.Series:
+    """Group comparison: apply ``estimator`` to ``columns`` of each group of LAs."""
+    return df.groupby(group, sort=True, observed=True).apply(
+        lambda g: estimator(*(g[c] for c in columns)), include_groups=False
+    )

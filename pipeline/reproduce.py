@@ -1,0 +1,87 @@
+"""Reproduce: compare every published value of the report with what the pipeline computed.
+
+This module and the synthetic-data generator are the only code that reads the published
+values. A value ``match``es when the computed value, rounded as the report rounds, agrees
+with the published one read with its qualifier: ``exact`` equal; ``lower_bound`` ("over",
+"at least") computed >= published; ``upper_bound`` ("under", "up to") computed <= published;
+``approximate`` ("around") within 5% (or one rounding unit, if larger).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .config import Settings, read_yaml
+from .estimators import round_half_up
+
+COLUMNS = ["id", "figure", "source", "published", "computed", "unit", "rounding", "qualifier",
+           "status", "basis", "n_las", "note"]
+APPROXIMATE_TOLERANCE = 0.05
+
+
+def load_published(settings: Settings) -> list[dict]:
+    return read_yaml(settings.path(settings.wave_config["published_values"]))
+
+
+def rounded(x: float, rounding) -> float:
+    return round_half_up(x, rounding) if rounding else x
+
+
+def matches(published: float, computed: float, rounding, qualifier: str) -> bool:
+    """Does the computed value reproduce the published one, as the report rounds and words it?"""
+    if computed is None or (isinstance(computed, float) and math.isnan(computed)):
+        return False
+    c = rounded(computed, rounding)
+    if qualifier == "lower_bound":
+        return c >= published
+    if qualifier == "upper_bound":
+        return c <= published
+    if qualifier == "approximate":
+        return abs(c - published) <= max(APPROXIMATE_TOLERANCE * abs(published), rounding or 0)
+    return math.isclose(c, published, rel_tol=0, abs_tol=1e-9)
+
+
+def compare(published: list[dict], computed: dict[str, dict], inconsistencies: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for p in published:
+        c = computed.get(p["id"])
+        cval = c["value"] if c else float("nan")
+        note = ""
+        if p["source"] == "external":
+            status = "external"
+            cval = float("nan")
+        elif p["id"] in inconsistencies:
+            status = "known_inconsistency"
+            note = inconsistencies[p["id"]]
+        elif c is None or p["unit"] == "finding" or p["value"] is None:
+            status = "not_computed"
+        else:
+            status = "match" if matches(float(p["value"]), cval, p["rounding"], p["qualifier"]) else "mismatch"
+        rows.append({
+            "id": p["id"], "figure": p["figure"] if p["figure"] is not None else "", "source": p["source"],
+            "published": p["value"], "computed": "" if math.isnan(cval) else round(cval, 4),
+            "unit": p["unit"], "rounding": p["rounding"] if p["rounding"] is not None else "",
+            "qualifier": p["qualifier"], "status": status, "basis": c["basis"] if c else "",
+            "n_las": c["n_las"] if c and c.get("n_las") is not None else "", "note": note,
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(table: pd.DataFrame) -> str:
+    counts = table["status"].value_counts()
+    comparable = table[table["source"] != "external"]
+    n_match = int(counts.get("match", 0))
+    parts = [f"reproduced {n_match} of {len(comparable)} published survey and public values"]
+    for status in ("mismatch", "known_inconsistency", "not_computed", "external"):
+        parts.append(f"{int(counts.get(status, 0))} {status.replace('_', ' ')}")
+    return "; ".join(parts)
+
+
+def run(settings: Settings, computed_values: list[dict]) -> tuple[pd.DataFrame, str]:
+    computed = {v["id"]: v for v in computed_values}
+    cfg_path = settings.cfg / "reproduction.yaml"
+    inconsistencies = read_yaml(cfg_path).get("known_inconsistencies", {}) if cfg_path.exists() else {}
+    table = compare(load_published(settings), computed, inconsistencies or {})
+    return table, summary(table)

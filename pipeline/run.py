@@ -1,0 +1,102 @@
+"""Run the stages of one wave: ingest -> validate -> derive -> analyse -> present -> reproduce.
+
+Stages hand data to each other in memory (one process, one import of pandas and matplotlib)
+and write their outputs atomically. Validation errors stop the run before any processed
+output other than the validation report is replaced.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import analyse, derive, present, public, reproduce
+from .config import Settings
+from .ingest import read_wave
+from .validate import validate
+
+STAGES = ("validate", "derive", "analyse", "figures", "reproduce")
+
+
+class ValidationFailed(Exception):
+    pass
+
+
+@dataclass
+class Log:
+    quiet: bool = False
+    t0: float = time.perf_counter()
+
+    def __call__(self, msg: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:5.1f}s] {msg}", file=sys.stderr)
+
+
+def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
+    raw, file_problems = read_wave(settings, engine)
+    frame = public.la_frame(settings)
+    clean, report, respondents = validate(raw, file_problems, frame, settings.codebook,
+                                          settings.validation["severity"])
+    present.write_csv(settings.processed_dir / "validation_report.csv", report)
+    errors = report[report["severity"] == "error"] if len(report) else report
+    warnings = report[report["severity"] == "warning"] if len(report) else report
+    log(f"read {raw['source_file'].nunique()} files, {len(clean)} answers from {len(respondents)} LAs; "
+        f"{len(errors)} errors, {len(warnings)} warnings")
+    if len(errors):
+        print(format_problems(errors), file=sys.stderr)
+        raise ValidationFailed(
+            f"validation failed: {len(errors)} errors in wave {settings.wave} "
+            f"(see {settings.processed_dir.relative_to(settings.root)}/validation_report.csv); "
+            "no other outputs were changed"
+        )
+    return clean, respondents
+
+
+def format_problems(errors: pd.DataFrame, limit: int = 20) -> str:
+    lines = []
+    for r in errors.head(limit).itertuples(index=False):
+        where = ", ".join(x for x in (r.file, f"sheet {r.sheet!r}" if r.sheet else "", f"cell {r.cell}" if r.cell else "") if x)
+        what = f" [{r.question_id}]" if r.question_id else ""
+        val = f" value {r.value!r}:" if r.value else ""
+        lines.append(f"ERROR {where}{what}:{val} {r.message} (rule {r.rule})")
+    if len(errors) > limit:
+        lines.append(f"... and {len(errors) - limit} more errors in the validation report")
+    return "\n".join(lines)
+
+
+def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: bool = False) -> int:
+    log = Log(quiet)
+    try:
+        clean, respondents = stage_validate(settings, log)
+    except ValidationFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    out = settings.processed_dir
+    present.write_csv(out / "responses.csv", clean)
+    if until == "validate":
+        return 0
+    derived = derive.run(settings, clean, respondents, public.context(settings))
+    present.write_csv(out / "la_frame.csv", derived["la_frame"])
+    log("derived la_frame")
+    if until == "derive":
+        return 0
+    tables = analyse.run(settings, derived)
+    present.write_tables(settings, tables)
+    values = [v for t in tables for v in t.values]
+    computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
+    present.write_csv(out / "computed_values.csv", computed)
+    log(f"analysed {len(tables)} figure tables, {len(values)} values")
+    if until == "analyse":
+        return 0
+    present.write_figures(settings, tables, workers=workers)
+    log(f"wrote {len(tables)} figures to {settings.figures_dir.relative_to(settings.root)}")
+    if until == "figures":
+        return 0
+    table, line = reproduce.run(settings, values)
+    present.write_csv(out / "reproduction.csv", table)
+    present.write_text(out / "summary.txt", line + "\n")
+    print(line)
+    return 1 if (table["status"] == "mismatch").any() else 0

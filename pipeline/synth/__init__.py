@@ -1,0 +1,1 @@
+"""Synthetic-data generator of the default wave (reads published values to calibrate)."""

@@ -1,0 +1,167 @@
+"""Validate: check every response of a wave against the codebook and the LA frame.
+
+Every problem of the whole wave is collected (never first-error-only) with its file, sheet,
+cell, LA, question, value, rule and severity. Errors stop the run before any processed output
+is replaced; warnings are reported and the run goes on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .codebook import TOTAL, Codebook, Question
+from .ingest import PROBLEM_COLUMNS, problem, response_columns
+
+SUM_TOLERANCE = 0.5  # shares typed to whole percentages may add up to 100.5 by rounding
+
+
+def _number(text: str) -> float | None:
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """Parse one answer: (canonical value or None if unusable, [(rule, message), ...])."""
+    issues: list[tuple[str, str]] = []
+    if q.is_numeric:
+        x = _number(text) if kind in ("number", "text") else None
+        if x is None:
+            return None, [("type", f"expected a number ({q.type}), found {kind} {text!r}")]
+        if q.type == "count" and not float(x).is_integer():
+            return None, [("type", f"expected a whole number of {q.unit}, found {text}")]
+        if x < 0:
+            return None, [("negative", f"{q.unit} cannot be negative")]
+        if q.range and not (q.range[0] <= x <= q.range[1]):
+            return None, [("range", f"outside the allowed range {q.range[0]:g} to {q.range[1]:g}")]
+        if q.plausible and not (q.plausible[0] <= x <= q.plausible[1]):
+            issues.append(("plausible", f"outside the plausible range {q.plausible[0]:g} to {q.plausible[1]:g}; please check"))
+        return _fmt(x), issues
+    if q.is_choice:
+        lookup = {k.lower(): k for k in q.categories}
+        lookup.update({v.lower(): k for k, v in q.categories.items()})
+        code = lookup.get(text.strip().lower())
+        if code is None:
+            allowed = "; ".join(q.categories.values())
+            return None, [("category", f"not one of the allowed answers: {allowed}")]
+        return code, issues
+    return text, issues
+
+
+def _cell_problem(row, rule: str, message: str) -> dict:
+    return problem(row.source_file, row.source_sheet, row.source_cell, row.la_code, row.question_id,
+                   row.value, rule=rule, message=message)
+
+
+def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, list[dict]]:
+    """Type, category and range of every answer; returns rows with canonical values."""
+    problems: list[dict] = []
+    keep: list[bool] = []
+    values: list[str | None] = []
+    for row in raw.itertuples(index=False):
+        q = codebook.questions[row.question_id]
+        value, issues = check_value(q, row.value, row.kind)
+        for rule, message in issues:
+            problems.append(_cell_problem(row, rule, message))
+        keep.append(value is not None)
+        values.append(value)
+    out = raw.assign(value=values)[keep]
+    return out, problems
+
+
+def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
+    """LA codes in the frame, one return per LA, names as in the frame."""
+    problems: list[dict] = []
+    known = dict(zip(frame["la_code"], frame["la_name"], strict=True))
+    sources = raw.groupby("la_code", sort=True)["source_file"].unique()
+    first = raw.drop_duplicates(["la_code", "source_file"])
+    for row in first.itertuples(index=False):
+        if row.la_code not in known:
+            problems.append(problem(row.source_file, row.source_sheet if row.kind == "empty" else "Cover", "", row.la_code,
+                                    value=row.la_code, rule="la_code_not_in_frame",
+                                    message=f"LA code {row.la_code!r} is not one of the {len(known)} LAs of the frame"))
+        elif row.la_name_given and row.la_name_given.strip().lower() != known[row.la_code].lower():
+            problems.append(problem(row.source_file, "", "", row.la_code, value=row.la_name_given, rule="la_name_mismatch",
+                                    message=f"LA name differs from the frame ({known[row.la_code]!r})"))
+    for code, files in sources.items():
+        if len(files) > 1:
+            for f in files:
+                problems.append(problem(f, "", "", code, value=code, rule="la_duplicate",
+                                        message=f"more than one return for LA {code}: {', '.join(sorted(files))}"))
+    return problems
+
+
+def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]:
+    """Cross-field rules: total rows equal the sum of their parts; shares not above their maximum."""
+    problems: list[dict] = []
+    for q in codebook.questions.values():
+        if not (q.total or q.max_sum) or not q.dimensions:
+            continue
+        d1 = q.dimensions[0]
+        sub = clean[clean["question_id"] == q.id]
+        if sub.empty:
+            continue
+        num = sub.assign(x=sub["value"].astype(float))
+        group_cols = ["la_code"] + ([q.dimensions[1]] if len(q.dimensions) == 2 else [])
+        for keys, g in num.groupby(group_cols, sort=True):
+            parts = g[g[d1] != TOTAL]
+            if q.total:
+                tot = g[g[d1] == TOTAL]
+                if not tot.empty and not parts.empty:
+                    t = tot.iloc[0]
+                    s = parts["x"].sum()
+                    if abs(s - t.x) > 1e-9:
+                        problems.append(_cell_problem(t, "total_mismatch", f"total {t.value} does not equal the sum of its parts ({_fmt(s)})"))
+            if q.max_sum is not None:
+                s = parts["x"].sum()
+                if s > q.max_sum + SUM_TOLERANCE:
+                    first = parts.iloc[0]
+                    problems.append(_cell_problem(first, "sum_above_max", f"the answers in this column add up to {_fmt(s)}, more than {q.max_sum:g}"))
+    return problems
+
+
+def check_required(clean: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -> list[dict]:
+    problems = []
+    answered = set(zip(clean["la_code"], clean["question_id"], strict=True))
+    files = raw.drop_duplicates("la_code").set_index("la_code")["source_file"]
+    for q in codebook.questions.values():
+        if not q.required:
+            continue
+        sheet = codebook.sections[q.section].sheet
+        for code, f in files.items():
+            if (code, q.id) not in answered:
+                problems.append(problem(f, sheet, "", code, q.id, rule="required_missing",
+                                        message=f"question {q.number} must be answered"))
+    return problems
+
+
+def with_severity(problems: list[dict], severity: dict) -> pd.DataFrame:
+    df = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    if df.empty:
+        return df
+    df["severity"] = df["rule"].map(severity).fillna("error")
+    return df.sort_values(["severity", "file", "sheet", "cell", "rule"], kind="stable").reset_index(drop=True)
+
+
+def validate(raw: pd.DataFrame, file_problems: list[dict], frame: pd.DataFrame, codebook: Codebook,
+             severity: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Raw responses -> (clean responses, problem report, responding LA codes)."""
+    respondents = sorted(set(raw["la_code"]))
+    answers = raw[raw["question_id"] != ""]
+    problems = list(file_problems)
+    problems += check_frame(raw, frame)
+    clean, cell_problems = check_cells(answers, codebook)
+    problems += cell_problems
+    problems += check_totals_and_sums(clean, codebook)
+    problems += check_required(clean, raw, codebook)
+    report = with_severity(problems, severity)
+    clean = clean[response_columns(codebook)].sort_values(["la_code", "source_sheet", "source_cell"], kind="stable")
+    return clean.reset_index(drop=True), report, respondents

@@ -1,0 +1,257 @@
+"""The per-LA return workbook: its layout, the blank template, and reading it back.
+
+The layout is a pure function of the codebook, so the writer (template, generator) and the
+reader always agree on which cell holds which answer.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .codebook import TOTAL, Codebook, Item, Question
+
+COVER_SHEET = "Cover"
+INSTRUCTIONS_SHEET = "Instructions"
+LISTS_SHEET = "Lists"
+LA_CODE_CELL = "C4"
+LA_NAME_CELL = "C5"
+WAVE_CELL = "C6"
+FIRST_BLOCK_ROW = 4
+FIRST_INPUT_COL = 3  # column C
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def col_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """'C4' -> (4, 3)."""
+    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    if not m:
+        raise ValueError(f"not a cell reference: {ref}")
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+@dataclass(frozen=True)
+class LabelCell:
+    row: int
+    col: int
+    text: str
+    style: str  # question | help | header | row
+
+
+@dataclass(frozen=True)
+class InputCell:
+    row: int
+    col: int
+    item: Item
+    question: Question
+
+    @property
+    def ref(self) -> str:
+        return cell_ref(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    name: str
+    title: str
+    labels: tuple[LabelCell, ...]
+    inputs: tuple[InputCell, ...]
+    question_rows: tuple[tuple[int, str], ...]  # (row, question id) written in hidden column A
+
+
+def _label(codebook: Codebook, dim: str, value: str) -> str:
+    if value == TOTAL:
+        return "Total"
+    return codebook.dimensions[dim].labels[value]
+
+
+def section_layout(codebook: Codebook, section_id: str) -> SheetLayout:
+    """Where every label and answer cell of one section sheet goes."""
+    section = codebook.sections[section_id]
+    labels: list[LabelCell] = []
+    inputs: list[InputCell] = []
+    qrows: list[tuple[int, str]] = []
+    row = FIRST_BLOCK_ROW
+    for q in codebook.questions_in(section_id):
+        qrows.append((row, q.id))
+        labels.append(LabelCell(row, 2, f"{q.number}  {q.text}", "question"))
+        row += 1
+        if q.help:
+            labels.append(LabelCell(row, 2, q.help, "help"))
+            row += 1
+        if not q.dimensions:
+            labels.append(LabelCell(row, 2, "Answer", "row"))
+            inputs.append(InputCell(row, FIRST_INPUT_COL, q.items[0], q))
+            row += 1
+        elif len(q.dimensions) == 1:
+            for it in q.items:
+                (d, v), = it.dims
+                labels.append(LabelCell(row, 2, _label(codebook, d, v), "row"))
+                inputs.append(InputCell(row, FIRST_INPUT_COL, it, q))
+                row += 1
+        else:
+            d1, d2 = q.dimensions
+            cols = codebook.dimensions[d2].values
+            for j, c in enumerate(cols):
+                labels.append(LabelCell(row, FIRST_INPUT_COL + j, _label(codebook, d2, c), "header"))
+            row += 1
+            current = None
+            for it in q.items:
+                r, c = it.dims[0][1], it.dims[1][1]
+                if r != current:
+                    if current is not None:
+                        row += 1
+                    current = r
+                    labels.append(LabelCell(row, 2, _label(codebook, d1, r), "row"))
+                inputs.append(InputCell(row, FIRST_INPUT_COL + cols.index(c), it, q))
+            row += 1
+        row += 1  # blank row between questions
+    return SheetLayout(section.sheet, section.title, tuple(labels), tuple(inputs), tuple(qrows))
+
+
+def workbook_layout(codebook: Codebook) -> list[SheetLayout]:
+    return [section_layout(codebook, s) for s in codebook.sections]
+
+
+def expected_sheets(codebook: Codebook) -> list[str]:
+    return [COVER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET] + [
+        s.sheet for s in codebook.sections.values()
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A non-empty cell as read: its canonical text and the kind of cell it came from."""
+
+    text: str
+    kind: str  # number | text | bool | date
+
+
+def canonical(value) -> CellValue | None:
+    """Turn a cell value into canonical text; None for an empty cell.
+
+    Integral floats lose their '.0' so that 12 typed in Excel and '12' in a CSV agree.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return CellValue("TRUE" if value else "FALSE", "bool")
+    if isinstance(value, int):
+        return CellValue(str(value), "number")
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return CellValue(str(int(value)) if value.is_integer() else repr(value), "number")
+    if hasattr(value, "isoformat"):
+        return CellValue(value.isoformat(), "date")
+    text = str(value).strip()
+    return CellValue(text, "text") if text else None
+
+
+class FileProblem(Exception):
+    """A whole file cannot be read; ``rule`` names the validation rule broken."""
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule
+
+
+def check_file(path: Path) -> None:
+    """Reject files that are not readable xlsx workbooks before opening them."""
+    if path.suffix.lower() != ".xlsx":
+        raise FileProblem("file_unexpected_type", f"not an .xlsx workbook ({path.suffix or 'no extension'})")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileProblem("file_empty", "the file is empty (0 bytes)")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == OLE_MAGIC:
+        raise FileProblem(
+            "file_encrypted",
+            "the workbook is password-protected (or an old .xls file): save it as an unprotected .xlsx",
+        )
+    if not head.startswith(b"PK"):
+        raise FileProblem("file_unreadable", "the file is not a valid .xlsx workbook (corrupt or another format)")
+
+
+def formula_cells(path: Path) -> dict[str, list[str]]:
+    """Cells holding formulas, by sheet name: returns must hold typed values only."""
+    out: dict[str, list[str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names:
+            return out
+        wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels_xml = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels_xml))
+        targets.update(
+            {k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml)}
+        )
+        for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb_xml):
+            target = targets.get(rid, "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in names:
+                continue
+            xml = zf.read(member)
+            if b"<f" not in xml:
+                continue
+            refs = re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]', xml)
+            if refs:
+                out[_unescape(name)] = [r.decode() for r in refs]
+    return out
+
+
+def _unescape(name: str) -> str:
+    return name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+
+
+def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[list]]:
+    """All sheets of a workbook as lists of rows starting at A1."""
+    if engine == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        try:
+            return {
+                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in wb.sheet_names
+            }
+        finally:
+            wb.close()
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def cell_at(rows: list[list], ref: str):
+    r, c = parse_ref(ref)
+    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
+        v = rows[r - 1][c - 1]
+        return None if v == "" else v
+    return None
