@@ -194,9 +194,10 @@ def return_filename(la_code: str, la_name: str) -> str:
 
 
 def write_templates(codebook: Codebook, wave: str, frame, out_dir: Path) -> list[Path]:
-    """Blank returns for every LA in the frame (columns new_la_code, la_name)."""
+    """Blank returns for every LA in the frame (columns la_code or new_la_code, and la_name)."""
     paths = []
-    for code, name in zip(frame["new_la_code"], frame["la_name"], strict=True):
+    codes = frame["la_code"] if "la_code" in frame else frame["new_la_code"]
+    for code, name in zip(codes, frame["la_name"], strict=True):
         path = out_dir / return_filename(code, name)
         save_deterministic(build_workbook(codebook, wave, code, name), path)
         paths.append(path)
