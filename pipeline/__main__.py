@@ -23,8 +23,11 @@ from .config import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
         p = sub.add_parser(name, help=f"run the pipeline up to '{name}'")
@@ -34,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("template", help="write blank return workbooks")
     p.add_argument("--wave", required=True)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--frame-wave", default=None, help="wave whose LA frame to use (default: the wave, else 2018)")
+    p.add_argument(
+        "--frame-wave",
+        default=None,
+        help="wave whose LA frame to use (default: the wave, else 2018)",
+    )
     p = sub.add_parser("synth", help="regenerate the synthetic default wave")
     p.add_argument("--wave", default="2018")
     p = sub.add_parser("docs", help="regenerate docs/data-contract.md")

@@ -37,7 +37,11 @@ def main(wave: str, repeat: int = 3) -> int:
     for _ in range(repeat):
         imports.append(_time([py, "-c", IMPORTS], root))
         _clean(settings)
-        cmd = [make, "all", f"WAVE={wave}", f"PY={py}"] if make else [py, "-m", "pipeline", "run", "--wave", wave, "--quiet"]
+        cmd = (
+            [make, "all", f"WAVE={wave}", f"PY={py}"]
+            if make
+            else [py, "-m", "pipeline", "run", "--wave", wave, "--quiet"]
+        )
         runs.append(_time(cmd, root))
     imp, run = statistics.median(imports), statistics.median(runs)
 

@@ -94,8 +94,7 @@ class Codebook:
         self.dimensions = {k: _dimension(k, v) for k, v in raw["dimensions"].items()}
         self.category_sets = {k: dict(v) for k, v in raw["category_sets"].items()}
         self.sections = {
-            s["id"]: Section(s["id"], s["sheet"], s["title"], i + 1)
-            for i, s in enumerate(raw["sections"])
+            s["id"]: Section(s["id"], s["sheet"], s["title"], i + 1) for i, s in enumerate(raw["sections"])
         }
         counters: dict[str, int] = {}
         questions = {}
@@ -190,8 +189,6 @@ def _with_items(q: Question, dimensions: dict[str, Dimension]) -> Question:
         d1, d2 = q.dimensions
         rows = list(dimensions[d1].values) + ([TOTAL] if q.total else [])
         items = [
-            Item(q.id, ((d1, r), (d2, c)), is_total=(r == TOTAL))
-            for r in rows
-            for c in dimensions[d2].values
+            Item(q.id, ((d1, r), (d2, c)), is_total=(r == TOTAL)) for r in rows for c in dimensions[d2].values
         ]
     return Question(**{**q.__dict__, "items": tuple(items)})

@@ -31,8 +31,9 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     las = sorted(sub["la_code"].unique())
     if not dims:
         return sub.reset_index(drop=True)
-    grid = pd.MultiIndex.from_product([las] + [list(codebook.dimensions[d].values) for d in dims],
-                                      names=["la_code", *dims]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product(
+        [las] + [list(codebook.dimensions[d].values) for d in dims], names=["la_code", *dims]
+    ).to_frame(index=False)
     out = grid.merge(sub, on=["la_code", *dims], how="left")
     if q.blank == "zero":
         out["x"] = out["x"].fillna(0.0)
@@ -42,8 +43,23 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
 def choice_answers(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
     """A category / yes-no question: la_code, dims..., value (the category code)."""
     sub = clean[clean["question_id"] == qid]
-    dims = [c for c in sub.columns if c not in ("wave", "la_code", "question_id", "item", "value", "kind",
-                                                  "source_file", "source_sheet", "source_cell") and sub[c].notna().any()]
+    dims = [
+        c
+        for c in sub.columns
+        if c
+        not in (
+            "wave",
+            "la_code",
+            "question_id",
+            "item",
+            "value",
+            "kind",
+            "source_file",
+            "source_sheet",
+            "source_cell",
+        )
+        and sub[c].notna().any()
+    ]
     return sub[["la_code", *dims, "value"]].reset_index(drop=True)
 
 
@@ -65,8 +81,13 @@ def count_band(values: pd.Series, bands: list) -> pd.Series:
     return out
 
 
-def build_la_frame(context: pd.DataFrame, clean: pd.DataFrame, respondents: list[str],
-                   codebook: Codebook, analysis: dict) -> pd.DataFrame:
+def build_la_frame(
+    context: pd.DataFrame,
+    clean: pd.DataFrame,
+    respondents: list[str],
+    codebook: Codebook,
+    analysis: dict,
+) -> pd.DataFrame:
     """One row per frame LA with the per-LA measures the figures group or weight by."""
     df = context.copy()
     df["responded"] = df["la_code"].isin(respondents)
@@ -79,11 +100,13 @@ def build_la_frame(context: pd.DataFrame, clean: pd.DataFrame, respondents: list
     pupils = numeric_answers(clean, codebook, "pupils_placed")
     by_phase = pupils.pivot_table(index="la_code", columns="phase", values="x", aggfunc="sum")
     by_phase = by_phase.reindex(columns=list(codebook.dimensions["phase"].values), fill_value=0.0)
-    placed = pd.DataFrame({
-        "pupils_placed_primary": by_phase["primary"],
-        "pupils_placed_secondary": by_phase[list(SECONDARY_PHASES)].sum(axis=1),
-        "pupils_placed_total": by_phase.sum(axis=1),
-    }).reset_index()
+    placed = pd.DataFrame(
+        {
+            "pupils_placed_primary": by_phase["primary"],
+            "pupils_placed_secondary": by_phase[list(SECONDARY_PHASES)].sum(axis=1),
+            "pupils_placed_total": by_phase.sum(axis=1),
+        }
+    ).reset_index()
     df = df.merge(placed, on="la_code", how="left")
     df["ap_use_per_10k_primary"] = la_rate_per_10k(df["pupils_placed_primary"], df["pupils_primary"])
     df["ap_use_per_10k_secondary"] = la_rate_per_10k(df["pupils_placed_secondary"], df["pupils_secondary"])
@@ -125,13 +148,16 @@ def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFra
     derived = pd.DataFrame(derived, columns=["la_code", "provider_type", "cost"])
     derived = derived.merge(given[["la_code", "provider_type"]], how="left", indicator=True)
     derived = derived[derived["_merge"] == "left_only"].drop(columns="_merge")
-    types = pd.concat([given, derived], ignore_index=True).merge(type_places, on=["la_code", "provider_type"], how="left")
+    types = pd.concat([given, derived], ignore_index=True).merge(
+        type_places, on=["la_code", "provider_type"], how="left"
+    )
     for df in (types, phase):
         df["provider_group"] = df["provider_type"].map(groups)
     return {
         "type_costs": types.sort_values(["la_code", "provider_type"]).reset_index(drop=True),
         "phase_costs": phase[["la_code", "provider_type", "phase", "cost", "places", "provider_group"]]
-        .sort_values(["la_code", "provider_type", "phase"]).reset_index(drop=True),
+        .sort_values(["la_code", "provider_type", "phase"])
+        .reset_index(drop=True),
     }
 
 

@@ -89,9 +89,12 @@ def render(settings: Settings) -> str:
         first_cell = {}
         for inp in layout.inputs:
             first_cell.setdefault(inp.question.id, inp.ref)
-        lines += [f"### Sheet `{s.sheet}`: {s.title}", "",
-                  "| no. | id | question | type | dimensions | unit | allowed | blank | required | figures | first cell |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"### Sheet `{s.sheet}`: {s.title}",
+            "",
+            "| no. | id | question | type | dimensions | unit | allowed | blank | required | figures | first cell |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for q in cb.questions_in(s.id):
             dims = " x ".join(q.dimensions) + (" (+ Total row)" if q.total else "") if q.dimensions else ""
             figs = ", ".join(str(f) for f in q.figures)
@@ -100,16 +103,28 @@ def render(settings: Settings) -> str:
                 f"{q.blank if q.dimensions else ''} | {'yes' if q.required else 'no'} | {figs} | {first_cell.get(q.id, '')} |"
             )
         lines.append("")
-    lines += ["## Dimensions", "", "Rows come from the first dimension, columns from the second.", ""]
+    lines += [
+        "## Dimensions",
+        "",
+        "Rows come from the first dimension, columns from the second.",
+        "",
+    ]
     for d in cb.dimensions.values():
         vals = "; ".join(f"`{v}` = {d.labels[v]}" for v in d.values)
         lines.append(f"- **{d.id}** ({d.label}): {vals}")
-    lines += ["", f"A Total row has the value `{TOTAL}` in its first dimension.", "",
-              "## Validation rules", "",
-              "Every problem of a wave is collected and written to `data/processed/<wave>/validation_report.csv`",
-              "(file, sheet, cell, LA, question, value, rule, severity, message). Any error stops the run with a",
-              "non-zero exit and leaves the previous outputs in place; warnings are reported only.", "",
-              "| rule | severity | meaning |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        f"A Total row has the value `{TOTAL}` in its first dimension.",
+        "",
+        "## Validation rules",
+        "",
+        "Every problem of a wave is collected and written to `data/processed/<wave>/validation_report.csv`",
+        "(file, sheet, cell, LA, question, value, rule, severity, message). Any error stops the run with a",
+        "non-zero exit and leaves the previous outputs in place; warnings are reported only.",
+        "",
+        "| rule | severity | meaning |",
+        "| --- | --- | --- |",
+    ]
     for rule, meaning in RULES.items():
         lines.append(f"| `{rule}` | {sev.get(rule, 'error')} | {meaning} |")
     return "\n".join(lines) + "\n"

@@ -32,7 +32,15 @@ from .workbook import (
 BASE_COLUMNS = ["wave", "la_code", "question_id", "item"]
 SOURCE_COLUMNS = ["value", "kind", "source_file", "source_sheet", "source_cell"]
 PROBLEM_COLUMNS = [
-    "file", "sheet", "cell", "la_code", "question_id", "value", "rule", "severity", "message",
+    "file",
+    "sheet",
+    "cell",
+    "la_code",
+    "question_id",
+    "value",
+    "rule",
+    "severity",
+    "message",
 ]
 
 
@@ -43,9 +51,15 @@ def response_columns(codebook: Codebook) -> list[str]:
 def problem(file="", sheet="", cell="", la_code="", question_id="", value="", *, rule, message) -> dict:
     """A problem record; severity is filled from config/validation.yaml later."""
     return {
-        "file": str(file), "sheet": sheet, "cell": cell, "la_code": la_code,
-        "question_id": question_id, "value": "" if value is None else str(value),
-        "rule": rule, "severity": "", "message": message,
+        "file": str(file),
+        "sheet": sheet,
+        "cell": cell,
+        "la_code": la_code,
+        "question_id": question_id,
+        "value": "" if value is None else str(value),
+        "rule": rule,
+        "severity": "",
+        "message": message,
     }
 
 
@@ -74,13 +88,28 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
         if name not in expected:
             problems.append(problem(fname, name, rule="sheet_unknown", message=f"unexpected sheet {name!r}"))
     if COVER_SHEET not in sheets:
-        problems.append(problem(fname, COVER_SHEET, rule="la_code_missing", message="no Cover sheet with the LA code"))
+        problems.append(
+            problem(
+                fname,
+                COVER_SHEET,
+                rule="la_code_missing",
+                message="no Cover sheet with the LA code",
+            )
+        )
         return [], problems
     cover = sheets[COVER_SHEET]
     code_cell = canonical(cell_at(cover, LA_CODE_CELL))
     la_code = code_cell.text if code_cell else ""
     if not la_code:
-        problems.append(problem(fname, COVER_SHEET, LA_CODE_CELL, rule="la_code_missing", message="the LA code cell is empty"))
+        problems.append(
+            problem(
+                fname,
+                COVER_SHEET,
+                LA_CODE_CELL,
+                rule="la_code_missing",
+                message="the LA code cell is empty",
+            )
+        )
         return [], problems
     name_cell = canonical(cell_at(cover, LA_NAME_CELL))
 
@@ -88,10 +117,27 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
     for layout in workbook_layout(codebook):
         grid = sheets.get(layout.name)
         if grid is None:
-            problems.append(problem(fname, layout.name, la_code=la_code, rule="sheet_missing", message=f"sheet {layout.name!r} is missing"))
+            problems.append(
+                problem(
+                    fname,
+                    layout.name,
+                    la_code=la_code,
+                    rule="sheet_missing",
+                    message=f"sheet {layout.name!r} is missing",
+                )
+            )
             continue
         for ref in formulas.get(layout.name, []):
-            problems.append(problem(fname, layout.name, ref, la_code, rule="formula", message="the cell holds a formula; type the value instead"))
+            problems.append(
+                problem(
+                    fname,
+                    layout.name,
+                    ref,
+                    la_code,
+                    rule="formula",
+                    message="the cell holds a formula; type the value instead",
+                )
+            )
         for inp in layout.inputs:
             cv = canonical(cell_at(grid, inp.ref))
             if cv is None:
@@ -100,15 +146,34 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
     for r in rows:
         r["la_name_given"] = name_cell.text if name_cell else ""
     if not rows:
-        rows.append({"wave": wave, "la_code": la_code, "question_id": "", "item": "", "la_name_given": name_cell.text if name_cell else "",
-                     "source_file": fname, "source_sheet": COVER_SHEET, "source_cell": LA_CODE_CELL, "value": "", "kind": "empty"})
+        rows.append(
+            {
+                "wave": wave,
+                "la_code": la_code,
+                "question_id": "",
+                "item": "",
+                "la_name_given": name_cell.text if name_cell else "",
+                "source_file": fname,
+                "source_sheet": COVER_SHEET,
+                "source_cell": LA_CODE_CELL,
+                "value": "",
+                "kind": "empty",
+            }
+        )
     return rows, problems
 
 
 def _row(wave, la_code, item, cv, fname, sheet, ref) -> dict:
     row = {
-        "wave": wave, "la_code": la_code, "question_id": item.question_id, "item": item.key,
-        "value": cv.text, "kind": cv.kind, "source_file": fname, "source_sheet": sheet, "source_cell": ref,
+        "wave": wave,
+        "la_code": la_code,
+        "question_id": item.question_id,
+        "item": item.key,
+        "value": cv.text,
+        "kind": cv.kind,
+        "source_file": fname,
+        "source_sheet": sheet,
+        "source_cell": ref,
     }
     row.update(item.dim_dict)
     return row
@@ -144,17 +209,35 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
     problems: list[dict] = []
     if suffix == ".xlsx":
         for ref in formulas:
-            problems.append(problem(fname, sheet, ref, rule="formula", message="the cell holds a formula; type the value instead"))
+            problems.append(
+                problem(
+                    fname,
+                    sheet,
+                    ref,
+                    rule="formula",
+                    message="the cell holds a formula; type the value instead",
+                )
+            )
     if "la_code" not in header:
-        return [], problems + [problem(fname, sheet, "A1", rule="la_code_missing", message="no la_code column")]
+        return [], problems + [
+            problem(fname, sheet, "A1", rule="la_code_missing", message="no la_code column")
+        ]
     items = codebook.items
     columns = {}
     for j, name in enumerate(header):
         if name in ("la_code", "la_name", "") or name in items:
             columns[j] = name
         else:
-            problems.append(problem(fname, sheet, f"{col_letter(j + 1)}1", value=name, rule="column_unknown",
-                                    message=f"column {name!r} is not a question item of the codebook"))
+            problems.append(
+                problem(
+                    fname,
+                    sheet,
+                    f"{col_letter(j + 1)}1",
+                    value=name,
+                    rule="column_unknown",
+                    message=f"column {name!r} is not a question item of the codebook",
+                )
+            )
     code_j = header.index("la_code")
     name_j = header.index("la_name") if "la_name" in header else None
     rows: list[dict] = []
@@ -163,12 +246,29 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
         code_cv = canonical(rec[code_j]) if code_j < len(rec) else None
         if code_cv is None:
             if any(canonical(v) for v in rec):
-                problems.append(problem(fname, sheet, f"{col_letter(code_j + 1)}{i}", rule="la_code_missing", message="row has answers but no LA code"))
+                problems.append(
+                    problem(
+                        fname,
+                        sheet,
+                        f"{col_letter(code_j + 1)}{i}",
+                        rule="la_code_missing",
+                        message="row has answers but no LA code",
+                    )
+                )
             continue
         la_code = code_cv.text
         if la_code in seen:
-            problems.append(problem(fname, sheet, f"{col_letter(code_j + 1)}{i}", la_code, value=la_code, rule="la_duplicate",
-                                    message=f"LA {la_code} appears again (first on row {seen[la_code]})"))
+            problems.append(
+                problem(
+                    fname,
+                    sheet,
+                    f"{col_letter(code_j + 1)}{i}",
+                    la_code,
+                    value=la_code,
+                    rule="la_duplicate",
+                    message=f"LA {la_code} appears again (first on row {seen[la_code]})",
+                )
+            )
             continue
         seen[la_code] = i
         la_name = canonical(rec[name_j]).text if name_j is not None and canonical(rec[name_j]) else ""
@@ -183,8 +283,20 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
             row["la_name_given"] = la_name
             rows.append(row)
         if len(rows) == n_before:
-            rows.append({"wave": wave, "la_code": la_code, "question_id": "", "item": "", "la_name_given": la_name,
-                         "source_file": fname, "source_sheet": sheet, "source_cell": f"{col_letter(code_j + 1)}{i}", "value": "", "kind": "empty"})
+            rows.append(
+                {
+                    "wave": wave,
+                    "la_code": la_code,
+                    "question_id": "",
+                    "item": "",
+                    "la_name_given": la_name,
+                    "source_file": fname,
+                    "source_sheet": sheet,
+                    "source_cell": f"{col_letter(code_j + 1)}{i}",
+                    "value": "",
+                    "kind": "empty",
+                }
+            )
     return rows, problems
 
 
@@ -210,9 +322,21 @@ def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFram
             rows += r
             problems += p
         else:
-            problems.append(problem(_rel(settings.export_file, settings.root), rule="file_unreadable", message="the export file named in the wave config does not exist"))
+            problems.append(
+                problem(
+                    _rel(settings.export_file, settings.root),
+                    rule="file_unreadable",
+                    message="the export file named in the wave config does not exist",
+                )
+            )
     if not rows and not problems:
-        problems.append(problem(str(settings.returns_dir), rule="file_unreadable", message="no returns found for this wave"))
+        problems.append(
+            problem(
+                str(settings.returns_dir),
+                rule="file_unreadable",
+                message="no returns found for this wave",
+            )
+        )
     columns = response_columns(codebook) + ["la_name_given"]
     df = pd.DataFrame(rows, columns=columns)
     return df, problems

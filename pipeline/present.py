@@ -83,22 +83,48 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     for f in ft.filters:
         mapping = labels if f == spec.get("category") else series_labels
         df[f] = df[f].map(lambda v, m=mapping: m.get(v, v))
-    out = pd.DataFrame({"time_period": settings.time_period, "time_identifier": settings.time_identifier, **COUNTRY},
-                       index=df.index)
+    out = pd.DataFrame(
+        {
+            "time_period": settings.time_period,
+            "time_identifier": settings.time_identifier,
+            **COUNTRY,
+        },
+        index=df.index,
+    )
     for f in ft.filters:
         out[f] = df[f]
-    for col, meta in ft.indicators.items():
-        vals = df[col].map(lambda v, d=meta.get("dp", 0): _fmt_number(v, 2))
+    for col in ft.indicators:
+        vals = df[col].map(_fmt_number)
         if col.startswith(("lowest_la", "highest_la")) and "n_las" in df:
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
             vals = vals.where(df["n_las"] >= min_count, "c")
         out[col] = vals
-    meta_rows = [{"col_name": f, "col_type": "Filter", "label": f.replace("_", " ").capitalize(),
-                  "indicator_grouping": "", "indicator_unit": "", "indicator_dp": "", "filter_hint": "",
-                  "filter_grouping_column": ""} for f in ft.filters]
-    meta_rows += [{"col_name": col, "col_type": "Indicator", "label": m["label"], "indicator_grouping": "",
-                   "indicator_unit": m["unit"], "indicator_dp": m.get("dp", 0), "filter_hint": "",
-                   "filter_grouping_column": ""} for col, m in ft.indicators.items()]
+    meta_rows = [
+        {
+            "col_name": f,
+            "col_type": "Filter",
+            "label": f.replace("_", " ").capitalize(),
+            "indicator_grouping": "",
+            "indicator_unit": "",
+            "indicator_dp": "",
+            "filter_hint": "",
+            "filter_grouping_column": "",
+        }
+        for f in ft.filters
+    ]
+    meta_rows += [
+        {
+            "col_name": col,
+            "col_type": "Indicator",
+            "label": m["label"],
+            "indicator_grouping": "",
+            "indicator_unit": m["unit"],
+            "indicator_dp": m.get("dp", 0),
+            "filter_hint": "",
+            "filter_grouping_column": "",
+        }
+        for col, m in ft.indicators.items()
+    ]
     return out, pd.DataFrame(meta_rows)
 
 
@@ -118,7 +144,7 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
         out["series"] = df[spec["series"]].map(lambda v: sl.get(v, v))
     out["value"] = df[y].map(lambda v: round_half_up(v, ROUND_UNITS.get(unit, 1)))
     out["unit"] = unit or "number"
-    out["n_las"] = df["n_las"] if "n_las" in df else ""
+    out["n_las"] = df.get("n_las", "")
     return out.reset_index(drop=True)
 
 
@@ -135,7 +161,11 @@ def _value_text(v: float, fmt: str) -> str:
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
     fmt = spec.get("format", "number")
     lines = [f"Figure {spec['number']}: {spec['title']}.", f"{spec['subtitle']}.", ""]
-    kind = {"bar": "Column chart", "barh": "Bar chart", "grouped_bar": "Clustered column chart"}.get(spec["kind"], "Chart")
+    kind = {
+        "bar": "Column chart",
+        "barh": "Bar chart",
+        "grouped_bar": "Clustered column chart",
+    }.get(spec["kind"], "Chart")
     lines.append(f"{kind} with one value per category. Values shown:")
     for r in data.itertuples(index=False):
         who = f"{r.category}, {r.series}" if "series" in data else r.category
@@ -151,8 +181,15 @@ def _style():
     import matplotlib.pyplot as plt
 
     plt.style.use("afcharts.afcharts")
-    plt.rcParams.update({"svg.hashsalt": "apmarket", "font.size": 10, "axes.titlesize": 11,
-                         "figure.dpi": 100, "savefig.dpi": 110})
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "apmarket",
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+        }
+    )
     return plt
 
 
@@ -189,8 +226,14 @@ def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, 
         bars = ax.bar(labels, data["value"].fillna(0), color=colour)
         ax.bar_label(bars, labels=[_value_text(v, fmt) for v in data["value"]], fontsize=9, padding=3)
     if fmt == "gbp":
-        ax.xaxis.set_major_formatter("£{x:,.0f}") if spec["kind"] == "barh" else ax.yaxis.set_major_formatter("£{x:,.0f}")
-    ax.set_title("\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)), loc="left", fontsize=11)
+        ax.xaxis.set_major_formatter("£{x:,.0f}") if spec["kind"] == "barh" else ax.yaxis.set_major_formatter(
+            "£{x:,.0f}"
+        )
+    ax.set_title(
+        "\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)),
+        loc="left",
+        fontsize=11,
+    )
     n_total = data["n_las"].max() if len(data) else 0
     footer = [
         f"{spec['subtitle']}. Base: {ft.base} (up to {n_total} LAs; n per bar in the data file).",

@@ -16,8 +16,20 @@ import pandas as pd
 from .config import Settings, read_yaml
 from .estimators import round_half_up
 
-COLUMNS = ["id", "figure", "source", "published", "computed", "unit", "rounding", "qualifier",
-           "status", "basis", "n_las", "note"]
+COLUMNS = [
+    "id",
+    "figure",
+    "source",
+    "published",
+    "computed",
+    "unit",
+    "rounding",
+    "qualifier",
+    "status",
+    "basis",
+    "n_las",
+    "note",
+]
 APPROXIMATE_TOLERANCE = 0.05
 
 
@@ -43,7 +55,9 @@ def matches(published: float, computed: float, rounding, qualifier: str) -> bool
     return math.isclose(c, published, rel_tol=0, abs_tol=1e-9)
 
 
-def compare(published: list[dict], computed: dict[str, dict], inconsistencies: dict[str, str]) -> pd.DataFrame:
+def compare(
+    published: list[dict], computed: dict[str, dict], inconsistencies: dict[str, str]
+) -> pd.DataFrame:
     rows = []
     for p in published:
         c = computed.get(p["id"])
@@ -58,14 +72,25 @@ def compare(published: list[dict], computed: dict[str, dict], inconsistencies: d
         elif c is None or p["unit"] == "finding" or p["value"] is None:
             status = "not_computed"
         else:
-            status = "match" if matches(float(p["value"]), cval, p["rounding"], p["qualifier"]) else "mismatch"
-        rows.append({
-            "id": p["id"], "figure": p["figure"] if p["figure"] is not None else "", "source": p["source"],
-            "published": p["value"], "computed": "" if math.isnan(cval) else round(cval, 4),
-            "unit": p["unit"], "rounding": p["rounding"] if p["rounding"] is not None else "",
-            "qualifier": p["qualifier"], "status": status, "basis": c["basis"] if c else "",
-            "n_las": c["n_las"] if c and c.get("n_las") is not None else "", "note": note,
-        })
+            status = (
+                "match" if matches(float(p["value"]), cval, p["rounding"], p["qualifier"]) else "mismatch"
+            )
+        rows.append(
+            {
+                "id": p["id"],
+                "figure": p["figure"] if p["figure"] is not None else "",
+                "source": p["source"],
+                "published": p["value"],
+                "computed": "" if math.isnan(cval) else round(cval, 4),
+                "unit": p["unit"],
+                "rounding": p["rounding"] if p["rounding"] is not None else "",
+                "qualifier": p["qualifier"],
+                "status": status,
+                "basis": c["basis"] if c else "",
+                "n_las": c["n_las"] if c and c.get("n_las") is not None else "",
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

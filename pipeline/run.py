@@ -38,13 +38,16 @@ class Log:
 def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
     raw, file_problems = read_wave(settings, engine)
     frame = public.la_frame(settings)
-    clean, report, respondents = validate(raw, file_problems, frame, settings.codebook,
-                                          settings.validation["severity"])
+    clean, report, respondents = validate(
+        raw, file_problems, frame, settings.codebook, settings.validation["severity"]
+    )
     present.write_csv(settings.processed_dir / "validation_report.csv", report)
     errors = report[report["severity"] == "error"] if len(report) else report
     warnings = report[report["severity"] == "warning"] if len(report) else report
-    log(f"read {raw['source_file'].nunique()} files, {len(clean)} answers from {len(respondents)} LAs; "
-        f"{len(errors)} errors, {len(warnings)} warnings")
+    log(
+        f"read {raw['source_file'].nunique()} files, {len(clean)} answers from {len(respondents)} LAs; "
+        f"{len(errors)} errors, {len(warnings)} warnings"
+    )
     if len(errors):
         print(format_problems(errors), file=sys.stderr)
         raise ValidationFailed(
@@ -58,7 +61,15 @@ def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
 def format_problems(errors: pd.DataFrame, limit: int = 20) -> str:
     lines = []
     for r in errors.head(limit).itertuples(index=False):
-        where = ", ".join(x for x in (r.file, f"sheet {r.sheet!r}" if r.sheet else "", f"cell {r.cell}" if r.cell else "") if x)
+        where = ", ".join(
+            x
+            for x in (
+                r.file,
+                f"sheet {r.sheet!r}" if r.sheet else "",
+                f"cell {r.cell}" if r.cell else "",
+            )
+            if x
+        )
         what = f" [{r.question_id}]" if r.question_id else ""
         val = f" value {r.value!r}:" if r.value else ""
         lines.append(f"ERROR {where}{what}:{val} {r.message} (rule {r.rule})")

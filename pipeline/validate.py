@@ -43,7 +43,12 @@ def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tup
         if q.range and not (q.range[0] <= x <= q.range[1]):
             return None, [("range", f"outside the allowed range {q.range[0]:g} to {q.range[1]:g}")]
         if q.plausible and not (q.plausible[0] <= x <= q.plausible[1]):
-            issues.append(("plausible", f"outside the plausible range {q.plausible[0]:g} to {q.plausible[1]:g}; please check"))
+            issues.append(
+                (
+                    "plausible",
+                    f"outside the plausible range {q.plausible[0]:g} to {q.plausible[1]:g}; please check",
+                )
+            )
         return _fmt(x), issues
     if q.is_choice:
         lookup = {k.lower(): k for k in q.categories}
@@ -57,8 +62,16 @@ def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tup
 
 
 def _cell_problem(row, rule: str, message: str) -> dict:
-    return problem(row.source_file, row.source_sheet, row.source_cell, row.la_code, row.question_id,
-                   row.value, rule=rule, message=message)
+    return problem(
+        row.source_file,
+        row.source_sheet,
+        row.source_cell,
+        row.la_code,
+        row.question_id,
+        row.value,
+        rule=rule,
+        message=message,
+    )
 
 
 def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, list[dict]]:
@@ -85,17 +98,43 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
     first = raw.drop_duplicates(["la_code", "source_file"])
     for row in first.itertuples(index=False):
         if row.la_code not in known:
-            problems.append(problem(row.source_file, row.source_sheet if row.kind == "empty" else "Cover", "", row.la_code,
-                                    value=row.la_code, rule="la_code_not_in_frame",
-                                    message=f"LA code {row.la_code!r} is not one of the {len(known)} LAs of the frame"))
+            problems.append(
+                problem(
+                    row.source_file,
+                    row.source_sheet if row.kind == "empty" else "Cover",
+                    "",
+                    row.la_code,
+                    value=row.la_code,
+                    rule="la_code_not_in_frame",
+                    message=f"LA code {row.la_code!r} is not one of the {len(known)} LAs of the frame",
+                )
+            )
         elif row.la_name_given and row.la_name_given.strip().lower() != known[row.la_code].lower():
-            problems.append(problem(row.source_file, "", "", row.la_code, value=row.la_name_given, rule="la_name_mismatch",
-                                    message=f"LA name differs from the frame ({known[row.la_code]!r})"))
+            problems.append(
+                problem(
+                    row.source_file,
+                    "",
+                    "",
+                    row.la_code,
+                    value=row.la_name_given,
+                    rule="la_name_mismatch",
+                    message=f"LA name differs from the frame ({known[row.la_code]!r})",
+                )
+            )
     for code, files in sources.items():
         if len(files) > 1:
             for f in files:
-                problems.append(problem(f, "", "", code, value=code, rule="la_duplicate",
-                                        message=f"more than one return for LA {code}: {', '.join(sorted(files))}"))
+                problems.append(
+                    problem(
+                        f,
+                        "",
+                        "",
+                        code,
+                        value=code,
+                        rule="la_duplicate",
+                        message=f"more than one return for LA {code}: {', '.join(sorted(files))}",
+                    )
+                )
     return problems
 
 
@@ -111,7 +150,7 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
             continue
         num = sub.assign(x=sub["value"].astype(float))
         group_cols = ["la_code"] + ([q.dimensions[1]] if len(q.dimensions) == 2 else [])
-        for keys, g in num.groupby(group_cols, sort=True):
+        for _keys, g in num.groupby(group_cols, sort=True):
             parts = g[g[d1] != TOTAL]
             if q.total:
                 tot = g[g[d1] == TOTAL]
@@ -119,12 +158,24 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
                     t = tot.iloc[0]
                     s = parts["x"].sum()
                     if abs(s - t.x) > 1e-9:
-                        problems.append(_cell_problem(t, "total_mismatch", f"total {t.value} does not equal the sum of its parts ({_fmt(s)})"))
+                        problems.append(
+                            _cell_problem(
+                                t,
+                                "total_mismatch",
+                                f"total {t.value} does not equal the sum of its parts ({_fmt(s)})",
+                            )
+                        )
             if q.max_sum is not None:
                 s = parts["x"].sum()
                 if s > q.max_sum + SUM_TOLERANCE:
                     first = parts.iloc[0]
-                    problems.append(_cell_problem(first, "sum_above_max", f"the answers in this column add up to {_fmt(s)}, more than {q.max_sum:g}"))
+                    problems.append(
+                        _cell_problem(
+                            first,
+                            "sum_above_max",
+                            f"the answers in this column add up to {_fmt(s)}, more than {q.max_sum:g}",
+                        )
+                    )
     return problems
 
 
@@ -138,8 +189,17 @@ def check_required(clean: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -
         sheet = codebook.sections[q.section].sheet
         for code, f in files.items():
             if (code, q.id) not in answered:
-                problems.append(problem(f, sheet, "", code, q.id, rule="required_missing",
-                                        message=f"question {q.number} must be answered"))
+                problems.append(
+                    problem(
+                        f,
+                        sheet,
+                        "",
+                        code,
+                        q.id,
+                        rule="required_missing",
+                        message=f"question {q.number} must be answered",
+                    )
+                )
     return problems
 
 
@@ -151,8 +211,13 @@ def with_severity(problems: list[dict], severity: dict) -> pd.DataFrame:
     return df.sort_values(["severity", "file", "sheet", "cell", "rule"], kind="stable").reset_index(drop=True)
 
 
-def validate(raw: pd.DataFrame, file_problems: list[dict], frame: pd.DataFrame, codebook: Codebook,
-             severity: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def validate(
+    raw: pd.DataFrame,
+    file_problems: list[dict],
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    severity: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Raw responses -> (clean responses, problem report, responding LA codes)."""
     respondents = sorted(set(raw["la_code"]))
     answers = raw[raw["question_id"] != ""]
@@ -163,5 +228,7 @@ def validate(raw: pd.DataFrame, file_problems: list[dict], frame: pd.DataFrame, 
     problems += check_totals_and_sums(clean, codebook)
     problems += check_required(clean, raw, codebook)
     report = with_severity(problems, severity)
-    clean = clean[response_columns(codebook)].sort_values(["la_code", "source_sheet", "source_cell"], kind="stable")
+    clean = clean[response_columns(codebook)].sort_values(
+        ["la_code", "source_sheet", "source_cell"], kind="stable"
+    )
     return clean.reset_index(drop=True), report, respondents

@@ -103,7 +103,7 @@ def section_layout(codebook: Codebook, section_id: str) -> SheetLayout:
             row += 1
         elif len(q.dimensions) == 1:
             for it in q.items:
-                (d, v), = it.dims
+                ((d, v),) = it.dims
                 labels.append(LabelCell(row, 2, _label(codebook, d, v), "row"))
                 inputs.append(InputCell(row, FIRST_INPUT_COL, it, q))
                 row += 1
@@ -132,9 +132,7 @@ def workbook_layout(codebook: Codebook) -> list[SheetLayout]:
 
 
 def expected_sheets(codebook: Codebook) -> list[str]:
-    return [COVER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET] + [
-        s.sheet for s in codebook.sections.values()
-    ]
+    return [COVER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET] + [s.sheet for s in codebook.sections.values()]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -193,7 +191,9 @@ def check_file(path: Path) -> None:
             "the workbook is password-protected (or an old .xls file): save it as an unprotected .xlsx",
         )
     if not head.startswith(b"PK"):
-        raise FileProblem("file_unreadable", "the file is not a valid .xlsx workbook (corrupt or another format)")
+        raise FileProblem(
+            "file_unreadable", "the file is not a valid .xlsx workbook (corrupt or another format)"
+        )
 
 
 def formula_cells(path: Path) -> dict[str, list[str]]:
@@ -224,7 +224,13 @@ def formula_cells(path: Path) -> dict[str, list[str]]:
 
 
 def _unescape(name: str) -> str:
-    return name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+    return (
+        name.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+    )
 
 
 def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[list]]:
@@ -235,8 +241,7 @@ def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[lis
         wb = CalamineWorkbook.from_path(str(path))
         try:
             return {
-                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in wb.sheet_names
+                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names
             }
         finally:
             wb.close()

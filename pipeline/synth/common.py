@@ -34,9 +34,9 @@ def count_for_share(n: int, pct: float) -> int:
     """The count out of n whose share rounds (half up) to pct, nearest to pct * n."""
     best = None
     for k in range(n + 1):
-        if round_half_up(100.0 * k / n) == round_half_up(pct):
-            if best is None or abs(k - pct * n / 100) < abs(best - pct * n / 100):
-                best = k
+        rounds_right = round_half_up(100.0 * k / n) == round_half_up(pct)
+        if rounds_right and (best is None or abs(k - pct * n / 100) < abs(best - pct * n / 100)):
+            best = k
     if best is None:
         raise ValueError(f"no count out of {n} rounds to {pct}%")
     return best
@@ -55,8 +55,13 @@ def largest_remainder(x: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def choose(rng: np.random.Generator, codes: list[str], k: int, score: np.ndarray | None = None,
-           noise: float = 1.0) -> list[str]:
+def choose(
+    rng: np.random.Generator,
+    codes: list[str],
+    k: int,
+    score: np.ndarray | None = None,
+    noise: float = 1.0,
+) -> list[str]:
     """k LAs, more likely those with a high score (score + Gumbel noise), in frame order."""
     codes = list(codes)
     s = np.zeros(len(codes)) if score is None else np.asarray(score, dtype=float)
@@ -65,8 +70,13 @@ def choose(rng: np.random.Generator, codes: list[str], k: int, score: np.ndarray
     return [c for c in codes if c in picked]
 
 
-def assign_counts(rng: np.random.Generator, codes: list[str], counts: dict[str, int],
-                  score: np.ndarray | None = None, noise: float = 1.0) -> dict[str, str]:
+def assign_counts(
+    rng: np.random.Generator,
+    codes: list[str],
+    counts: dict[str, int],
+    score: np.ndarray | None = None,
+    noise: float = 1.0,
+) -> dict[str, str]:
     """Give each LA one category so that category c has counts[c] LAs.
 
     Categories are filled in the order given, each from the LAs with the highest
@@ -78,7 +88,7 @@ def assign_counts(rng: np.random.Generator, codes: list[str], counts: dict[str, 
     order = np.argsort(-(s + noise * rng.gumbel(size=len(codes))), kind="stable")
     out, i = {}, 0
     for cat, n in counts.items():
-        for j in order[i:i + n]:
+        for j in order[i : i + n]:
             out[codes[j]] = cat
         i += n
     return out

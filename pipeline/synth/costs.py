@@ -42,7 +42,9 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
 
     # ---- cells ---------------------------------------------------------------------------------
     type_cells, phase_cells = [], []
-    phase_las = [c for c in sup.cost_las if c not in sup.fallback_las and rng.random() < cfg["phase_cost_share"]]
+    phase_las = [
+        c for c in sup.cost_las if c not in sup.fallback_las and rng.random() < cfg["phase_cost_share"]
+    ]
     for c in sup.cost_las:
         grid = sup.places.get(c)
         for p in codebook.dimensions["provider_type"].values:
@@ -53,7 +55,14 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
             if c in phase_las:
                 for ph in PHASES:
                     if grid.loc[p, ph] > 0:
-                        phase_cells.append({"la_code": c, "provider_type": p, "phase": ph, "weight": float(grid.loc[p, ph])})
+                        phase_cells.append(
+                            {
+                                "la_code": c,
+                                "provider_type": p,
+                                "phase": ph,
+                                "weight": float(grid.loc[p, ph]),
+                            }
+                        )
     tcells = pd.DataFrame(type_cells)
     pcells = pd.DataFrame(phase_cells)
     nt, npc = len(tcells), len(pcells)
@@ -83,7 +92,11 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
     # Free schools: their lowest LA sits between the other state-funded minima.
     if "ap_free_school" not in {p for p, e in cfg["cost_extremes"].items() if "min" in e}:
         m = tcells["provider_type"] == "ap_free_school"
-        los = [published(e["min"]) for p, e in cfg["cost_extremes"].items() if "min" in e and groups[p] == "state_funded"]
+        los = [
+            published(e["min"])
+            for p, e in cfg["cost_extremes"].items()
+            if "min" in e and groups[p] == "state_funded"
+        ]
         if los and m.any():
             free_min = float(np.round(np.mean(los), -2))
             idx = [i for i in tcells.index[m] if np.isnan(fixed[i])]
@@ -101,13 +114,21 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
 
     # ---- prior draws --------------------------------------------------------------------------
     spread = {g: cfg["cost_spread"][g] for g in ("state_funded", "independent", "other_setting")}
-    x0 = np.array([targets[r.provider_type] * level[r.la_code] + rng.normal(0, spread[groups[r.provider_type]])
-                   for r in tcells.itertuples()])
+    x0 = np.array(
+        [
+            targets[r.provider_type] * level[r.la_code] + rng.normal(0, spread[groups[r.provider_type]])
+            for r in tcells.itertuples()
+        ]
+    )
     x0 = np.clip(x0, lower + 1, upper - 1)
     phase_factor = {"primary": 1.06, "ks3": 1.02, "ks4": 0.98, "ks5": 1.02}
     tpos = {(r.la_code, r.provider_type): i for i, r in enumerate(tcells.itertuples())}
-    y0 = np.array([x0[tpos[(r.la_code, r.provider_type)]] * phase_factor[r.phase] + rng.normal(0, 800)
-                   for r in pcells.itertuples()])
+    y0 = np.array(
+        [
+            x0[tpos[(r.la_code, r.provider_type)]] * phase_factor[r.phase] + rng.normal(0, 800)
+            for r in pcells.itertuples()
+        ]
+    )
     ylow = np.array([lower[tpos[(r.la_code, r.provider_type)]] for r in pcells.itertuples()])
     yup = np.array([upper[tpos[(r.la_code, r.provider_type)]] for r in pcells.itertuples()])
     y0 = np.clip(y0, ylow + 1, yup - 1)
@@ -160,7 +181,9 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
     b = b - A[:, ~free] @ values[~free]
     A = A[:, free]
     prior = np.concatenate([x0, y0])[free]
-    scale = np.concatenate([np.array([spread[groups[p]] for p in tcells["provider_type"]]), np.full(npc, 1500.0)])[free]
+    scale = np.concatenate(
+        [np.array([spread[groups[p]] for p in tcells["provider_type"]]), np.full(npc, 1500.0)]
+    )[free]
     lo = np.concatenate([lower, ylow])[free]
     hi = np.concatenate([upper, yup])[free]
     M = np.vstack([CONSTRAINT_WEIGHT * A, np.diag(1 / scale)])
@@ -183,11 +206,15 @@ def _usage_bands(sup: Supply, settings: Settings) -> pd.DataFrame:
     for c, grid in sup.pupils.items():
         pri, sec = grid["primary"].sum(), grid["ks3"].sum() + grid["ks4"].sum()
         pp, ps = las.loc[c, "pupils_primary"], las.loc[c, "pupils_secondary"]
-        rows[c] = {"primary": pri / pp * 10_000 if pp > 0 else np.nan,
-                   "secondary": sec / ps * 10_000 if ps > 0 else np.nan}
+        rows[c] = {
+            "primary": pri / pp * 10_000 if pp > 0 else np.nan,
+            "secondary": sec / ps * 10_000 if ps > 0 else np.nan,
+        }
     rates = pd.DataFrame.from_dict(rows, orient="index")
     edges = settings.analysis["usage_bands"]
-    return pd.DataFrame({
-        "usage_band_primary": band(rates["primary"], **edges["primary"]),
-        "usage_band_secondary": band(rates["secondary"], **edges["secondary"]),
-    })
+    return pd.DataFrame(
+        {
+            "usage_band_primary": band(rates["primary"], **edges["primary"]),
+            "usage_band_secondary": band(rates["secondary"], **edges["secondary"]),
+        }
+    )

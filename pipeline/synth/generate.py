@@ -28,8 +28,11 @@ def respondents(settings: Settings, cfg: dict) -> pd.DataFrame:
     resp = pd.read_csv(settings.path(cfg["respondents"]), dtype={"old_la_code": str})
     ctx = public.context(settings)
     pupils_file = pd.read_csv(settings.path(settings.wave_config["denominators"]["file"]))
-    ctx = ctx.merge(pupils_file[["new_la_code", "pru_headcount"]].rename(columns={"new_la_code": "la_code"}),
-                    on="la_code", how="left")
+    ctx = ctx.merge(
+        pupils_file[["new_la_code", "pru_headcount"]].rename(columns={"new_la_code": "la_code"}),
+        on="la_code",
+        how="left",
+    )
     las = ctx[ctx["la_code"].isin(resp["new_la_code"])].copy()
     las["pupils_primary"] = las["pupils_primary"].fillna(0.0)
     las["pupils_secondary"] = las["pupils_secondary"].fillna(0.0)

@@ -21,8 +21,13 @@ def _counts(n: int, published: Published, shares: dict[str, str], rest: dict[str
     return counts
 
 
-def required_items(rng: np.random.Generator, las: pd.DataFrame, answers: dict, published: Published,
-                   codebook: Codebook) -> None:
+def required_items(
+    rng: np.random.Generator,
+    las: pd.DataFrame,
+    answers: dict,
+    published: Published,
+    codebook: Codebook,
+) -> None:
     """Answers to the questions every return must answer."""
     codes = list(las["la_code"])
     n = len(codes)
@@ -49,21 +54,33 @@ def required_items(rng: np.random.Generator, las: pd.DataFrame, answers: dict, p
         answers[c][key("ap_reasons", "other")] = other[c]
 
     # 1.4 strategic planning (Likert).
-    sp = _counts(n, published, {"strongly_agree": "txt.strategic_planning.la_share.strongly_agree",
-                                "agree": "txt.strategic_planning.la_share.agree"},
-                 {"disagree": 0.75, "strongly_disagree": 0.1, "cant_say": 0.15})
+    sp = _counts(
+        n,
+        published,
+        {
+            "strongly_agree": "txt.strategic_planning.la_share.strongly_agree",
+            "agree": "txt.strategic_planning.la_share.agree",
+        },
+        {"disagree": 0.75, "strongly_disagree": 0.1, "cant_say": 0.15},
+    )
     for c, v in assign_counts(rng, codes, sp, score=-dep, noise=1.5).items():
         answers[c][key("strategic_planning")] = v
 
     # 4.1 would the LA use AP for pupils with EHCPs.
-    eh = _counts(n, published, {"yes": "txt.ap_sen.ehcp_ap_use.la_share.yes",
-                                "no": "txt.ap_sen.ehcp_ap_use.la_share.no"}, {"not_sure": 1.0})
+    eh = _counts(
+        n,
+        published,
+        {"yes": "txt.ap_sen.ehcp_ap_use.la_share.yes", "no": "txt.ap_sen.ehcp_ap_use.la_share.no"},
+        {"not_sure": 1.0},
+    )
     for c, v in assign_counts(rng, codes, eh).items():
         answers[c][key("ehcp_ap_use")] = v
 
     # 4.4 local state-funded specialist SEMH provision.
     k = count_for_share(n, published("txt.semh.la_share.has_specialist_provision"))
-    for c, v in assign_counts(rng, codes, {"yes": k, "no": n - k}, score=np.log(las["pupils_secondary"] + 1)).items():
+    for c, v in assign_counts(
+        rng, codes, {"yes": k, "no": n - k}, score=np.log(las["pupils_secondary"] + 1)
+    ).items():
         answers[c][key("semh_provision")] = v
 
     # 5.1-5.2 decision-making model by phase: classification on the secondary phase.
@@ -72,22 +89,42 @@ def required_items(rng: np.random.Generator, las: pd.DataFrame, answers: dict, p
     sep_codes = [c for c, v in sep if v == "separate"]
     same_codes = [c for c in codes if c not in set(sep_codes)]
     m = len(sep_codes)
-    sec_sep = _counts(m, published, {"devolved_partial": "fig16.model_share.secondary.devolved_partial",
-                                     "devolved_full": "fig16.model_share.secondary.devolved_full"},
-                      {"centralised": 1.0})
-    pri_sep = _counts(m, published, {"devolved_partial": "fig16.model_share.primary.devolved_partial",
-                                     "devolved_full": "fig16.model_share.primary.devolved_full"},
-                      {"centralised": 1.0})
-    total = {"centralised": int(published("txt.centralised_devolved.la_count.centralised")),
-             "devolved_partial": int(published("txt.centralised_devolved.la_count.devolved_partial")),
-             "devolved_full": int(published("txt.centralised_devolved.la_count.devolved_full"))}
+    sec_sep = _counts(
+        m,
+        published,
+        {
+            "devolved_partial": "fig16.model_share.secondary.devolved_partial",
+            "devolved_full": "fig16.model_share.secondary.devolved_full",
+        },
+        {"centralised": 1.0},
+    )
+    pri_sep = _counts(
+        m,
+        published,
+        {
+            "devolved_partial": "fig16.model_share.primary.devolved_partial",
+            "devolved_full": "fig16.model_share.primary.devolved_full",
+        },
+        {"centralised": 1.0},
+    )
+    total = {
+        "centralised": int(published("txt.centralised_devolved.la_count.centralised")),
+        "devolved_partial": int(published("txt.centralised_devolved.la_count.devolved_partial")),
+        "devolved_full": int(published("txt.centralised_devolved.la_count.devolved_full")),
+    }
     same_counts = {c: total[c] - sec_sep[c] for c in ("devolved_full", "devolved_partial", "centralised")}
     sec_same = assign_counts(rng, same_codes, same_counts)
-    sep_sec = assign_counts(rng, sep_codes, {c: sec_sep[c] for c in ("devolved_full", "devolved_partial", "centralised")})
+    sep_sec = assign_counts(
+        rng,
+        sep_codes,
+        {c: sec_sep[c] for c in ("devolved_full", "devolved_partial", "centralised")},
+    )
     # Where phases differ, primary is the more centralised phase (devolution is commoner in secondary).
     order = {"devolved_full": 0, "devolved_partial": 1, "centralised": 2}
     ranked = sorted(sep_codes, key=lambda c: (order[sep_sec[c]], c))
-    pri_list = ["devolved_full"] * pri_sep["devolved_full"] + ["devolved_partial"] * pri_sep["devolved_partial"]
+    pri_list = ["devolved_full"] * pri_sep["devolved_full"] + ["devolved_partial"] * pri_sep[
+        "devolved_partial"
+    ]
     pri_list += ["centralised"] * pri_sep["centralised"]
     sep_pri = dict(zip(ranked, pri_list, strict=True))
     for c in codes:
@@ -102,9 +139,21 @@ def required_items(rng: np.random.Generator, las: pd.DataFrame, answers: dict, p
 
     # 8.1 self-evaluation statements (Likert per statement).
     published_counts = {
-        "meets_expected_needs": ("fig35.agree_share.meets_expected_needs", "fig35.disagree_share.meets_expected_needs", None),
-        "good_outcomes": (None, "fig35.disagree_share.good_outcomes", "fig35.cant_say_share.good_outcomes"),
-        "value_for_money": (None, "fig35.disagree_share.value_for_money", "fig35.cant_say_share.value_for_money"),
+        "meets_expected_needs": (
+            "fig35.agree_share.meets_expected_needs",
+            "fig35.disagree_share.meets_expected_needs",
+            None,
+        ),
+        "good_outcomes": (
+            None,
+            "fig35.disagree_share.good_outcomes",
+            "fig35.cant_say_share.good_outcomes",
+        ),
+        "value_for_money": (
+            None,
+            "fig35.disagree_share.value_for_money",
+            "fig35.cant_say_share.value_for_money",
+        ),
     }
     outlook = rng.normal(size=n)
     for st in codebook.dimensions["statement"].values:
@@ -115,7 +164,12 @@ def required_items(rng: np.random.Generator, las: pd.DataFrame, answers: dict, p
         cant = n - agree - disagree
         sa = agree // 5
         sd = disagree // 6
-        counts = {"strongly_agree": sa, "agree": agree - sa, "cant_say": cant,
-                  "disagree": disagree - sd, "strongly_disagree": sd}
+        counts = {
+            "strongly_agree": sa,
+            "agree": agree - sa,
+            "cant_say": cant,
+            "disagree": disagree - sd,
+            "strongly_disagree": sd,
+        }
         for c, v in assign_counts(rng, codes, counts, score=outlook, noise=1.0).items():
             answers[c][key("self_evaluation", st)] = v

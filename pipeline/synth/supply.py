@@ -30,8 +30,14 @@ PHASE_PROFILE = {
 }
 # Generator's base weight of each provider type in an LA's mix, where the LA uses it.
 MIX_WEIGHT = {
-    "pru": 1.0, "ap_academy": 0.8, "ap_free_school": 0.35, "independent_registered": 0.13,
-    "independent_unregistered": 0.13, "school_unit": 0.12, "special_school": 0.1, "fe_college": 0.1,
+    "pru": 1.0,
+    "ap_academy": 0.8,
+    "ap_free_school": 0.35,
+    "independent_registered": 0.13,
+    "independent_unregistered": 0.13,
+    "school_unit": 0.12,
+    "special_school": 0.1,
+    "fe_college": 0.1,
     "other": 0.08,
 }
 WIDER_RANGE_BOOST = 9.0  # independent weight in the LAs that rely on a wider range of providers
@@ -62,8 +68,9 @@ def _sets(rng, las: pd.DataFrame, cfg: dict, published: Published):
     return places_las, cost_las, fallback, pupil_las
 
 
-def _uses(rng, las: pd.DataFrame, cost_las: list[str], cfg: dict, published: Published,
-          codebook: Codebook) -> pd.DataFrame:
+def _uses(
+    rng, las: pd.DataFrame, cost_las: list[str], cfg: dict, published: Published, codebook: Codebook
+) -> pd.DataFrame:
     codes = list(las["la_code"])
     ptypes = list(codebook.dimensions["provider_type"].values)
     uses = pd.DataFrame(False, index=codes, columns=ptypes)
@@ -99,26 +106,35 @@ def _expected_pupils(rng, las: pd.DataFrame, cfg: dict, published: Published) ->
         rate = raw / raw[has].mean() * target
         out[phase] = rate * las[col].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(0.39, 0.05, n), 0.25, 0.5)
-    df = pd.DataFrame({
-        "primary": out["primary"],
-        "ks3": out["secondary"] * ks3_share,
-        "ks4": out["secondary"] * (1 - ks3_share),
-    }, index=las["la_code"])
+    df = pd.DataFrame(
+        {
+            "primary": out["primary"],
+            "ks3": out["secondary"] * ks3_share,
+            "ks4": out["secondary"] * (1 - ks3_share),
+        },
+        index=las["la_code"],
+    )
     df["ks5"] = 0.02 * (df["ks3"] + df["ks4"]) * rng.gamma(2.0, 0.5, n)
     return df
 
 
 def _mix(rng, las: pd.DataFrame, uses: pd.DataFrame, wider: set[str]) -> pd.DataFrame:
-    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.35, len(uses)) for p in uses.columns},
-                     index=uses.index)
+    w = pd.DataFrame(
+        {p: MIX_WEIGHT[p] * rng.lognormal(0, 0.35, len(uses)) for p in uses.columns},
+        index=uses.index,
+    )
     for p in ("independent_registered", "independent_unregistered"):
         w.loc[list(wider), p] *= WIDER_RANGE_BOOST
     w = w.where(uses, 0.0)
     return w.div(w.sum(axis=1), axis=0)
 
 
-def _rake_type_shares(places: dict[str, pd.DataFrame], targets: dict[str, float], groups: dict[str, str],
-                      iterations: int = 50) -> None:
+def _rake_type_shares(
+    places: dict[str, pd.DataFrame],
+    targets: dict[str, float],
+    groups: dict[str, str],
+    iterations: int = 50,
+) -> None:
     """Scale provider-type rows so pooled shares of school-age places hit the targets (in place)."""
     ptypes = list(groups)
     for _ in range(iterations):
@@ -149,8 +165,15 @@ def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Code
     # Pupils placed: expected pupils by phase spread over the LA's provider types.
     pupils = {}
     for c in pupil_las:
-        grid = pd.DataFrame({ph: mix.loc[c] * expected.loc[c, ph] * np.array([PHASE_PROFILE[p][PHASES.index(ph)] * 4 for p in mix.columns])
-                             for ph in PHASES}, index=mix.columns)
+        grid = pd.DataFrame(
+            {
+                ph: mix.loc[c]
+                * expected.loc[c, ph]
+                * np.array([PHASE_PROFILE[p][PHASES.index(ph)] * 4 for p in mix.columns])
+                for ph in PHASES
+            },
+            index=mix.columns,
+        )
         grid = grid.div(grid.sum(axis=0).replace(0, 1), axis=1) * expected.loc[c].to_numpy()
         pupils[c] = grid.round().astype(int)
 
@@ -159,8 +182,13 @@ def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Code
     places = {}
     for c in places_las:
         jitter = rng.lognormal(0, 0.15)
-        grid = pd.DataFrame({ph: mix.loc[c] * np.array([PHASE_PROFILE[p][PHASES.index(ph)] for p in mix.columns])
-                             for ph in PHASES}, index=mix.columns)
+        grid = pd.DataFrame(
+            {
+                ph: mix.loc[c] * np.array([PHASE_PROFILE[p][PHASES.index(ph)] for p in mix.columns])
+                for ph in PHASES
+            },
+            index=mix.columns,
+        )
         grid = grid / grid.sum().sum() * expected.loc[c].sum() * ratio * jitter
         places[c] = grid
     groups = codebook.dimensions["provider_type"].groups
@@ -173,14 +201,25 @@ def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Code
     size = len(mix.columns) * 3
     for i, c in enumerate(places_las):
         df = places[c]
-        df[["primary", "ks3", "ks4"]] = ints[i * size:(i + 1) * size].reshape(len(mix.columns), 3)
+        df[["primary", "ks3", "ks4"]] = ints[i * size : (i + 1) * size].reshape(len(mix.columns), 3)
         df["ks5"] = df["ks5"].round()
         places[c] = df.astype(int)
 
     # Providers: at least one of each type used, more in larger LAs.
-    size_factor = (las.set_index("la_code")["pupils_secondary"] / las["pupils_secondary"].median()).clip(0.2, 4)
-    lam = {"pru": 0.3, "ap_academy": 0.4, "ap_free_school": 0.05, "independent_registered": 2.2,
-           "independent_unregistered": 3.0, "school_unit": 1.2, "special_school": 0.6, "fe_college": 1.3, "other": 0.8}
+    size_factor = (las.set_index("la_code")["pupils_secondary"] / las["pupils_secondary"].median()).clip(
+        0.2, 4
+    )
+    lam = {
+        "pru": 0.3,
+        "ap_academy": 0.4,
+        "ap_free_school": 0.05,
+        "independent_registered": 2.2,
+        "independent_unregistered": 3.0,
+        "school_unit": 1.2,
+        "special_school": 0.6,
+        "fe_college": 1.3,
+        "other": 0.8,
+    }
     providers = pd.DataFrame(0, index=uses.index, columns=uses.columns)
     for p in uses.columns:
         extra = rng.poisson(lam[p] * size_factor.reindex(uses.index).to_numpy())
