@@ -85,8 +85,8 @@ def required_items(
 
     # 5.1-5.2 decision-making model by phase: classification on the secondary phase.
     n_sep = int(published("txt.centralised_devolved.la_count.separate_phase_arrangements"))
-    sep = set(assign_counts(rng, codes, {"separate": n_sep, "same": n - n_sep}).items())
-    sep_codes = [c for c, v in sep if v == "separate"]
+    sep = assign_counts(rng, codes, {"separate": n_sep, "same": n - n_sep})
+    sep_codes = [c for c in codes if sep[c] == "separate"]
     same_codes = [c for c in codes if c not in set(sep_codes)]
     m = len(sep_codes)
     sec_sep = _counts(
