@@ -22,6 +22,18 @@ def read_yaml(path: str | Path) -> dict:
         return yaml.load(fh, Loader=_Loader)
 
 
+def merge_dir(folder: Path) -> dict:
+    """Merge the top-level mappings of every YAML file in a folder (sorted by name)."""
+    merged: dict = {}
+    for path in sorted(folder.glob("*.yaml")):
+        part = read_yaml(path) or {}
+        clash = set(part) & set(merged)
+        if clash:
+            raise ValueError(f"{path}: keys already defined in another file: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a stage needs to know about where things are and how to treat them."""
@@ -55,7 +67,16 @@ class Settings:
 
     @cached_property
     def figures(self) -> dict:
-        return read_yaml(self.cfg / "figures.yaml")
+        """Figure specs by key (figNN), merged from every file in config/figures/."""
+        return merge_dir(self.cfg / "figures")
+
+    @cached_property
+    def known_inconsistencies(self) -> dict[str, str]:
+        """Published-value ids the report contradicts, with the reason, from config/reproduction/."""
+        merged: dict[str, str] = {}
+        for part in (read_yaml(p) for p in sorted((self.cfg / "reproduction").glob("*.yaml"))):
+            merged.update((part or {}).get("known_inconsistencies") or {})
+        return merged
 
     def path(self, relative: str | None) -> Path | None:
         """Resolve a path from the wave file against the project root."""

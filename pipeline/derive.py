@@ -164,6 +164,9 @@ def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFra
 def run(settings: Settings, clean: pd.DataFrame, respondents: list[str], context: pd.DataFrame) -> dict:
     codebook = settings.codebook
     return {
+        "clean": clean,
+        "respondents": respondents,
+        "context": context,
         "la_frame": build_la_frame(context, clean, respondents, codebook, settings.analysis),
         **cost_tables(clean, codebook),
     }

@@ -77,7 +77,7 @@ def category_labels(spec: dict, settings: Settings) -> dict[str, str]:
 def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EES-style tidy CSV and its .meta.csv for one figure table."""
     labels = category_labels(spec, settings)
-    series_labels = spec.get("series_labels", {})
+    series_labels = _series_labels(spec, settings)
     df = ft.table.copy()
     min_count = settings.analysis["suppression"]["min_count"]
     for f in ft.filters:
@@ -132,17 +132,28 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
 # Figures
 
 
+def _series_labels(spec: dict, settings: Settings) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    if spec.get("series_dimension"):
+        labels.update(settings.codebook.dimensions[spec["series_dimension"]].labels)
+    labels.update(spec.get("series_labels", {}))
+    return labels
+
+
 def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     """Exactly the numbers a figure shows, rounded as presented."""
     labels = category_labels(spec, settings)
     y = spec["y"]
     unit = ft.indicators[y]["unit"]
+    step = spec.get("round", ROUND_UNITS.get(unit, 1))
     df = ft.table
+    if spec.get("rows"):
+        df = df.query(spec["rows"])
     out = pd.DataFrame({"category": df[spec["category"]].map(lambda v: labels.get(v, v))})
     if spec.get("series"):
-        sl = spec.get("series_labels", {})
+        sl = _series_labels(spec, settings)
         out["series"] = df[spec["series"]].map(lambda v: sl.get(v, v))
-    out["value"] = df[y].map(lambda v: round_half_up(v, ROUND_UNITS.get(unit, 1)))
+    out["value"] = df[y].map(lambda v: round_half_up(v, step))
     out["unit"] = unit or "number"
     out["n_las"] = df.get("n_las", "")
     return out.reset_index(drop=True)
@@ -153,23 +164,35 @@ def _money(v: float) -> str:
 
 
 def _value_text(v: float, fmt: str) -> str:
-    if np.isnan(v):
+    if v is None or np.isnan(v):
         return "no data"
-    return _money(v) if fmt == "gbp" else (f"{v:.0f}%" if fmt == "percent" else f"{v:,.0f}")
+    if fmt == "gbp":
+        return _money(v)
+    if fmt == "percent":
+        return f"{v:.0f}%"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+KIND_NAMES = {
+    "bar": "Column chart",
+    "barh": "Bar chart",
+    "grouped_bar": "Clustered column chart",
+    "grouped_barh": "Clustered bar chart",
+    "stacked_barh": "Stacked bar chart",
+    "stacked_bar": "Stacked column chart",
+}
 
 
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
     fmt = spec.get("format", "number")
     lines = [f"Figure {spec['number']}: {spec['title']}.", f"{spec['subtitle']}.", ""]
-    kind = {
-        "bar": "Column chart",
-        "barh": "Bar chart",
-        "grouped_bar": "Clustered column chart",
-    }.get(spec["kind"], "Chart")
-    lines.append(f"{kind} with one value per category. Values shown:")
+    lines.append(f"{KIND_NAMES.get(spec['kind'], 'Chart')}. Values shown:")
     for r in data.itertuples(index=False):
         who = f"{r.category}, {r.series}" if "series" in data else r.category
-        lines.append(f"- {who}: {_value_text(r.value, fmt)} (based on {r.n_las} LAs)")
+        base = f" (based on {r.n_las} LAs)" if r.n_las != "" and not pd.isna(r.n_las) else ""
+        lines.append(f"- {who}: {_value_text(r.value, fmt)}{base}")
+    if spec.get("context_note"):
+        lines += ["", spec["context_note"]]
     lines += ["", f"Base: {ft.base}.", f"Method: {ft.estimator}", f"Data: {settings.data_note}"]
     return "\n".join(lines) + "\n"
 
@@ -193,56 +216,90 @@ def _style():
     return plt
 
 
+def _wrap(labels, width: int) -> list[str]:
+    return ["\n".join(textwrap.wrap(str(c), width)) or str(c) for c in labels]
+
+
+def _draw(ax, spec: dict, data: pd.DataFrame, colours: list[str]) -> None:
+    """Bars of every kind: single, clustered or stacked, vertical or horizontal."""
+    fmt = spec.get("format", "number")
+    kind = spec["kind"]
+    horizontal = kind.endswith("barh")
+    cats = list(dict.fromkeys(data["category"]))
+    pos = np.arange(len(cats))
+    if horizontal:
+        pos = pos[::-1]
+    bar = ax.barh if horizontal else ax.bar
+    if "series" not in data:
+        d = data.set_index("category").reindex(cats)
+        bars = bar(pos, d["value"].fillna(0), 0.7, color=colours[0])
+        ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=8.5, padding=3)
+    else:
+        series = list(dict.fromkeys(data["series"]))
+        stacked = kind.startswith("stacked")
+        width = 0.7 if stacked else 0.8 / len(series)
+        base = np.zeros(len(cats))
+        for i, s in enumerate(series):
+            d = data[data["series"] == s].set_index("category").reindex(cats)
+            vals = d["value"].fillna(0).to_numpy(dtype=float)
+            offset = pos if stacked else pos + (i - (len(series) - 1) / 2) * width * (-1 if horizontal else 1)
+            kw = {"left": base} if (stacked and horizontal) else ({"bottom": base} if stacked else {})
+            bars = bar(offset, vals, width, label=s, color=colours[i % len(colours)], **kw)
+            if stacked:
+                texts = [
+                    _value_text(v, fmt) if v >= spec.get("label_min", 4) else "" for v in d["value"].fillna(0)
+                ]
+                ax.bar_label(bars, labels=texts, label_type="center", fontsize=7.5, color="white")
+                base = base + vals
+            else:
+                ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=7.5, padding=2)
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(0, -0.1 if not horizontal else -0.06),
+            ncol=min(len(series), 4),
+            frameon=False,
+            fontsize=8,
+        )
+    if horizontal:
+        ax.set_yticks(pos, _wrap(cats, 28))
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+    else:
+        ax.set_xticks(pos, _wrap(cats, 16 if len(cats) < 7 else 11))
+    axis = ax.xaxis if horizontal else ax.yaxis
+    if fmt == "gbp":
+        axis.set_major_formatter("£{x:,.0f}")
+    elif fmt == "percent":
+        axis.set_major_formatter("{x:.0f}%")
+
+
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
     plt = _style()
     from afcharts.af_colours import get_af_colours
 
-    fmt = spec.get("format", "number")
-    fig, ax = plt.subplots(figsize=(9, 6.2))
-    if spec["kind"] == "grouped_bar":
-        cats = list(dict.fromkeys(data["category"]))
-        series = list(dict.fromkeys(data["series"]))
-        colours = get_af_colours("categorical", number_of_colours=max(2, len(series)))
-        width = 0.8 / len(series)
-        for i, s in enumerate(series):
-            d = data[data["series"] == s].set_index("category").reindex(cats)
-            xs = np.arange(len(cats)) + (i - (len(series) - 1) / 2) * width
-            bars = ax.bar(xs, d["value"].fillna(0), width, label=s, color=colours[i])
-            ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=8, padding=2)
-        ax.set_xticks(np.arange(len(cats)), ["\n".join(textwrap.wrap(str(c), 16)) for c in cats])
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=len(series), frameon=False)
-    elif spec["kind"] == "barh":
-        colour = get_af_colours("categorical", number_of_colours=2)[0]
-        d = data.iloc[::-1]
-        labels = ["\n".join(textwrap.wrap(str(c), 26)) for c in d["category"]]
-        bars = ax.barh(labels, d["value"].fillna(0), color=colour)
-        ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=9, padding=3)
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
-    else:
-        colour = get_af_colours("categorical", number_of_colours=2)[0]
-        labels = ["\n".join(textwrap.wrap(str(c), 16)) for c in data["category"]]
-        bars = ax.bar(labels, data["value"].fillna(0), color=colour)
-        ax.bar_label(bars, labels=[_value_text(v, fmt) for v in data["value"]], fontsize=9, padding=3)
-    if fmt == "gbp":
-        ax.xaxis.set_major_formatter("£{x:,.0f}") if spec["kind"] == "barh" else ax.yaxis.set_major_formatter(
-            "£{x:,.0f}"
-        )
-    ax.set_title(
-        "\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)),
-        loc="left",
-        fontsize=11,
+    n_series = data["series"].nunique() if "series" in data else 1
+    palette = "categorical" if n_series <= 6 else "sequential"
+    colours = get_af_colours(
+        palette, number_of_colours=min(max(2, n_series), 6 if palette == "categorical" else 5)
     )
-    n_total = data["n_las"].max() if len(data) else 0
-    footer = [
-        f"{spec['subtitle']}. Base: {ft.base} (up to {n_total} LAs; n per bar in the data file).",
-        f"Method: {ft.estimator}",
-        f"Data: {settings.data_note}",
-    ]
+    fig, ax = plt.subplots(figsize=(9, 6.2))
+    _draw(ax, spec, data, colours)
+    ax.set_title(
+        "\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)), loc="left", fontsize=11
+    )
+    n_total = pd.to_numeric(data["n_las"], errors="coerce").max() if len(data) else 0
+    base = (
+        f"{ft.base} (up to {n_total:.0f} LAs; n per bar in the data file)" if n_total == n_total else ft.base
+    )
+    footer = [f"{spec['subtitle']}. Base: {base}.", f"Method: {ft.estimator}"]
+    if spec.get("context_note"):
+        footer.append(spec["context_note"])
+    footer.append(f"Data: {settings.data_note}")
     text = "\n".join(textwrap.fill(t, 150) for t in footer)
     fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left", color="#3D3D3D")
-    fig.subplots_adjust(left=0.26 if spec["kind"] == "barh" else 0.1, bottom=0.26, top=0.88, right=0.97)
+    horizontal = spec["kind"].endswith("barh")
+    fig.subplots_adjust(left=0.27 if horizontal else 0.1, bottom=0.3, top=0.88, right=0.97)
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None})
     fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
     plt.close(fig)
@@ -252,11 +309,18 @@ def figure_stem(settings: Settings, spec: dict) -> Path:
     return settings.figures_dir / f"fig{spec['number']:02d}_{spec['slug']}"
 
 
+def table_stem(settings: Settings, ft: FigureTable) -> Path:
+    if ft.is_figure:
+        spec = settings.figures[ft.key]
+        return settings.processed_dir / f"fig{spec['number']:02d}_{spec['slug']}"
+    return settings.processed_dir / ft.key
+
+
 def write_tables(settings: Settings, tables: list[FigureTable]) -> None:
     for ft in tables:
-        spec = settings.figures[ft.key]
+        spec = settings.figures.get(ft.key, {})
         data, meta = open_data_table(ft, spec, settings)
-        stem = settings.processed_dir / f"fig{spec['number']:02d}_{spec['slug']}"
+        stem = table_stem(settings, ft)
         write_csv(stem.with_suffix(".csv"), data)
         write_csv(stem.parent / f"{stem.name}.meta.csv", meta)
 
@@ -273,7 +337,7 @@ def _render_one(args) -> str:
 
 
 def write_figures(settings: Settings, tables: list[FigureTable], workers: int = 1) -> list[str]:
-    jobs = [(ft, settings.figures[ft.key], settings) for ft in tables]
+    jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
     if workers > 1 and len(jobs) > 1:
         import multiprocessing as mp
 

@@ -106,7 +106,5 @@ def summary(table: pd.DataFrame) -> str:
 
 def run(settings: Settings, computed_values: list[dict]) -> tuple[pd.DataFrame, str]:
     computed = {v["id"]: v for v in computed_values}
-    cfg_path = settings.cfg / "reproduction.yaml"
-    inconsistencies = read_yaml(cfg_path).get("known_inconsistencies", {}) if cfg_path.exists() else {}
-    table = compare(load_published(settings), computed, inconsistencies or {})
+    table = compare(load_published(settings), computed, settings.known_inconsistencies)
     return table, summary(table)

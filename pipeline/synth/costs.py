@@ -199,6 +199,13 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
     return out
 
 
+def run(ctx) -> None:
+    """Generator block: costs (needs the supply block's results)."""
+    out = draw(ctx.rng, ctx.las, ctx.state["supply"], ctx.cfg, ctx.published, ctx.settings)
+    for code, items in out.items():
+        ctx.answers[code].update(items)
+
+
 def _usage_bands(sup: Supply, settings: Settings) -> pd.DataFrame:
     """Usage bands as the pipeline derives them, from pupils placed and real headcounts."""
     las = sup.las

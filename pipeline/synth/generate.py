@@ -15,12 +15,37 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import zlib
+from dataclasses import dataclass, field
+
 from .. import public
-from ..config import Settings, read_yaml
+from ..config import Settings, merge_dir
 from ..template import build_workbook, return_filename, save_deterministic
-from . import costs as cost_model
-from . import questions, supply
+from . import costs, journeys, questions, sen, supply
 from .common import Published
+
+# Blocks run in this order; each draws from its own random stream (seed, block name), so a
+# change inside one block never shifts the draws of another.
+BLOCKS = [
+    ("questions", questions.run),
+    ("supply", supply.run),
+    ("sen", sen.run),
+    ("journeys", journeys.run),
+    ("costs", costs.run),
+]
+
+
+@dataclass
+class Context:
+    """What every generator block sees; blocks add answers and may leave results in ``state``."""
+
+    settings: Settings
+    cfg: dict
+    published: Published
+    las: pd.DataFrame
+    answers: dict[str, dict[str, object]]
+    rng: np.random.Generator | None = None
+    state: dict = field(default_factory=dict)
 
 
 def respondents(settings: Settings, cfg: dict) -> pd.DataFrame:
@@ -45,17 +70,12 @@ def respondents(settings: Settings, cfg: dict) -> pd.DataFrame:
 
 def generate(settings: Settings, cfg: dict) -> dict[str, dict[str, object]]:
     """All answers of the synthetic wave: {la_code: {item key: value}}."""
-    published = Published.load(settings)
-    rng = np.random.default_rng(cfg["seed"])
     las = respondents(settings, cfg)
-    answers: dict[str, dict[str, object]] = {code: {} for code in las["la_code"]}
-    questions.required_items(rng, las, answers, published, settings.codebook)
-    sup = supply.draw(rng, las, cfg, published, settings.codebook)
-    supply.write_answers(sup, answers)
-    cost_answers = cost_model.draw(rng, las, sup, cfg, published, settings)
-    for code, items in cost_answers.items():
-        answers[code].update(items)
-    return answers
+    ctx = Context(settings, cfg, Published.load(settings), las, {code: {} for code in las["la_code"]})
+    for name, block in BLOCKS:
+        ctx.rng = np.random.default_rng([int(cfg["seed"]), zlib.crc32(name.encode())])
+        block(ctx)
+    return ctx.answers
 
 
 def write_returns(settings: Settings, las: pd.DataFrame, answers: dict, out_dir: Path) -> int:
@@ -68,9 +88,14 @@ def write_returns(settings: Settings, las: pd.DataFrame, answers: dict, out_dir:
     return len(las)
 
 
+def load_config(settings: Settings) -> dict:
+    """Generator settings, merged from config/synth/<wave>/*.yaml (one file per block area)."""
+    return merge_dir(settings.cfg / "synth" / settings.wave)
+
+
 def main(wave: str) -> int:
     settings = Settings(wave)
-    cfg = read_yaml(settings.cfg / "synth" / f"{wave}.yaml")
+    cfg = load_config(settings)
     answers = generate(settings, cfg)
     las = respondents(settings, cfg)
     n = write_returns(settings, las, answers, settings.path(cfg["out_dir"]))

@@ -21,6 +21,11 @@ def _counts(n: int, published: Published, shares: dict[str, str], rest: dict[str
     return counts
 
 
+def run(ctx) -> None:
+    """Generator block: categorical and yes/no questions."""
+    required_items(ctx.rng, ctx.las, ctx.answers, ctx.published, ctx.settings.codebook)
+
+
 def required_items(
     rng: np.random.Generator,
     las: pd.DataFrame,

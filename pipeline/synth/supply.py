@@ -227,6 +227,13 @@ def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Code
     return Supply(las.set_index("la_code"), uses, providers, places, pupils, cost_las, fallback)
 
 
+def run(ctx) -> None:
+    """Generator block: provider types used, pupils placed, places and providers."""
+    sup = draw(ctx.rng, ctx.las, ctx.cfg, ctx.published, ctx.settings.codebook)
+    write_answers(sup, ctx.answers)
+    ctx.state["supply"] = sup
+
+
 def groups_for_rake(groups: dict[str, str]) -> dict[str, str]:
     """Raking groups: each state-funded type on its own, independent types together, the rest together."""
     return {p: (p if g == "state_funded" else g) for p, g in groups.items()}

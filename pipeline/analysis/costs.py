@@ -1,0 +1,223 @@
+"""Costs of AP places: Figures 8, 9, 10 and 11 (place-weighted average costs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..analyse import TOTAL_LABEL, FigureTable, value
+from ..config import Settings
+from ..estimators import place_weighted_cost
+
+PLACE_WEIGHTED_NOTE = (
+    "Place-weighted average cost: sum over LAs of (LA average cost x places the LA commissions) / "
+    "sum of those places; where an LA gave no place numbers its simple average counts as an "
+    "average-sized LA (report footnote 24)."
+)
+
+
+def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    codebook = settings.codebook
+    threshold = settings.analysis["cost_thresholds"]["high_cost_gbp"]
+    la_costs = cells
+    ptypes = list(codebook.dimensions["provider_type"].values)
+    rows = [
+        {
+            "provider_type": TOTAL_LABEL,
+            "average_cost": place_weighted_cost(cells["cost"], cells["places"]),
+            "n_las": cells["la_code"].nunique(),
+            "lowest_la_cost": la_costs["cost"].min() if len(la_costs) else np.nan,
+            "highest_la_cost": la_costs["cost"].max() if len(la_costs) else np.nan,
+            "n_las_high_cost": int(la_costs.groupby("la_code")["cost"].max().ge(threshold).sum())
+            if len(la_costs)
+            else 0,
+        }
+    ]
+    for p in ptypes:
+        c = cells[cells["provider_type"] == p]
+        lc = la_costs[la_costs["provider_type"] == p]["cost"]
+        rows.append(
+            {
+                "provider_type": p,
+                "average_cost": place_weighted_cost(c["cost"], c["places"]),
+                "n_las": c["la_code"].nunique(),
+                "lowest_la_cost": lc.min() if len(lc) else np.nan,
+                "highest_la_cost": lc.max() if len(lc) else np.nan,
+                "n_las_high_cost": int(lc.ge(threshold).sum()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    t = table.set_index("provider_type")
+    vals = [
+        value("fig08.n_las", t.loc[TOTAL_LABEL, "n_las"], "count_las"),
+        value(
+            "fig08.cost.all",
+            t.loc[TOTAL_LABEL, "average_cost"],
+            "gbp",
+            int(t.loc[TOTAL_LABEL, "n_las"]),
+        ),
+    ]
+    for p in ptypes:
+        n = int(t.loc[p, "n_las"])
+        vals += [
+            value(f"fig08.cost.{p}", t.loc[p, "average_cost"], "gbp", n),
+            value(f"fig08.n_las.{p}", n, "count_las"),
+            value(f"fig08.cost_lowest_la.{p}", t.loc[p, "lowest_la_cost"], "gbp", n),
+            value(f"fig08.cost_highest_la.{p}", t.loc[p, "highest_la_cost"], "gbp", n),
+            value(f"fig08.la_count.{p}.cost_30k_plus", t.loc[p, "n_las_high_cost"], "count_las", n),
+        ]
+    state = [p for p in ptypes if codebook.dimensions["provider_type"].groups[p] == "state_funded"]
+    overall = t.loc[TOTAL_LABEL, "average_cost"]
+    vals.append(
+        value(
+            "fig08.state_funded.max_abs_deviation_from_average",
+            (t.loc[state, "average_cost"] - overall).abs().max(),
+            "gbp",
+        )
+    )
+    minima = t.loc[state, "lowest_la_cost"].dropna()
+    vals += [
+        value("fig08.cost_lowest_la.state_funded_types.min", minima.min(), "gbp"),
+        value("fig08.cost_lowest_la.state_funded_types.max", minima.max(), "gbp"),
+    ]
+    type_avgs = t.loc[ptypes, "average_cost"].dropna().sort_values(ascending=False)
+    if len(type_avgs) >= 2:
+        vals.append(value("fig08.threshold.over_20000", type_avgs.iloc[1], "gbp"))
+    vals.append(value("fig08.threshold.high_cost", threshold, "gbp", basis="definition"))
+    for p in ptypes:
+        vals.append(value(f"fig08.n_las.{p}_local", la_frame[f"uses_{p}"].sum(), "count_las"))
+    return FigureTable(
+        "fig08",
+        table,
+        ["provider_type"],
+        {
+            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
+            "lowest_la_cost": {"label": "Lowest LA average cost", "unit": "£", "dp": 0},
+            "highest_la_cost": {"label": "Highest LA average cost", "unit": "£", "dp": 0},
+            "n_las_high_cost": {
+                "label": "LAs with an average cost at or above the high-cost threshold",
+                "unit": "",
+                "dp": 0,
+            },
+        },
+        PLACE_WEIGHTED_NOTE + " Each LA's cost for a provider type is its 'all phases' average, or the "
+        "place-weighted mean of its phase averages.",
+        "LAs answering the cost question",
+        vals,
+    )
+
+
+def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
+    phases = list(settings.codebook.dimensions["phase"].values)
+    id_names = settings.figures["fig09"].get("id_names", {})
+    rows, vals = [], []
+    for ph in phases:
+        c = cells[cells["phase"] == ph]
+        cost, n = place_weighted_cost(c["cost"], c["places"]), c["la_code"].nunique()
+        rows.append({"phase": ph, "average_cost": cost, "n_las": n})
+        vals.append(value(f"fig09.cost.{id_names.get(ph, ph)}", cost, "gbp", n))
+    return FigureTable(
+        "fig09",
+        pd.DataFrame(rows),
+        ["phase"],
+        {
+            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
+        },
+        PLACE_WEIGHTED_NOTE + " Phase averages given by LAs, all provider types pooled within each phase.",
+        "LAs answering the cost question with a cost for the phase",
+        vals,
+    )
+
+
+def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    """Cost by level of AP use: primary costs by the primary band, KS3 and KS4 by the secondary band."""
+    bands = la_frame.set_index("la_code")[["usage_band_primary", "usage_band_secondary"]]
+    rows, vals = [], []
+    for ph, band_col in (
+        ("primary", "usage_band_primary"),
+        ("ks3", "usage_band_secondary"),
+        ("ks4", "usage_band_secondary"),
+    ):
+        c = cells[cells["phase"] == ph].join(bands[band_col].rename("band"), on="la_code")
+        for b in ("low", "medium", "high"):
+            g = c[c["band"] == b]
+            cost, n = place_weighted_cost(g["cost"], g["places"]), g["la_code"].nunique()
+            rows.append({"phase": ph, "usage_band": b, "average_cost": cost, "n_las": n})
+            vals.append(value(f"fig10.cost.{ph}.{b}", cost, "gbp", n))
+    for ph in ("primary", "secondary"):
+        edges = settings.analysis["usage_bands"][ph]
+        vals += [
+            value(
+                f"fig10.usage_band.{ph}.low.max",
+                edges["lower"],
+                "per_10k_pupils",
+                basis="definition",
+            ),
+            value(
+                f"fig10.usage_band.{ph}.medium.min",
+                edges["lower"],
+                "per_10k_pupils",
+                basis="definition",
+            ),
+            value(
+                f"fig10.usage_band.{ph}.medium.max",
+                edges["upper"],
+                "per_10k_pupils",
+                basis="definition",
+            ),
+            value(
+                f"fig10.usage_band.{ph}.high.min",
+                edges["upper"],
+                "per_10k_pupils",
+                basis="definition",
+            ),
+        ]
+    return FigureTable(
+        "fig10",
+        pd.DataFrame(rows),
+        ["phase", "usage_band"],
+        {
+            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
+        },
+        PLACE_WEIGHTED_NOTE + " LAs are banded by pupils placed in AP per 10,000 pupils (each LA's own "
+        "rate; primary pupils for primary, secondary pupils for KS3 and KS4), with the band edges of "
+        "config/analysis.yaml.",
+        "LAs giving both pupils placed in AP and costs",
+        vals,
+    )
+
+
+def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    bands = la_frame.set_index("la_code")["provider_count_band"]
+    c = cells.join(bands.rename("band"), on="la_code")
+    rows, vals = [], []
+    for label, _, _ in settings.analysis["provider_count_bands"]:
+        g = c[c["band"] == label]
+        cost, n = place_weighted_cost(g["cost"], g["places"]), g["la_code"].nunique()
+        rows.append({"providers_count_band": label, "average_cost": cost, "n_las": n})
+        vals.append(value(f"fig11.cost.{label}", cost, "gbp", n))
+    return FigureTable(
+        "fig11",
+        pd.DataFrame(rows),
+        ["providers_count_band"],
+        {
+            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
+        },
+        PLACE_WEIGHTED_NOTE + " LAs are banded by the number of AP providers they commission from.",
+        "LAs giving both the number of providers and costs",
+        vals,
+    )
+
+
+def run(settings: Settings, derived: dict) -> list[FigureTable]:
+    types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
+    return [
+        fig08_cost_by_provider(types, la_frame, settings),
+        fig09_cost_by_phase(phases, settings),
+        fig10_cost_by_usage(phases, la_frame, settings),
+        fig11_cost_by_providers(types, la_frame, settings),
+    ]
