@@ -14,6 +14,8 @@ from .config import Settings
 from .estimators import la_rate_per_10k, place_weighted_cost
 
 SECONDARY_PHASES = ("ks3", "ks4")
+# LAs are classified on their secondary-phase arrangements (report footnote 7).
+MODEL_GROUPS = {"centralised": "centralised", "devolved_partial": "devolved", "devolved_full": "devolved"}
 
 
 def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.DataFrame:
@@ -113,6 +115,14 @@ def build_la_frame(
     bands = analysis["usage_bands"]
     df["usage_band_primary"] = band(df["ap_use_per_10k_primary"], **bands["primary"])
     df["usage_band_secondary"] = band(df["ap_use_per_10k_secondary"], **bands["secondary"])
+
+    model = choice_answers(clean, "decision_model")
+    if len(model):
+        sec = model[model["school_phase"] == "secondary"].set_index("la_code")["value"]
+        df["decision_model_secondary"] = df["la_code"].map(sec)
+    else:
+        df["decision_model_secondary"] = pd.NA
+    df["la_model"] = df["decision_model_secondary"].map(MODEL_GROUPS)
 
     places = numeric_answers(clean, codebook, "places")
     for p in codebook.dimensions["provider_type"].values:

@@ -4,7 +4,9 @@ This module and the synthetic-data generator are the only code that reads the pu
 values. A value ``match``es when the computed value, rounded as the report rounds, agrees
 with the published one read with its qualifier: ``exact`` equal; ``lower_bound`` ("over",
 "at least") computed >= published; ``upper_bound`` ("under", "up to") computed <= published;
-``approximate`` ("around") within 5% (or one rounding unit, if larger).
+``approximate`` ("around") within 5% (or one rounding unit, if larger). A ``finding`` (a
+direction such as "devolved LAs had lower costs") is computed as a difference, group minus
+comparison group, and matches when its sign agrees.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ def matches(published: float, computed: float, rounding, qualifier: str) -> bool
     return math.isclose(c, published, rel_tol=0, abs_tol=1e-9)
 
 
+def direction(difference: float) -> str:
+    """A finding's direction from a computed difference (group minus comparison group)."""
+    if difference is None or math.isnan(difference):
+        return "not computed"
+    return "positive" if difference > 0 else ("negative" if difference < 0 else "no difference")
+
+
 def compare(
     published: list[dict], computed: dict[str, dict], inconsistencies: dict[str, str]
 ) -> pd.DataFrame:
@@ -69,8 +78,10 @@ def compare(
         elif p["id"] in inconsistencies:
             status = "known_inconsistency"
             note = inconsistencies[p["id"]]
-        elif c is None or p["unit"] == "finding" or p["value"] is None:
+        elif c is None or p["value"] is None:
             status = "not_computed"
+        elif p["unit"] == "finding":
+            status = "match" if direction(cval) == p["value"] else "mismatch"
         else:
             status = (
                 "match" if matches(float(p["value"]), cval, p["rounding"], p["qualifier"]) else "mismatch"

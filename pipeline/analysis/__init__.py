@@ -5,6 +5,6 @@ every frame LA), ``la_frame``, ``type_costs`` and ``phase_costs`` (see pipeline/
 Add a module here to add its tables to every run.
 """
 
-from . import costs, journeys, provision
+from . import context, costs, journeys, provision
 
-MODULES = [provision, costs, journeys]
+MODULES = [provision, costs, journeys, context]

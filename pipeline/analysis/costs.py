@@ -213,6 +213,52 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
     )
 
 
+def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    """Costs of LAs with devolved vs centralised decision-making (secondary-phase arrangements)."""
+    c = cells.join(la_frame.set_index("la_code")["la_model"].rename("la_model"), on="la_code")
+    c = c[c["la_model"].notna()]
+    ptypes = [TOTAL_LABEL, *settings.codebook.dimensions["provider_type"].values]
+    rows, vals = [], []
+    for p in ptypes:
+        sub = c if p == TOTAL_LABEL else c[c["provider_type"] == p]
+        avg = {}
+        for model in ("devolved", "centralised"):
+            g = sub[sub["la_model"] == model]
+            avg[model] = place_weighted_cost(g["cost"], g["places"])
+            rows.append(
+                {
+                    "provider_type": p,
+                    "la_model": model,
+                    "average_cost": avg[model],
+                    "n_las": g["la_code"].nunique(),
+                }
+            )
+        name = "all" if p == TOTAL_LABEL else p
+        if p == TOTAL_LABEL:
+            n = {m: int(c.loc[c["la_model"] == m, "la_code"].nunique()) for m in avg}
+            vals += [value(f"fig34.average_cost.all.{m}", avg[m], "gbp", n[m]) for m in avg]
+        vals.append(
+            value(
+                f"fig34.average_cost.{name}.devolved_vs_centralised",
+                avg["devolved"] - avg["centralised"],
+                "finding",
+            )
+        )
+    return FigureTable(
+        "fig34",
+        pd.DataFrame(rows),
+        ["provider_type", "la_model"],
+        {
+            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
+        },
+        PLACE_WEIGHTED_NOTE + " Group comparison: LAs with devolved (partially or fully) vs centralised "
+        "decision-making for the secondary phase.",
+        "LAs answering the cost question and the decision-making question",
+        vals,
+    )
+
+
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
     return [
@@ -220,4 +266,5 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         fig09_cost_by_phase(phases, settings),
         fig10_cost_by_usage(phases, la_frame, settings),
         fig11_cost_by_providers(types, la_frame, settings),
+        fig34_cost_by_model(types, la_frame, settings),
     ]

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.optimize import lsq_linear
 
 from ..config import Settings
-from ..derive import band, count_band
+from ..derive import MODEL_GROUPS, band, count_band
 from ..estimators import place_weights
 from .common import Published, key
 from .supply import PHASES, Supply
@@ -33,7 +33,9 @@ def _row(weights: pd.Series, cells: pd.Index, n: int) -> np.ndarray:
     return a
 
 
-def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, settings: Settings) -> dict:
+def draw(
+    rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, settings: Settings, answers: dict
+) -> dict:
     codebook = settings.codebook
     groups = codebook.dimensions["provider_type"].groups
     targets = {t: published(i) for t, i in cfg["cost_targets"]["by_type"].items()}
@@ -158,6 +160,17 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
         cells = tcells.index[tband == b]
         if len(cells):
             add(_row(tw, cells, nt), None, published(pid))
+    # Devolved vs centralised LAs (secondary-phase model): group averages and their directions.
+    model = tcells["la_code"].map(lambda c: MODEL_GROUPS.get(answers[c].get("decision_model__secondary")))
+    for g, pid in cfg["cost_targets"]["by_model"].items():
+        cells = tcells.index[model == g]
+        if len(cells):
+            add(_row(tw, cells, nt), None, published(pid))
+    for p, offset in cfg["model_cost_offsets"].items():
+        dev = tcells.index[(tcells["provider_type"] == p) & (model == "devolved")]
+        cen = tcells.index[(tcells["provider_type"] == p) & (model == "centralised")]
+        if len(dev) and len(cen):
+            add(_row(tw, dev, nt) - _row(tw, cen, nt), None, float(offset), weight=0.3)
     pw = pcells["weight"]
     usage = _usage_bands(sup, settings)
     for ph, pid in cfg["cost_targets"]["by_phase"].items():
@@ -201,7 +214,7 @@ def draw(rng, las: pd.DataFrame, sup: Supply, cfg: dict, published: Published, s
 
 def run(ctx) -> None:
     """Generator block: costs (needs the supply block's results)."""
-    out = draw(ctx.rng, ctx.las, ctx.state["supply"], ctx.cfg, ctx.published, ctx.settings)
+    out = draw(ctx.rng, ctx.las, ctx.state["supply"], ctx.cfg, ctx.published, ctx.settings, ctx.answers)
     for code, items in out.items():
         ctx.answers[code].update(items)
 

@@ -10,13 +10,12 @@ values; the compute stages never import it. See docs/synthetic-data.md.
 from __future__ import annotations
 
 import shutil
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-import zlib
-from dataclasses import dataclass, field
 
 from .. import public
 from ..config import Settings, merge_dir
