@@ -1,0 +1,39 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Costs of AP places: a walkthrough
+#
+# Explanation only: the pipeline never runs this notebook. It reads the outputs of
+# `make all` and shows, for one provider type, how the place-weighted average of Figure 8 is
+# built from LA returns (report footnote 24). **The 2018 returns are synthetic** (see
+# docs/synthetic-data.md); context data are real.
+
+# %%
+import pandas as pd
+
+from pipeline import derive
+from pipeline.config import Settings
+from pipeline.estimators import place_weighted_cost, place_weights
+
+settings = Settings("2018")
+clean = pd.read_csv(settings.processed_dir / "responses.csv", dtype=str)
+tables = derive.cost_tables(clean, settings.codebook)
+pru = tables["type_costs"].query("provider_type == 'pru'")
+pru.head()
+
+# %% [markdown]
+# Each LA's PRU cost is weighted by its PRU places; LAs that gave no place numbers count as an
+# average-sized LA.
+
+# %%
+pru = pru.assign(weight=place_weights(pru["places"]))
+print("LAs:", len(pru), " without places:", pru["places"].isna().sum())
+print("place-weighted average:", round(place_weighted_cost(pru["cost"], pru["places"])))
+print("simple mean of LA averages:", round(pru["cost"].mean()))
