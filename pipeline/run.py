@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import analyse, derive, present, public, reproduce
+from . import analyse, derive, present, public, reproduce, schemas
 from .config import Settings
 from .ingest import read_wave
 from .validate import validate
@@ -86,10 +86,18 @@ def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: b
         print(str(exc), file=sys.stderr)
         return 1
     out = settings.processed_dir
+    broken = schemas.check(schemas.responses_schema(settings.codebook), clean)
+    if broken:
+        print("\n".join(["contract of the responses table broken:", *broken]), file=sys.stderr)
+        return 1
     present.write_csv(out / "responses.csv", clean)
     if until == "validate":
         return 0
     derived = derive.run(settings, clean, respondents, public.context(settings))
+    broken = schemas.check(schemas.la_frame_schema(), derived["la_frame"])
+    if broken:
+        print("\n".join(["contract of la_frame broken:", *broken]), file=sys.stderr)
+        return 1
     present.write_csv(out / "la_frame.csv", derived["la_frame"])
     log("derived la_frame")
     if until == "derive":

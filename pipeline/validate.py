@@ -144,36 +144,43 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
     for q in codebook.questions.values():
         if not (q.total or q.max_sum) or not q.dimensions:
             continue
-        d1 = q.dimensions[0]
         sub = clean[clean["question_id"] == q.id]
         if sub.empty:
             continue
-        num = sub.assign(x=sub["value"].astype(float))
-        group_cols = ["la_code"] + ([q.dimensions[1]] if len(q.dimensions) == 2 else [])
-        for _keys, g in num.groupby(group_cols, sort=True):
-            parts = g[g[d1] != TOTAL]
-            if q.total:
-                tot = g[g[d1] == TOTAL]
-                if not tot.empty and not parts.empty:
-                    t = tot.iloc[0]
-                    s = parts["x"].sum()
-                    if abs(s - t.x) > 1e-9:
-                        problems.append(
-                            _cell_problem(
-                                t,
-                                "total_mismatch",
-                                f"total {t.value} does not equal the sum of its parts ({_fmt(s)})",
-                            )
-                        )
-            if q.max_sum is not None:
-                s = parts["x"].sum()
-                if s > q.max_sum + SUM_TOLERANCE:
-                    first = parts.iloc[0]
+        d1 = q.dimensions[0]
+        keys = ["la_code", *q.dimensions[1:]]
+        sub = sub.assign(x=sub["value"].astype(float))
+        is_total = sub[d1] == TOTAL
+        parts = sub[~is_total]
+        sums = parts.groupby(keys, sort=True)["x"].sum().rename("parts_sum")
+        if q.total:
+            tot = sub[is_total].join(sums, on=keys, how="inner")
+            for t in tot[(tot["x"] - tot["parts_sum"]).abs() > 1e-9].itertuples(index=False):
+                problems.append(
+                    _cell_problem(
+                        t,
+                        "total_mismatch",
+                        f"total {t.value} does not equal the sum of its parts ({_fmt(t.parts_sum)})",
+                    )
+                )
+        if q.max_sum is not None:
+            over = sums[sums > q.max_sum + SUM_TOLERANCE]
+            if len(over):
+                first = parts.drop_duplicates(keys).set_index(keys)
+                for k, total in over.items():
+                    row = first.loc[k]
+                    row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+                    idx = dict(zip(keys, k if isinstance(k, tuple) else (k,), strict=True))
                     problems.append(
-                        _cell_problem(
-                            first,
-                            "sum_above_max",
-                            f"the answers in this column add up to {_fmt(s)}, more than {q.max_sum:g}",
+                        problem(
+                            row["source_file"],
+                            row["source_sheet"],
+                            row["source_cell"],
+                            idx["la_code"],
+                            q.id,
+                            row["value"],
+                            rule="sum_above_max",
+                            message=f"the answers in this column add up to {_fmt(total)}, more than {q.max_sum:g}",
                         )
                     )
     return problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .codebook import TOTAL, Codebook, Item, Question
@@ -35,6 +36,11 @@ def col_letter(col: int) -> str:
 
 def cell_ref(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
+
+
+@lru_cache(maxsize=4096)
+def _parsed(ref: str) -> tuple[int, int]:
+    return parse_ref(ref)
 
 
 def parse_ref(ref: str) -> tuple[int, int]:
@@ -127,7 +133,9 @@ def section_layout(codebook: Codebook, section_id: str) -> SheetLayout:
     return SheetLayout(section.sheet, section.title, tuple(labels), tuple(inputs), tuple(qrows))
 
 
+@lru_cache(maxsize=8)
 def workbook_layout(codebook: Codebook) -> list[SheetLayout]:
+    """Layouts of every section sheet (cached: the same codebook always gives the same layout)."""
     return [section_layout(codebook, s) for s in codebook.sections]
 
 
@@ -255,7 +263,7 @@ def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[lis
 
 
 def cell_at(rows: list[list], ref: str):
-    r, c = parse_ref(ref)
+    r, c = _parsed(ref)
     if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
         v = rows[r - 1][c - 1]
         return None if v == "" else v
