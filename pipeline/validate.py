@@ -180,7 +180,7 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
                             q.id,
                             row["value"],
                             rule="sum_above_max",
-                            message=f"the answers in this column add up to {_fmt(total)}, more than {q.max_sum:g}",
+                            message=f"this column adds up to {_fmt(total)}, more than {q.max_sum:g}",
                         )
                     )
     return problems
