@@ -31,6 +31,8 @@ from .workbook import (
 
 BASE_COLUMNS = ["wave", "la_code", "question_id", "item"]
 SOURCE_COLUMNS = ["value", "kind", "source_file", "source_sheet", "source_cell"]
+# Where each return gave its LA code and name (for problems about the LA itself).
+READER_COLUMNS = ["la_name_given", "code_sheet", "code_cell", "name_cell"]
 PROBLEM_COLUMNS = [
     "file",
     "sheet",
@@ -145,6 +147,7 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
             rows.append(_row(wave, la_code, inp.item, cv, fname, layout.name, inp.ref))
     for r in rows:
         r["la_name_given"] = name_cell.text if name_cell else ""
+        r["code_sheet"], r["code_cell"], r["name_cell"] = COVER_SHEET, LA_CODE_CELL, LA_NAME_CELL
     if not rows:
         rows.append(
             {
@@ -153,6 +156,9 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
                 "question_id": "",
                 "item": "",
                 "la_name_given": name_cell.text if name_cell else "",
+                "code_sheet": COVER_SHEET,
+                "code_cell": LA_CODE_CELL,
+                "name_cell": LA_NAME_CELL,
                 "source_file": fname,
                 "source_sheet": COVER_SHEET,
                 "source_cell": LA_CODE_CELL,
@@ -272,6 +278,11 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
             continue
         seen[la_code] = i
         la_name = canonical(rec[name_j]).text if name_j is not None and canonical(rec[name_j]) else ""
+        where = {
+            "code_sheet": sheet,
+            "code_cell": f"{col_letter(code_j + 1)}{i}",
+            "name_cell": f"{col_letter(name_j + 1)}{i}" if name_j is not None else "",
+        }
         n_before = len(rows)
         for j, name in columns.items():
             if name in ("la_code", "la_name", "") or j >= len(rec):
@@ -281,6 +292,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
                 continue
             row = _row(wave, la_code, items[name], cv, fname, sheet, f"{col_letter(j + 1)}{i}")
             row["la_name_given"] = la_name
+            row.update(where)
             rows.append(row)
         if len(rows) == n_before:
             rows.append(
@@ -290,6 +302,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
                     "question_id": "",
                     "item": "",
                     "la_name_given": la_name,
+                    **where,
                     "source_file": fname,
                     "source_sheet": sheet,
                     "source_cell": f"{col_letter(code_j + 1)}{i}",
@@ -337,6 +350,6 @@ def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFram
                 message="no returns found for this wave",
             )
         )
-    columns = response_columns(codebook) + ["la_name_given"]
+    columns = response_columns(codebook) + READER_COLUMNS
     df = pd.DataFrame(rows, columns=columns)
     return df, problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -28,7 +28,7 @@ class ValidationFailed(Exception):
 @dataclass
 class Log:
     quiet: bool = False
-    t0: float = time.perf_counter()
+    t0: float = field(default_factory=time.perf_counter)
 
     def __call__(self, msg: str) -> None:
         if not self.quiet:
@@ -90,14 +90,15 @@ def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: b
     if broken:
         print("\n".join(["contract of the responses table broken:", *broken]), file=sys.stderr)
         return 1
-    present.write_csv(out / "responses.csv", clean)
     if until == "validate":
+        present.write_csv(out / "responses.csv", clean)
         return 0
     derived = derive.run(settings, clean, respondents, public.context(settings))
     broken = schemas.check(schemas.la_frame_schema(), derived["la_frame"])
     if broken:
         print("\n".join(["contract of la_frame broken:", *broken]), file=sys.stderr)
         return 1
+    present.write_csv(out / "responses.csv", clean)
     present.write_csv(out / "la_frame.csv", derived["la_frame"])
     log("derived la_frame")
     if until == "derive":

@@ -165,6 +165,8 @@ def _cell_value(q: Question, value):
 
 def save_deterministic(wb: openpyxl.Workbook, path: Path) -> None:
     """Save so that identical content gives identical bytes (fixed zip and document times)."""
+    for ws in wb.worksheets:  # openpyxl records outline levels on save; reset so re-saving is stable
+        ws.column_dimensions.max_outline = None
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)

@@ -101,8 +101,8 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
             problems.append(
                 problem(
                     row.source_file,
-                    row.source_sheet if row.kind == "empty" else "Cover",
-                    "",
+                    row.code_sheet,
+                    row.code_cell,
                     row.la_code,
                     value=row.la_code,
                     rule="la_code_not_in_frame",
@@ -113,8 +113,8 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
             problems.append(
                 problem(
                     row.source_file,
-                    "",
-                    "",
+                    row.code_sheet,
+                    row.name_cell,
                     row.la_code,
                     value=row.la_name_given,
                     rule="la_name_mismatch",
@@ -148,7 +148,7 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
         if sub.empty:
             continue
         d1 = q.dimensions[0]
-        keys = ["la_code", *q.dimensions[1:]]
+        keys = ["la_code", "source_file", *q.dimensions[1:]]  # a duplicate LA's returns stay apart
         sub = sub.assign(x=sub["value"].astype(float))
         is_total = sub[d1] == TOTAL
         parts = sub[~is_total]
@@ -170,7 +170,7 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
                 for k, total in over.items():
                     row = first.loc[k]
                     row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-                    idx = dict(zip(keys, k if isinstance(k, tuple) else (k,), strict=True))
+                    idx = dict(zip(keys, k, strict=True))
                     problems.append(
                         problem(
                             row["source_file"],

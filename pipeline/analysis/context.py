@@ -11,14 +11,12 @@ import pandas as pd
 from ..analyse import FigureTable, value
 from ..config import Settings, read_yaml
 
-PUBLIC = "data/raw/public"
-
 
 def _sources(settings: Settings) -> dict[str, pd.DataFrame]:
-    root = settings.root / PUBLIC
+    exclusions = settings.wave_config["exclusions"]
     return {
-        "la": pd.read_csv(settings.path(settings.wave_config["exclusions"]["file"])),
-        "national": pd.read_csv(root / "exclusions_2016_17_national_regional.csv"),
+        "la": pd.read_csv(settings.path(exclusions["file"])),
+        "national": pd.read_csv(settings.path(exclusions["national_file"])),
         "census": pd.read_csv(settings.path(settings.wave_config["denominators"]["file"])),
     }
 
@@ -40,7 +38,7 @@ def lookup(spec: dict, sources: dict[str, pd.DataFrame]) -> float:
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     path = settings.cfg / "context_measures.yaml"
-    if not path.exists():
+    if not path.exists() or "national_file" not in settings.wave_config.get("exclusions", {}):
         return []
     measures = read_yaml(path)
     sources = _sources(settings)

@@ -1,0 +1,41 @@
+"""Shared fixtures: a small project root in tmp_path for the hand-made five-LA fixture wave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+
+from .fixtures import fixture_wave
+from .fixtures.project import build_project
+
+
+@pytest.fixture
+def make_project(tmp_path: Path):
+    """Factory: ``make_project(export_file=None, returns_dir=...) -> Settings`` rooted in tmp_path.
+
+    Config files are copied into ``tmp/config``; ``tmp/config/waves/fixture.yaml`` points the
+    public context and published values at the real read-only files. Nothing is written to the
+    real data/raw or config.
+    """
+
+    def _make(root: Path | None = None, **kwargs) -> Settings:
+        return build_project(root or tmp_path / "project", **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def fixture_settings(make_project) -> Settings:
+    """The fixture wave as five per-LA return workbooks in tmp/data/raw/fixture/returns."""
+    settings = make_project()
+    fixture_wave.write_workbooks(settings.codebook, settings.returns_dir)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    """The real codebook (read-only)."""
+    return Settings("2018").codebook
