@@ -110,7 +110,11 @@ def draw(
     n_high = int(published(hc["count"]))
     already = [i for i in tcells.index[m] if not np.isnan(fixed[i]) and fixed[i] >= threshold]
     free_idx = [i for i in tcells.index[m] if np.isnan(fixed[i])]
-    for i in rng.choice(free_idx, n_high - len(already), replace=False):
+    # High costs go to LAs placing few pupils with that type (complex needs, small numbers), so
+    # that they do not dominate the place-weighted average.
+    w = tcells.loc[free_idx, "weight"].fillna(tcells.loc[free_idx, "weight"].mean())
+    small = [i for i in free_idx if w[i] <= w.median()]
+    for i in rng.choice(small, n_high - len(already), replace=False):
         fixed[i] = float(np.round(rng.uniform(threshold + 500, threshold + 12_000), -1))
     upper[m] = np.minimum(upper[m], threshold - 500)
 

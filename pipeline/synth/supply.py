@@ -69,7 +69,13 @@ def _sets(rng, las: pd.DataFrame, cfg: dict, published: Published):
 
 
 def _uses(
-    rng, las: pd.DataFrame, cost_las: list[str], cfg: dict, published: Published, codebook: Codebook
+    rng,
+    las: pd.DataFrame,
+    cost_las: list[str],
+    cfg: dict,
+    published: Published,
+    codebook: Codebook,
+    devolved: set[str],
 ) -> pd.DataFrame:
     codes = list(las["la_code"])
     ptypes = list(codebook.dimensions["provider_type"].values)
@@ -83,9 +89,13 @@ def _uses(
     n_free = int(published(cfg["local_ap_free_schools"]))
     uses.loc[choose(rng, codes, n_free, score=0.8 * urban + 0.5 * dep), "ap_free_school"] = True
     non_cost = [c for c in codes if c not in set(cost_las)]
+    dev_cost = [c for c in cost_las if c in devolved]
+    cen_cost = [c for c in cost_las if c not in devolved]
     for ptype, pid in cfg["cost_type_counts"].items():
         k = int(published(pid))
-        uses.loc[choose(rng, cost_las, k), ptype] = True
+        # Both decision-making models among the LAs costing each type (Figure 34 compares them).
+        k_dev = min(len(dev_cost), max(1, round(k * len(dev_cost) / len(cost_las))))
+        uses.loc[choose(rng, dev_cost, k_dev) + choose(rng, cen_cost, k - k_dev), ptype] = True
         extra = {"independent_registered": 0.45}.get(ptype, 0.12)
         uses.loc[[c for c in non_cost if rng.random() < extra], ptype] = True
     uses["independent_unregistered"] = rng.random(len(codes)) < 0.5
@@ -150,9 +160,11 @@ def _rake_type_shares(
                 df.loc[p] *= f
 
 
-def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook) -> Supply:
+def draw(
+    rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook, devolved: set[str]
+) -> Supply:
     places_las, cost_las, fallback, pupil_las = _sets(rng, las, cfg, published)
-    uses = _uses(rng, las, cost_las, cfg, published, codebook)
+    uses = _uses(rng, las, cost_las, cfg, published, codebook, devolved)
     n_wider = max(1, round(0.17 * len(las)))
     wider = set(choose(rng, list(las["la_code"]), n_wider, score=1.2 * las["rural"].to_numpy().astype(float)))
     for c in wider:
@@ -229,7 +241,12 @@ def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Code
 
 def run(ctx) -> None:
     """Generator block: provider types used, pupils placed, places and providers."""
-    sup = draw(ctx.rng, ctx.las, ctx.cfg, ctx.published, ctx.settings.codebook)
+    devolved = {
+        c
+        for c, a in ctx.answers.items()
+        if str(a.get("decision_model__secondary", "")).startswith("devolved")
+    }
+    sup = draw(ctx.rng, ctx.las, ctx.cfg, ctx.published, ctx.settings.codebook, devolved)
     write_answers(sup, ctx.answers)
     ctx.state["supply"] = sup
 

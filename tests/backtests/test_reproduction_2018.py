@@ -65,14 +65,6 @@ def test_cost_figures_reproduce(reproduction):
         assert t.loc[id_, "status"] == "match", id_
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pipeline/synthetic-data bug: fig34.average_cost.school_unit.devolved_vs_centralised is a "
-        "mismatch: no devolved LA of the synthetic 2018 returns gives a school-unit cost, so the "
-        "difference is NaN (direction 'not computed', published 'positive'); run() returns 1"
-    ),
-)
 def test_no_mismatch_anywhere(reproduction):
     _, rc, table = reproduction
     mismatches = table[table["status"] == "mismatch"]
