@@ -111,8 +111,8 @@ def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: b
     log(f"analysed {len(tables)} figure tables, {len(values)} values")
     if until == "analyse":
         return 0
-    present.write_figures(settings, tables, workers=workers)
-    log(f"wrote {len(tables)} figures to {settings.figures_dir.relative_to(settings.root)}")
+    drawn = present.write_figures(settings, tables, workers=workers)
+    log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":
         return 0
     table, line = reproduce.run(settings, values)

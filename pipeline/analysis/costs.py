@@ -117,6 +117,13 @@ def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
         cost, n = place_weighted_cost(c["cost"], c["places"]), c["la_code"].nunique()
         rows.append({"phase": ph, "average_cost": cost, "n_las": n})
         vals.append(value(f"fig09.cost.{id_names.get(ph, ph)}", cost, "gbp", n))
+    rows.append(
+        {
+            "phase": TOTAL_LABEL,
+            "average_cost": place_weighted_cost(cells["cost"], cells["places"]),
+            "n_las": cells["la_code"].nunique(),
+        }
+    )
     return FigureTable(
         "fig09",
         pd.DataFrame(rows),
@@ -199,6 +206,14 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
         cost, n = place_weighted_cost(g["cost"], g["places"]), g["la_code"].nunique()
         rows.append({"providers_count_band": label, "average_cost": cost, "n_las": n})
         vals.append(value(f"fig11.cost.{label}", cost, "gbp", n))
+    c = c[c["band"].notna()]
+    rows.append(
+        {
+            "providers_count_band": TOTAL_LABEL,
+            "average_cost": place_weighted_cost(c["cost"], c["places"]),
+            "n_las": c["la_code"].nunique(),
+        }
+    )
     return FigureTable(
         "fig11",
         pd.DataFrame(rows),
