@@ -162,7 +162,7 @@ def _devolved(ctx) -> pd.Series:
     ).reindex(ctx.las["la_code"])
 
 
-def _phase_sets(rng, codes, n_any, sizes, info, eligible) -> dict[str, list[str]]:
+def _phase_sets(rng, codes, n_any, sizes, info, eligible, sizes_of=None) -> dict[str, list[str]]:
     """Which LAs answer an item (n_any) and which of them give data for each phase (sizes).
 
     LAs with a higher data-capability score ``info`` answer more; a phase is only answered by
@@ -174,7 +174,11 @@ def _phase_sets(rng, codes, n_any, sizes, info, eligible) -> dict[str, list[str]
     sets = {}
     for ph, k in sizes.items():
         elig = [c for c in ans if eligible.loc[c, ph]]
-        sets[ph] = choose(rng, elig, min(k, len(elig)), score=info.reindex(elig).to_numpy(), noise=0.7)
+        score = info.reindex(elig).to_numpy()
+        if sizes_of is not None and k < len(elig) / 3:
+            # few LAs give this phase (post-16): those with the most pupils in it
+            score = score + 3.0 * np.log1p(sizes_of.reindex(elig)[ph].to_numpy())
+        sets[ph] = choose(rng, elig, min(k, len(elig)), score=score, noise=0.7)
     covered = set().union(*map(set, sets.values()))
     big = max(sizes, key=sizes.get)
     for c in ans:  # every answering LA gives some phase: it replaces an LA that gives several
@@ -193,15 +197,58 @@ def _shares(cfg_targets: dict, published) -> dict[str, float]:
     return {c: (published(t) if isinstance(t, str) else float(t)) for c, t in cfg_targets.items()}
 
 
-def _pooled(rng, rows: pd.Series, shares: dict[str, float], spread: float, la_effect=None) -> pd.DataFrame:
+def _published_cats(cfg_targets: dict) -> list[str]:
+    return [c for c, t in cfg_targets.items() if isinstance(t, (str, dict))]
+
+
+def exact_totals(shares: dict[str, float], total: int, exact: list[str], remainder: str) -> np.ndarray:
+    """Category totals out of ``total``: proportional, except that each ``exact`` category gets
+    the count nearest its share that rounds (half up) to it; ``remainder`` absorbs the rest."""
+    cats = list(shares)
+    p = np.array([shares[c] for c in cats], dtype=float)
+    cols = largest_remainder(p, total)
+    for c in exact:
+        j = cats.index(c)
+        ok = [k for k in range(total + 1) if round_half_up(100.0 * k / total) == round_half_up(shares[c])]
+        if ok:
+            cols[j] = min(ok, key=lambda k: (abs(k - shares[c] * total / 100), k))
+    r = cats.index(remainder)
+    cols[r] += total - cols.sum()
+    if cols[r] < 0:
+        raise ValueError(f"shares {shares} leave no room for {remainder} with {total}")
+    return cols
+
+
+def _attainable(shares: dict[str, float], exact: list[str], total: int) -> bool:
+    """Can every ``exact`` share be met (half-up rounding) with a whole count out of ``total``?"""
+    return all(
+        any(round_half_up(100.0 * k / total) == round_half_up(shares[c]) for k in range(total + 1)) for c in exact
+    )
+
+
+def _fit_phase(sets: dict, ph: str, counts: pd.Series, shares: dict, exact: list[str]) -> None:
+    """Small phases (post-16): if no whole counts out of the LAs' pupils can round to the
+    published shares, swap one answering LA for another that gives the phase until they can."""
+    members = sets[ph]
+    if not exact or _attainable(shares, exact, int(counts[members].sum())):
+        return
+    pool = [c for c in sets["any"] if c not in members and counts[c] > 0]
+    for o in sorted(members, key=lambda c: (counts[c], c)):
+        for i in sorted(pool, key=lambda c: (-counts[c], c)):
+            new = sorted(set(members) - {o} | {i})
+            if _attainable(shares, exact, int(counts[new].sum())):
+                sets[ph] = new
+                return
+
+
+def _pooled(rng, rows: pd.Series, shares: dict[str, float], spread: float, exact=(), remainder=None) -> pd.DataFrame:
     """Split each LA's pupils (rows) over categories so pooled shares equal ``shares`` (percent)."""
     cats = list(shares)
     p = np.array([shares[c] for c in cats], dtype=float)
     n = len(rows)
     w = p[None, :] * np.exp(spread * rng.normal(size=(n, len(cats))))
-    if la_effect is not None:
-        w = w * np.exp(la_effect)
-    cols = largest_remainder(p, int(rows.sum()))
+    total = int(rows.sum())
+    cols = exact_totals(shares, total, list(exact), remainder) if remainder else largest_remainder(p, total)
     return pd.DataFrame(integer_table(w, rows.to_numpy(dtype=int), cols), index=rows.index, columns=cats)
 
 
@@ -221,7 +268,7 @@ def reasons(ctx, cfg, placed, info, devolved) -> None:
     item = cfg["reasons"]
     sizes = {ph: int(pub(i)) for ph, i in item["n_las"].items()}
     elig = placed[PHASES] > 0
-    sets = _phase_sets(rng, list(placed.index), int(pub(item["n_las_any"])), sizes, info, elig)
+    sets = _phase_sets(rng, list(placed.index), int(pub(item["n_las_any"])), sizes, info, elig, placed)
     ks4 = sets["ks4"]
     # Devolved LAs' share of KS4 pupils must let both model groups and the total hit their
     # published KS4 shares; swap answering LAs (same size) until it does.
@@ -244,20 +291,22 @@ def reasons(ctx, cfg, placed, info, devolved) -> None:
                 sets[ph] = sorted(set(sets[ph]) - {o})
         ks4 = sets["ks4"]
     ctx.state["reasons_sets"] = sets
-    prev_effect = item["devolved_preventative_log_effect"]
     for ph in PHASES:
         members = sets[ph]
         rows = placed.loc[members, ph]
         shares = _shares(item["shares"][ph], pub)
         if ph != "ks4":
-            eff = np.zeros((len(members), len(shares)))
-            table = _pooled(rng, rows, shares, item["spread"], eff)
+            exact = _published_cats(item["shares"][ph])
+            _fit_phase(sets, ph, placed[ph], shares, exact)
+            members = sets[ph]
+            rows = placed.loc[members, ph]
+            table = _pooled(rng, rows, shares, item["spread"], exact, item["remainder"])
         else:
             dev = devolved[members].to_numpy()
             w = rows[dev].sum() / rows.sum()
             g = item["ks4_by_model"]
             parts = []
-            for flag, name in ((True, "devolved"), (False, "centralised")):
+            for flag in (True, False):
                 s = dict(shares)
                 for cat, (dev_id, cen_id) in g.items():
                     a, b = pub(dev_id), pub(cen_id)
@@ -273,10 +322,7 @@ def reasons(ctx, cfg, placed, info, devolved) -> None:
                     s[c] = shares[c] * scale
                 idx = [m for m, d in zip(members, dev, strict=True) if d == flag]
                 parts.append(_pooled(rng, rows[idx], s, item["spread"]))
-                del name
             table = pd.concat(parts).loc[members]
-        del prev_effect
-        prev_effect = item["devolved_preventative_log_effect"]
         _write(ctx.answers, "placement_reasons", table, ph)
 
 
@@ -287,7 +333,7 @@ def place_types(ctx, cfg, placed, info) -> None:
     item = cfg["place_types"]
     sizes = dict(item["n_las"])
     elig = placed[PHASES] > 0
-    sets = _phase_sets(rng, list(placed.index), int(item["n_las_any"]), sizes, info, elig)
+    sets = _phase_sets(rng, list(placed.index), int(item["n_las_any"]), sizes, info, elig, placed)
     shares = {ph: _shares(item["shares"][ph], pub) for ph in PHASES}
     tot = {ph: placed.loc[sets[ph], ph].sum() for ph in PHASES}
     N = sum(tot.values())
@@ -301,7 +347,8 @@ def place_types(ctx, cfg, placed, info) -> None:
         shares[ph][item["balance"][ph]] -= shift
     ctx.state["place_type_sets"] = sets
     for ph in PHASES:
-        table = _pooled(rng, placed.loc[sets[ph], ph], shares[ph], item["spread"])
+        exact = _published_cats(item["shares"][ph]) if ph == "ks5" else ()
+        table = _pooled(rng, placed.loc[sets[ph], ph], shares[ph], item["spread"], exact, item["balance"].get(ph, "other"))
         _write(ctx.answers, "place_types", table, ph)
 
 
@@ -311,9 +358,12 @@ def history(ctx, cfg, placed, info) -> None:
     item = cfg["history"]
     sizes = {ph: int(pub(i)) for ph, i in item["n_las"].items()}
     elig = placed[PHASES] > 0
-    sets = _phase_sets(rng, list(placed.index), int(pub(item["n_las_any"])), sizes, info, elig)
+    sets = _phase_sets(rng, list(placed.index), int(pub(item["n_las_any"])), sizes, info, elig, placed)
     for ph in PHASES:
-        table = _pooled(rng, placed.loc[sets[ph], ph], _shares(item["shares"][ph], pub), item["spread"])
+        exact = _published_cats(item["shares"][ph])
+        shares = _shares(item["shares"][ph], pub)
+        _fit_phase(sets, ph, placed[ph], shares, exact)
+        table = _pooled(rng, placed.loc[sets[ph], ph], shares, item["spread"], exact, "not_known")
         _write(ctx.answers, "placement_history", table, ph)
 
 
@@ -374,7 +424,7 @@ def destinations(ctx, cfg, placed, info) -> None:
     )
     elig = leavers > 0
     n_any = int(pub(item["n_las_any"]))
-    sets = _phase_sets(rng, list(placed.index), n_any, sizes, info, elig)
+    sets = _phase_sets(rng, list(placed.index), n_any, sizes, info, elig, leavers)
     for g in LEAVER_GROUPS:
         t = item["shares"][g]
         shares = {}
@@ -385,7 +435,9 @@ def destinations(ctx, cfg, placed, info) -> None:
                 shares[cat] = pub(v) if isinstance(v, str) else float(v)
         rest = item["remainder"][g]
         shares[rest] = 100 - sum(v for c, v in shares.items() if c != rest)
-        table = _pooled(rng, leavers.loc[sets[g], g], shares, item["spread"])
+        exact = [c for c in _published_cats(t) if c != rest]
+        _fit_phase(sets, g, leavers[g], shares, exact)
+        table = _pooled(rng, leavers.loc[sets[g], g], shares, item["spread"], exact, rest)
         _write(ctx.answers, "destinations", table, g)
 
 
