@@ -137,7 +137,9 @@ def pooled_shares(df: pd.DataFrame, by: list[str], category: str, value: str = "
     out = num.reset_index(name="count")
     key = by[0] if len(by) == 1 else by
     out = out.merge(den.rename("total").reset_index(), on=key).merge(n.rename("n_las").reset_index(), on=key)
-    out["share"] = np.where(out["total"] > 0, 100.0 * out["count"] / out["total"].where(out["total"] > 0), np.nan)
+    out["share"] = np.where(
+        out["total"] > 0, 100.0 * out["count"] / out["total"].where(out["total"] > 0), np.nan
+    )
     return out[[*by, category, "share", "n_las"]]
 
 

@@ -9,13 +9,19 @@ are read from a sourced file of external published aggregates (data/raw/external
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..analyse import FigureTable, value
 from ..config import Settings
 from ..derive import choice_answers, numeric_answers
-from ..estimators import answered_cells, category_shares, count_in_range, mean_of_la_shares, pooled_shares, share_of_las
+from ..estimators import (
+    answered_cells,
+    category_shares,
+    count_in_range,
+    mean_of_la_shares,
+    pooled_shares,
+    share_of_las,
+)
 
 PCT = {"unit": "%", "dp": 0}
 SHARE_OF_LAS = "Share of LAs: LAs giving the answer / LAs answering the question (each LA counts once)."
@@ -57,7 +63,9 @@ def txt_approach(derived: dict, settings: Settings) -> FigureTable:
     urban = resp["rurality"].eq(urban_class)
     regions = resp["region_name"].value_counts()
     rows = [{"measure": "respondents", "value": n}, {"measure": "las_in_england", "value": n_frame}]
-    rows += [{"measure": f"region_share.{r}", "value": 100.0 * k / n} for r, k in regions.sort_index().items()]
+    rows += [
+        {"measure": f"region_share.{r}", "value": 100.0 * k / n} for r, k in regions.sort_index().items()
+    ]
     vals = [
         value("txt.approach.survey.respondents", n, "count_las", n_frame),
         value("txt.approach.survey.las_in_england", n_frame, "count_las"),
@@ -68,7 +76,9 @@ def txt_approach(derived: dict, settings: Settings) -> FigureTable:
         value("txt.annex.survey_las", n, "count_las"),
     ]
     for r, rid in settings.figures["txt_approach"]["region_ids"].items():
-        vals.append(value(f"txt.approach.respondents.region_share.{rid}", 100.0 * regions.get(r, 0) / n, "percent", n))
+        vals.append(
+            value(f"txt.approach.respondents.region_share.{rid}", 100.0 * regions.get(r, 0) / n, "percent", n)
+        )
     return _table(
         "txt_approach",
         pd.DataFrame(rows),
@@ -92,19 +102,32 @@ def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     reasons = list(settings.codebook.dimensions["ap_reason"].values)
     n = ticked["la_code"].nunique()
     rows = [
-        {"ap_reason": r, "la_share": share_of_las(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"]), "n_las": n}
+        {
+            "ap_reason": r,
+            "la_share": share_of_las(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"]),
+            "n_las": n,
+        }
         for r in reasons
     ]
     table = pd.DataFrame(rows)
-    vals = [value(f"fig01.la_share.reason.{r}", s, "percent", n) for r, s in zip(table["ap_reason"], table["la_share"], strict=True) if r != "other"]
+    vals = [
+        value(f"fig01.la_share.reason.{r}", s, "percent", n)
+        for r, s in zip(table["ap_reason"], table["la_share"], strict=True)
+        if r != "other"
+    ]
     per_la = ticked.groupby("la_code")["yes"].sum()
     for label, lo, hi in settings.figures["fig01"]["option_bands"]:
-        vals.append(value(f"fig01.la_count.options_selected.{label}", count_in_range(per_la, lo, hi), "count_las", n))
+        vals.append(
+            value(f"fig01.la_count.options_selected.{label}", count_in_range(per_la, lo, hi), "count_las", n)
+        )
     return _table(
         "fig01",
         table,
         ["ap_reason"],
-        {"la_share": {"label": "Share of LAs selecting the reason", **PCT}, "n_las": {"label": "LAs answering", "unit": "", "dp": 0}},
+        {
+            "la_share": {"label": "Share of LAs selecting the reason", **PCT},
+            "n_las": {"label": "LAs answering", "unit": "", "dp": 0},
+        },
         SHARE_OF_LAS + " Multi-select: shares add up to more than 100. Counts of LAs by the number of "
         "options ticked (all eight options, 'other' included).",
         "LAs answering the question on the main reasons AP is used",
@@ -125,7 +148,12 @@ def txt_strategic_planning(clean: pd.DataFrame, settings: Settings) -> FigureTab
         value("txt.strategic_planning.la_share.agree", sh["agree"], "percent", n),
         value("txt.strategic_planning.la_share.agree_or_strongly_agree", both, "percent", n),
         value("txt.strategic_planning.la_share.agree_or_strongly_agree.footnote19", both, "percent", n),
-        value("txt.strategic_planning.la_share.reviewing_ap_system", share_of_las(review), "percent", len(review)),
+        value(
+            "txt.strategic_planning.la_share.reviewing_ap_system",
+            share_of_las(review),
+            "percent",
+            len(review),
+        ),
     ]
     table = pd.DataFrame({"response": cats, "la_share": sh.to_numpy()})
     return _table(
@@ -170,14 +198,41 @@ def fig16_models(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, 
     model = la_models(clean)
     t_vals = [
         value("txt.centralised_devolved.la_count.centralised", counts.get("centralised", 0), "count_las", n),
-        value("txt.centralised_devolved.la_share.centralised", share_of_las(model.eq("centralised")), "percent", n),
+        value(
+            "txt.centralised_devolved.la_share.centralised",
+            share_of_las(model.eq("centralised")),
+            "percent",
+            n,
+        ),
         value("txt.centralised_devolved.la_count.devolved", int(model.eq("devolved").sum()), "count_las", n),
         value("txt.centralised_devolved.la_share.devolved", share_of_las(model.eq("devolved")), "percent", n),
-        value("txt.centralised_devolved.la_count.devolved_partial", counts.get("devolved_partial", 0), "count_las", n),
-        value("txt.centralised_devolved.la_count.devolved_full", counts.get("devolved_full", 0), "count_las", n),
-        value("txt.centralised_devolved.la_share.same_arrangements_both_phases", share_of_las(same.eq("yes")), "percent", len(same)),
-        value("txt.centralised_devolved.la_share.separate_phase_arrangements", share_of_las(same.eq("no")), "percent", len(same)),
-        value("txt.centralised_devolved.la_count.separate_phase_arrangements", int(same.eq("no").sum()), "count_las", len(same)),
+        value(
+            "txt.centralised_devolved.la_count.devolved_partial",
+            counts.get("devolved_partial", 0),
+            "count_las",
+            n,
+        ),
+        value(
+            "txt.centralised_devolved.la_count.devolved_full", counts.get("devolved_full", 0), "count_las", n
+        ),
+        value(
+            "txt.centralised_devolved.la_share.same_arrangements_both_phases",
+            share_of_las(same.eq("yes")),
+            "percent",
+            len(same),
+        ),
+        value(
+            "txt.centralised_devolved.la_share.separate_phase_arrangements",
+            share_of_las(same.eq("no")),
+            "percent",
+            len(same),
+        ),
+        value(
+            "txt.centralised_devolved.la_count.separate_phase_arrangements",
+            int(same.eq("no").sum()),
+            "count_las",
+            len(same),
+        ),
     ]
     txt = _table(
         "txt_centralised_devolved",
@@ -206,14 +261,45 @@ def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
         mean_charge = charge.loc[charge["school_phase"] == ph, "x"].mean()
         n = int(a.notna().sum())
         rows.append(
-            {"school_phase": ph, "any_arrangement": share_of_las(has), "funding_removed": removal, "additional_charge": extra, "average_charge": mean_charge}
+            {
+                "school_phase": ph,
+                "any_arrangement": share_of_las(has),
+                "funding_removed": removal,
+                "additional_charge": extra,
+                "average_charge": mean_charge,
+            }
         )
         vals += [
-            value(f"txt.pex_financial_arrangements.la_share.{ph}.any_arrangement", share_of_las(has), "percent", n),
-            value(f"txt.pex_financial_arrangements.arrangement_share.{ph}.awpu_removal_only", removal, "percent", len(with_arr)),
-            value(f"txt.pex_financial_arrangements.arrangement_share.{ph}.additional_charge", extra, "percent", len(with_arr)),
-            value(f"txt.pex_financial_arrangements.average_additional_charge.{ph}", mean_charge, "gbp", int(with_arr.eq("additional_charge").sum())),
-            value(f"txt.pex_financial_arrangements.la_share_contribution_beyond_awpu.{ph}", share_of_las(a.eq("additional_charge")), "percent", n),
+            value(
+                f"txt.pex_financial_arrangements.la_share.{ph}.any_arrangement",
+                share_of_las(has),
+                "percent",
+                n,
+            ),
+            value(
+                f"txt.pex_financial_arrangements.arrangement_share.{ph}.awpu_removal_only",
+                removal,
+                "percent",
+                len(with_arr),
+            ),
+            value(
+                f"txt.pex_financial_arrangements.arrangement_share.{ph}.additional_charge",
+                extra,
+                "percent",
+                len(with_arr),
+            ),
+            value(
+                f"txt.pex_financial_arrangements.average_additional_charge.{ph}",
+                mean_charge,
+                "gbp",
+                int(with_arr.eq("additional_charge").sum()),
+            ),
+            value(
+                f"txt.pex_financial_arrangements.la_share_contribution_beyond_awpu.{ph}",
+                share_of_las(a.eq("additional_charge")),
+                "percent",
+                n,
+            ),
         ]
     return _table(
         "txt_pex_financial_arrangements",
@@ -245,7 +331,9 @@ def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         vals.append(value(f"fig20.n_las.{ph}", n, "count_las"))
     for r in sh.itertuples(index=False):
         vals.append(value(f"fig20.reason_share.{r.phase}.{r.placement_reason}", r.share, "percent", r.n_las))
-    school_health = sh[(sh["placement_reason"] == "health") & sh["phase"].isin(["primary", "ks3", "ks4"])]["share"]
+    school_health = sh[(sh["placement_reason"] == "health") & sh["phase"].isin(["primary", "ks3", "ks4"])][
+        "share"
+    ]
     vals += [
         value("fig20.reason_share.school_age.health.min", school_health.min(), "percent"),
         value("fig20.reason_share.school_age.health.max", school_health.max(), "percent"),
@@ -254,7 +342,10 @@ def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         "fig20",
         sh,
         ["phase", "placement_reason"],
-        {"share": {"label": "Share of pupils in AP", **PCT}, "n_las": {"label": "LAs giving data for the phase", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Share of pupils in AP", **PCT},
+            "n_las": {"label": "LAs giving data for the phase", "unit": "", "dp": 0},
+        },
         POOLED + " 'Not known' holds pupils whose reason the LA could not give.",
         "LAs giving reasons for placement, by phase",
         vals,
@@ -268,13 +359,33 @@ def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> Figu
     sh = pooled_shares(df, ["model"], "placement_reason")
     vals = []
     for r in sh[sh["placement_reason"].isin(["preventative", "permanent_exclusion"])].itertuples(index=False):
-        vals.append(value(f"txt.devolved_vs_centralised.reason_share.ks4.{r.placement_reason}.{r.model}", r.share, "percent", r.n_las))
+        vals.append(
+            value(
+                f"txt.devolved_vs_centralised.reason_share.ks4.{r.placement_reason}.{r.model}",
+                r.share,
+                "percent",
+                r.n_las,
+            )
+        )
     spend = _single(clean, "spend_vs_budget").to_frame("answer").join(model.rename("model"))
     for m, g in spend.groupby("model"):
-        vals.append(value(f"txt.devolved_vs_centralised.spend_in_line_with_budget.{m}", share_of_las(g["answer"].eq("in_line")), "percent", len(g)))
+        vals.append(
+            value(
+                f"txt.devolved_vs_centralised.spend_in_line_with_budget.{m}",
+                share_of_las(g["answer"].eq("in_line")),
+                "percent",
+                len(g),
+            )
+        )
     se = choice_answers(clean, "self_evaluation").assign(model=lambda d: d["la_code"].map(model))
-    dis = se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])["disagree"].mean() * 100
-    rows = [{"measure": f"ks4_reason.{r.placement_reason}", "model": r.model, "value": r.share} for r in sh.itertuples(index=False)]
+    dis = (
+        se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])["disagree"].mean()
+        * 100
+    )
+    rows = [
+        {"measure": f"ks4_reason.{r.placement_reason}", "model": r.model, "value": r.share}
+        for r in sh.itertuples(index=False)
+    ]
     rows += [{"measure": f"disagree.{st}", "model": m, "value": v} for (st, m), v in dis.items()]
     return _table(
         "txt_devolved_vs_centralised",
@@ -296,16 +407,29 @@ def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     table = pd.concat([sh, overall], ignore_index=True)
     vals = []
     school = sh[sh["phase"].isin(["primary", "ks3", "ks4"])].groupby("phase")["n_las"].first()
-    vals += [value("fig23.n_las.school_age.min", school.min(), "count_las"), value("fig23.n_las.school_age.max", school.max(), "count_las")]
+    vals += [
+        value("fig23.n_las.school_age.min", school.min(), "count_las"),
+        value("fig23.n_las.school_age.max", school.max(), "count_las"),
+    ]
     for r in table.itertuples(index=False):
         vals.append(value(f"fig23.place_type_share.{r.phase}.{r.place_type}", r.share, "percent", r.n_las))
         if r.phase == "ks4" and r.place_type == "split_with_mainstream":
-            vals.append(value("fig23.place_type_share.ks4.split_with_mainstream.exec_summary", r.share, "percent", r.n_las))
+            vals.append(
+                value(
+                    "fig23.place_type_share.ks4.split_with_mainstream.exec_summary",
+                    r.share,
+                    "percent",
+                    r.n_las,
+                )
+            )
     return _table(
         "fig23",
         table,
         ["phase", "place_type"],
-        {"share": {"label": "Share of pupils in AP", **PCT}, "n_las": {"label": "LAs giving data", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Share of pupils in AP", **PCT},
+            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+        },
         POOLED + " 'All' pools every phase an LA gave.",
         "LAs giving types of place, by phase",
         vals,
@@ -319,12 +443,19 @@ def fig24_history(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     for ph, n in sh.groupby("phase", sort=False)["n_las"].first().items():
         vals.append(value(f"fig24.n_las.{ph}", n, "count_las"))
     for r in sh.itertuples(index=False):
-        vals.append(value(f"fig24.placement_history_share.{r.phase}.{r.placement_history}", r.share, "percent", r.n_las))
+        vals.append(
+            value(
+                f"fig24.placement_history_share.{r.phase}.{r.placement_history}", r.share, "percent", r.n_las
+            )
+        )
     return _table(
         "fig24",
         sh,
         ["phase", "placement_history"],
-        {"share": {"label": "Share of pupils in AP", **PCT}, "n_las": {"label": "LAs giving data", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Share of pupils in AP", **PCT},
+            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+        },
         POOLED,
         "LAs giving placement history, by phase",
         vals,
@@ -335,7 +466,9 @@ def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     df = numeric_answers(clean, settings.codebook, "placement_length")
     sh = mean_of_la_shares(df, ["year_group"], "length_band")
     answered = answered_cells(df, ["year_group"])  # LA x year-group answers, before pooling groups
-    overall = mean_of_la_shares(answered.assign(all="all"), ["all"], "length_band").rename(columns={"all": "year_group"})
+    overall = mean_of_la_shares(answered.assign(all="all"), ["all"], "length_band").rename(
+        columns={"all": "year_group"}
+    )
     table = pd.concat([sh, overall], ignore_index=True)
     wide = table.pivot(index="year_group", columns="length_band", values="share")
     wide["up_to_term"] = wide["up_to_half_term"] + wide["half_term_to_term"]
@@ -351,7 +484,10 @@ def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         "fig25",
         table,
         ["year_group", "length_band"],
-        {"share": {"label": "Mean of LA percentages", **PCT}, "n_las": {"label": "LAs giving data", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Mean of LA percentages", **PCT},
+            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+        },
         "Mean of LA proportions: each LA's typical percentage of pupils in the band, averaged over "
         "the LAs that gave that year group (every LA counts once; 'All' averages every LA x year-group "
         "answer). LAs' percentages may add up to less than 100.",
@@ -367,12 +503,17 @@ def fig26_27_destinations(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
     for g, n in sh.groupby("leaver_group", sort=False)["n_las"].first().items():
         vals.append(value(f"fig26.n_las.{g}", n, "count_las"))
     for r in sh.itertuples(index=False):
-        vals.append(value(f"fig26.destination_share.{r.leaver_group}.{r.destination}", r.share, "percent", r.n_las))
+        vals.append(
+            value(f"fig26.destination_share.{r.leaver_group}.{r.destination}", r.share, "percent", r.n_las)
+        )
     fig26 = _table(
         "fig26",
         sh,
         ["leaver_group", "destination"],
-        {"share": {"label": "Share of pupils leaving AP", **PCT}, "n_las": {"label": "LAs giving data", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Share of pupils leaving AP", **PCT},
+            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+        },
         POOLED.replace("pupils they reported", "leavers of the last 12 months they reported"),
         "LAs giving destinations of pupils who left AP in the last 12 months, by phase or year group",
         vals,
@@ -385,22 +526,41 @@ def fig26_27_destinations(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
     for g in wide.index:
         rows += [
             {"leaver_group": g, "measure": "any_mainstream", "share": mainstream[g], "n_las": n_by[g]},
-            {"leaver_group": g, "measure": "any_mainstream_or_employment", "share": with_emp[g], "n_las": n_by[g]},
+            {
+                "leaver_group": g,
+                "measure": "any_mainstream_or_employment",
+                "share": with_emp[g],
+                "n_las": n_by[g],
+            },
         ]
-        vals.append(value(f"fig27.destination_share.{g}.any_mainstream", mainstream[g], "percent", int(n_by[g])))
-    vals.append(value("fig27.destination_share.ks5.any_mainstream_or_employment", with_emp.get("ks5"), "percent", int(n_by.get("ks5", 0))))
+        vals.append(
+            value(f"fig27.destination_share.{g}.any_mainstream", mainstream[g], "percent", int(n_by[g]))
+        )
+    vals.append(
+        value(
+            "fig27.destination_share.ks5.any_mainstream_or_employment",
+            with_emp.get("ks5"),
+            "percent",
+            int(n_by.get("ks5", 0)),
+        )
+    )
     school = with_emp.drop(index="ks5", errors="ignore")
     vals += [
         value("fig27.destination_share.school_age.any_mainstream_or_employment.min", school.min(), "percent"),
         value("fig27.destination_share.school_age.any_mainstream_or_employment.max", school.max(), "percent"),
     ]
     order = {g: i for i, g in enumerate(settings.codebook.dimensions["leaver_group"].values)}
-    table = pd.DataFrame(rows).sort_values(["measure", "leaver_group"], key=lambda s: s.map(order) if s.name == "leaver_group" else s)
+    table = pd.DataFrame(rows).sort_values(
+        ["measure", "leaver_group"], key=lambda s: s.map(order) if s.name == "leaver_group" else s
+    )
     fig27 = _table(
         "fig27",
         table,
         ["leaver_group", "measure"],
-        {"share": {"label": "Share of pupils leaving AP", **PCT}, "n_las": {"label": "LAs giving data", "unit": "", "dp": 0}},
+        {
+            "share": {"label": "Share of pupils leaving AP", **PCT},
+            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+        },
         POOLED.replace("pupils they reported", "leavers they reported") + " Any mainstream destination = "
         "previous or another mainstream school + FE college; the second series adds employment.",
         "LAs giving destinations of pupils who left AP in the last 12 months",
@@ -428,7 +588,10 @@ def txt_pupils_journeys(clean: pd.DataFrame, n_resp: int) -> FigureTable:
         "txt_pupils_journeys",
         table,
         ["question"],
-        {"n_las": {"label": "LAs answering any part", "unit": "", "dp": 0}, "response_rate": {"label": "Share of respondents", **PCT}},
+        {
+            "n_las": {"label": "LAs answering any part", "unit": "", "dp": 0},
+            "response_rate": {"label": "Share of respondents", **PCT},
+        },
         "LAs answering any part of each pupils'-journeys question, and their share of all responding LAs.",
         "All responding LAs",
         vals,
@@ -445,8 +608,20 @@ def txt_demand(clean: pd.DataFrame, settings: Settings) -> list[FigureTable]:
     specs = [
         ("txt_reintegration", "reintegration", "extent4", "txt.reintegration.la_share", {}),
         ("txt_demand_change", "demand_change", "change3", "txt.demand_trends.demand_change_3y.la_share", {}),
-        ("txt_spend_vs_budget", "spend_vs_budget", "spend_vs_budget", "txt.demand_trends.spend_vs_budget.la_share", {"more": "over_budget", "less": "under_budget"}),
-        ("txt_changing_demand", "delegated_use_change", "delegated_change", "txt.changing_demand.schools_own_ap_use_3y.la_share", {}),
+        (
+            "txt_spend_vs_budget",
+            "spend_vs_budget",
+            "spend_vs_budget",
+            "txt.demand_trends.spend_vs_budget.la_share",
+            {"more": "over_budget", "less": "under_budget"},
+        ),
+        (
+            "txt_changing_demand",
+            "delegated_use_change",
+            "delegated_change",
+            "txt.changing_demand.schools_own_ap_use_3y.la_share",
+            {},
+        ),
         ("txt_demand_outlook", "demand_outlook", "demand_outlook", None, {}),
     ]
     for key, qid, cset, prefix, rename in specs:
@@ -454,9 +629,18 @@ def txt_demand(clean: pd.DataFrame, settings: Settings) -> list[FigureTable]:
         cats = list(sets[cset])
         sh = category_shares(a, cats)
         n = int(a.notna().sum())
-        vals = [value(f"{prefix}.{rename.get(c, c)}", s, "percent", n) for c, s in sh.items()] if prefix else []
+        vals = (
+            [value(f"{prefix}.{rename.get(c, c)}", s, "percent", n) for c, s in sh.items()] if prefix else []
+        )
         if qid == "reintegration":
-            vals.append(value("txt.reintegration.la_share.significant_or_some_extent", sh["significant_extent"] + sh["some_extent"], "percent", n))
+            vals.append(
+                value(
+                    "txt.reintegration.la_share.significant_or_some_extent",
+                    sh["significant_extent"] + sh["some_extent"],
+                    "percent",
+                    n,
+                )
+            )
         if qid == "demand_change":
             vals.append(value("txt.demand_trends.n_las", n, "count_las"))
         if qid == "delegated_use_change":
@@ -486,12 +670,17 @@ def fig29_pex_change(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         sh = category_shares(s, cats)
         for c, v in sh.items():
             rows.append({"school_phase": ph, "response": c, "la_share": v, "n_las": int(s.notna().sum())})
-            vals.append(value(f"fig29.pex_rate_change_12m.la_share.{ph}.{c}", v, "percent", int(s.notna().sum())))
+            vals.append(
+                value(f"fig29.pex_rate_change_12m.la_share.{ph}.{c}", v, "percent", int(s.notna().sum()))
+            )
     return _table(
         "fig29",
         pd.DataFrame(rows),
         ["school_phase", "response"],
-        {"la_share": {"label": "Share of LAs", **PCT}, "n_las": {"label": "LAs answering", "unit": "", "dp": 0}},
+        {
+            "la_share": {"label": "Share of LAs", **PCT},
+            "n_las": {"label": "LAs answering", "unit": "", "dp": 0},
+        },
         SHARE_OF_LAS + " Per phase, among LAs that answered for that phase.",
         "LAs answering the question on changes in permanent exclusion rates, by phase",
         vals,
@@ -536,7 +725,10 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
         "fig35",
         pd.DataFrame(rows),
         ["statement", "response"],
-        {"la_share": {"label": "Share of LAs", **PCT}, "n_las": {"label": "LAs answering", "unit": "", "dp": 0}},
+        {
+            "la_share": {"label": "Share of LAs", **PCT},
+            "n_las": {"label": "LAs answering", "unit": "", "dp": 0},
+        },
         SHARE_OF_LAS + " Agree = strongly agree + agree; disagree = disagree + strongly disagree; "
         "typical agreement = median over the six statements; agreeing with all six is per LA.",
         "LAs answering the self-evaluation statements",
@@ -549,11 +741,27 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
     spec = settings.figures["fig36"]
     ext = pd.read_csv(settings.path(spec["external_file"]))
     ext = ext[ext["statement"].isin(la_agree.index)]
-    la = pd.DataFrame({"statement": la_agree.index, "respondent_type": "la", "agree_share": la_agree.to_numpy(), "basis": "computed"})
-    table = pd.concat([la, ext[["statement", "respondent_type", "agree_share"]].assign(basis="external published aggregate")], ignore_index=True)
+    la = pd.DataFrame(
+        {
+            "statement": la_agree.index,
+            "respondent_type": "la",
+            "agree_share": la_agree.to_numpy(),
+            "basis": "computed",
+        }
+    )
+    table = pd.concat(
+        [
+            la,
+            ext[["statement", "respondent_type", "agree_share"]].assign(basis="external published aggregate"),
+        ],
+        ignore_index=True,
+    )
     order = {s: i for i, s in enumerate(la_agree.index)}
     types = {t: i for i, t in enumerate(spec["series_order"])}
-    table = table.sort_values(["statement", "respondent_type"], key=lambda s: s.map(order) if s.name == "statement" else s.map(types))
+    table = table.sort_values(
+        ["statement", "respondent_type"],
+        key=lambda s: s.map(order) if s.name == "statement" else s.map(types),
+    )
     vals = [value(f"fig36.agree_share.{st}.la", la_agree[st], "percent", n_las) for st in spec["la_ids"]]
     return _table(
         "fig36",

@@ -105,7 +105,9 @@ def binary_matrix(rng, row_sums: np.ndarray, col_sums: np.ndarray, weights: np.n
     noisy = np.log(np.clip(weights, 1e-9, None)) + rng.gumbel(size=(n, m))
     need = np.asarray(col_sums, dtype=float).copy()
     for i in np.argsort(-np.asarray(row_sums), kind="stable"):  # widest rows first (Ryser)
-        s = np.where(need > 0, np.log(np.clip(need, 1e-9, None)) + noisy[i] - np.log(col_sums.clip(1)), -np.inf)
+        s = np.where(
+            need > 0, np.log(np.clip(need, 1e-9, None)) + noisy[i] - np.log(col_sums.clip(1)), -np.inf
+        )
         pick = np.argsort(-s, kind="stable")[: row_sums[i]]
         x[i, pick] = 1
         need[pick] -= 1
@@ -133,9 +135,7 @@ def _placed(ctx) -> pd.DataFrame:
     """Pupils placed per LA and phase: the LA's own numbers where it gave them, otherwise the
     number its pupil headcount implies at the mean placement rate of LAs that gave numbers."""
     las = ctx.las.set_index("la_code")
-    given = {
-        c: [ctx.answers[c].get(key("pupils_placed", "total", ph)) for ph in PHASES] for c in las.index
-    }
+    given = {c: [ctx.answers[c].get(key("pupils_placed", "total", ph)) for ph in PHASES] for c in las.index}
     df = pd.DataFrame(given, index=PHASES).T.astype(float)
     has = df.notna().all(axis=1)
     sec = las["pupils_secondary"].where(las["pupils_secondary"] > 0)
@@ -222,7 +222,8 @@ def exact_totals(shares: dict[str, float], total: int, exact: list[str], remaind
 def _attainable(shares: dict[str, float], exact: list[str], total: int) -> bool:
     """Can every ``exact`` share be met (half-up rounding) with a whole count out of ``total``?"""
     return all(
-        any(round_half_up(100.0 * k / total) == round_half_up(shares[c]) for k in range(total + 1)) for c in exact
+        any(round_half_up(100.0 * k / total) == round_half_up(shares[c]) for k in range(total + 1))
+        for c in exact
     )
 
 
@@ -241,7 +242,9 @@ def _fit_phase(sets: dict, ph: str, counts: pd.Series, shares: dict, exact: list
                 return
 
 
-def _pooled(rng, rows: pd.Series, shares: dict[str, float], spread: float, exact=(), remainder=None) -> pd.DataFrame:
+def _pooled(
+    rng, rows: pd.Series, shares: dict[str, float], spread: float, exact=(), remainder=None
+) -> pd.DataFrame:
     """Split each LA's pupils (rows) over categories so pooled shares equal ``shares`` (percent)."""
     cats = list(shares)
     p = np.array([shares[c] for c in cats], dtype=float)
@@ -279,7 +282,9 @@ def reasons(ctx, cfg, placed, info, devolved) -> None:
             break
         want_dev = w < lo
         out = [c for c in ks4 if devolved[c] != want_dev]
-        inn = [c for c in placed.index if c not in sets["any"] and devolved[c] == want_dev and elig.loc[c, "ks4"]]
+        inn = [
+            c for c in placed.index if c not in sets["any"] and devolved[c] == want_dev and elig.loc[c, "ks4"]
+        ]
         if not out or not inn:
             break
         o = max(out, key=lambda c: (placed.loc[c, "ks4"], c)) if want_dev else rng.choice(sorted(out))
@@ -348,7 +353,9 @@ def place_types(ctx, cfg, placed, info) -> None:
     ctx.state["place_type_sets"] = sets
     for ph in PHASES:
         exact = _published_cats(item["shares"][ph]) if ph == "ks5" else ()
-        table = _pooled(rng, placed.loc[sets[ph], ph], shares[ph], item["spread"], exact, item["balance"].get(ph, "other"))
+        table = _pooled(
+            rng, placed.loc[sets[ph], ph], shares[ph], item["spread"], exact, item["balance"].get(ph, "other")
+        )
         _write(ctx.answers, "place_types", table, ph)
 
 
@@ -373,7 +380,10 @@ def lengths(ctx, cfg, placed, info) -> None:
     item = cfg["lengths"]
     sizes = {g: int(pub(i)) for g, i in item["n_las"].items()}
     elig = pd.DataFrame(
-        {g: placed["primary" if g == "primary" else ("ks3" if g == "ks3" else "ks4")] > 0 for g in YEAR_GROUPS}
+        {
+            g: placed["primary" if g == "primary" else ("ks3" if g == "ks3" else "ks4")] > 0
+            for g in YEAR_GROUPS
+        }
     )
     sets = _phase_sets(rng, list(placed.index), int(pub(item["n_las_any"])), sizes, info, elig)
     bands = ["up_to_half_term", "half_term_to_term", "term_to_year", "more_than_year"]
@@ -531,11 +541,16 @@ def pex_arrangements(ctx, cfg, devolved) -> None:
         with_arr = choose(rng, codes, n_any, score=score, noise=1.5)
         # primary arrangements mostly where the LA has a secondary one
         if ph == "primary":
-            sec_has = np.array([ctx.answers[c][key("pex_financial_arrangement", "secondary")] != "none" for c in codes])
+            sec_has = np.array(
+                [ctx.answers[c][key("pex_financial_arrangement", "secondary")] != "none" for c in codes]
+            )
             with_arr = choose(rng, codes, n_any, score=2.0 * sec_has + score, noise=1.0)
         idx = [codes.index(c) for c in with_arr]
         prior = np.array(
-            [ctx.answers[c].get(key("pex_financial_arrangement", "secondary")) == "additional_charge" for c in with_arr]
+            [
+                ctx.answers[c].get(key("pex_financial_arrangement", "secondary")) == "additional_charge"
+                for c in with_arr
+            ]
         )
         kinds = assign_counts(rng, with_arr, split, score=-(score[idx] + 2.0 * prior), noise=1.0)
         for c in codes:

@@ -194,7 +194,10 @@ def required_items(
     # full devolution in the LAs with the strongest propensity among the devolved
     dev_idx = [codes.index(c) for c in dev_codes]
     full = set(choose(rng, dev_codes, total["devolved_full"], score=score[dev_idx], noise=1.0))
-    sec_model = {c: ("devolved_full" if c in full else "devolved_partial") if flag[i] else "centralised" for i, c in enumerate(codes)}
+    sec_model = {
+        c: ("devolved_full" if c in full else "devolved_partial") if flag[i] else "centralised"
+        for i, c in enumerate(codes)
+    }
     n_sep = int(published("txt.centralised_devolved.la_count.separate_phase_arrangements"))
     sec_sep = _counts(
         n_sep,
@@ -223,7 +226,9 @@ def required_items(
     # Where phases differ, primary is the more centralised phase (devolution is commoner in secondary).
     order = {"devolved_full": 0, "devolved_partial": 1, "centralised": 2}
     ranked = sorted(sep_codes, key=lambda c: (order[sec_model[c]], c))
-    pri_list = ["devolved_full"] * pri_sep["devolved_full"] + ["devolved_partial"] * pri_sep["devolved_partial"]
+    pri_list = ["devolved_full"] * pri_sep["devolved_full"] + ["devolved_partial"] * pri_sep[
+        "devolved_partial"
+    ]
     pri_list += ["centralised"] * pri_sep["centralised"]
     sep_pri = dict(zip(ranked, pri_list, strict=True))
     dto = cfg["devolved_to"]
