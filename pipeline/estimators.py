@@ -96,3 +96,65 @@ def by_group(df: pd.DataFrame, group: str | list[str], estimator, *columns: str)
     return df.groupby(group, sort=True, observed=True).apply(
         lambda g: estimator(*(g[c] for c in columns)), include_groups=False
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Area B: shares of LAs by answer, pooled shares within groups, means of LA percentages.
+
+
+def category_shares(answers: pd.Series, categories: list[str]) -> pd.Series:
+    """Share of LAs (percent) giving each answer, among LAs that answered (non-missing).
+
+    Categories nobody chose get 0; the result is indexed by ``categories`` in that order.
+    """
+    a = answers.dropna()
+    if a.empty:
+        return pd.Series(np.nan, index=categories, dtype=float)
+    return (a.value_counts().reindex(categories, fill_value=0) / len(a) * 100.0).astype(float)
+
+
+def answered_cells(df: pd.DataFrame, by: list[str], value: str = "x") -> pd.DataFrame:
+    """Rows of the LA x group cells an LA answered: at least one non-missing value in the group.
+
+    ``df`` is long (one row per LA x group x category); blank cells of an answered group count
+    as zero, groups with every cell blank are dropped (the LA gave no data for that group).
+    """
+    keys = ["la_code", *by]
+    answered = df.groupby(keys, sort=False)[value].transform(lambda s: s.notna().any())
+    return df[answered].assign(**{value: df.loc[answered, value].fillna(0.0)})
+
+
+def pooled_shares(df: pd.DataFrame, by: list[str], category: str, value: str = "x") -> pd.DataFrame:
+    """Pooled share (percent) of each category within each group, over the LAs answering it.
+
+    Sum over LAs of the category's count / sum over LAs of all the group's counts. Returns
+    by..., category, share, n_las (LAs that answered the group).
+    """
+    cells = answered_cells(df, by, value)
+    num = cells.groupby([*by, category], sort=False)[value].sum()
+    den = cells.groupby(by, sort=False)[value].sum()
+    n = cells.groupby(by, sort=False)["la_code"].nunique()
+    out = num.reset_index(name="count")
+    key = by[0] if len(by) == 1 else by
+    out = out.merge(den.rename("total").reset_index(), on=key).merge(n.rename("n_las").reset_index(), on=key)
+    out["share"] = np.where(
+        out["total"] > 0, 100.0 * out["count"] / out["total"].where(out["total"] > 0), np.nan
+    )
+    return out[[*by, category, "share", "n_las"]]
+
+
+def mean_of_la_shares(df: pd.DataFrame, by: list[str], category: str, value: str = "x") -> pd.DataFrame:
+    """Mean over LAs of the percentages they reported, within each group (every LA counts once).
+
+    Used where LAs report typical proportions rather than counts (Figure 25). Returns by...,
+    category, share, n_las.
+    """
+    cells = answered_cells(df, by, value)
+    out = cells.groupby([*by, category], sort=False).agg(share=(value, "mean"), n_las=("la_code", "nunique"))
+    return out.reset_index()
+
+
+def count_in_range(values: pd.Series, lower: float, upper: float) -> int:
+    """Number of LAs whose value lies in [lower, upper] (both inclusive); missing values excluded."""
+    v = values.dropna()
+    return int(((v >= lower) & (v <= upper)).sum())
