@@ -207,10 +207,11 @@ def _style():
     plt.rcParams.update(
         {
             "svg.hashsalt": "apmarket",
+            "svg.fonttype": "none",  # text stays text in SVG: smaller, searchable, read by screen readers
             "font.size": 10,
             "axes.titlesize": 11,
             "figure.dpi": 100,
-            "savefig.dpi": 110,
+            "savefig.dpi": 100,
         }
     )
     return plt
@@ -292,7 +293,8 @@ def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, 
     base = (
         f"{ft.base} (up to {n_total:.0f} LAs; n per bar in the data file)" if n_total == n_total else ft.base
     )
-    footer = [f"{spec['subtitle']}. Base: {base}.", f"Method: {ft.estimator}"]
+    method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
+    footer = [f"{spec['subtitle']}. Base: {base}.", f"Method: {method}; full note in the .txt file."]
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note}")
@@ -336,11 +338,45 @@ def _render_one(args) -> str:
     return stem.name
 
 
-def write_figures(settings: Settings, tables: list[FigureTable], workers: int = 1) -> list[str]:
-    jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing as mp
+def _init_worker() -> None:
+    _style()
+    import afcharts.af_colours  # noqa: F401 - warm the import before the first job
 
-        with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(_render_one, jobs)
-    return [_render_one(j) for j in jobs]
+
+class FigurePool:
+    """Draws figures in worker processes (fork); with one worker, draws in this process."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+        if workers > 1:
+            import multiprocessing as mp
+
+            self.pool = mp.get_context("fork").Pool(workers, initializer=_init_worker)
+
+    def submit(self, settings: Settings, tables: list[FigureTable]):
+        jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
+        if self.pool is None:
+            return _Done([_render_one(j) for j in jobs])
+        return self.pool.map_async(_render_one, jobs, chunksize=1)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+
+
+class _Done:
+    def __init__(self, result):
+        self.result = result
+
+    def get(self):
+        return self.result
+
+
+def write_figures(settings: Settings, tables: list[FigureTable], workers: int = 1) -> list[str]:
+    pool = FigurePool(workers)
+    try:
+        return pool.submit(settings, tables).get()
+    finally:
+        pool.close()

@@ -79,7 +79,19 @@ def format_problems(errors: pd.DataFrame, limit: int = 20) -> str:
 
 
 def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: bool = False) -> int:
+    """Run the stages up to ``until``; 0 on success, 1 on validation errors or a mismatch."""
     log = Log(quiet)
+    # Figure workers start first (forked, they import matplotlib while this process reads the
+    # returns), so drawing overlaps the other stages instead of following them.
+    pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
+    try:
+        return _stages(settings, until, log, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     try:
         clean, respondents = stage_validate(settings, log)
     except ValidationFailed as exc:
@@ -104,19 +116,24 @@ def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: b
     if until == "derive":
         return 0
     tables = analyse.run(settings, derived)
+    pending = pool.submit(settings, tables) if pool is not None else None
     present.write_tables(settings, tables)
     values = [v for t in tables for v in t.values]
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
     present.write_csv(out / "computed_values.csv", computed)
-    log(f"analysed {len(tables)} figure tables, {len(values)} values")
+    log(f"analysed {len(tables)} tables, {len(values)} values")
     if until == "analyse":
         return 0
-    drawn = present.write_figures(settings, tables, workers=workers)
+    if until == "reproduce":
+        table, line = reproduce.run(settings, values)
+    drawn = pending.get()
     log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":
         return 0
-    table, line = reproduce.run(settings, values)
     present.write_csv(out / "reproduction.csv", table)
     present.write_text(out / "summary.txt", line + "\n")
     print(line)
-    return 1 if (table["status"] == "mismatch").any() else 0
+    mismatches = table[table["status"] == "mismatch"]
+    for r in mismatches.itertuples(index=False):
+        print(f"MISMATCH {r.id}: published {r.published}, computed {r.computed}", file=sys.stderr)
+    return 1 if len(mismatches) else 0
