@@ -18,7 +18,6 @@ from ..derive import choice_answers, numeric_answers
 from ..estimators import (
     la_rate_per_10k,
     lowest_outlier,
-    mean_of_la_rates,
     modal_band,
     pooled_share,
     share_of_las,
@@ -44,7 +43,9 @@ def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable
 def _txt(key, vals, estimator, base) -> FigureTable:
     """A table of prose values (not drawn): one row per value."""
     rows = [{"measure": v["id"], "value": v["value"]} for v in vals]
-    return _table(key, rows, ["measure"], {"value": {"label": "Value", "unit": "", "dp": 2}}, estimator, base, vals)
+    return _table(
+        key, rows, ["measure"], {"value": {"label": "Value", "unit": "", "dp": 2}}, estimator, base, vals
+    )
 
 
 class Data:
@@ -82,8 +83,8 @@ class Data:
         self.semh = choice("semh_provision").reindex(self.respondents)
         self.model = choice("semh_ap_model").reindex(self.respondents)
         self.decision = choice("decision_model", school_phase="secondary").reindex(self.respondents)
-        self.devolved = self.decision.map({"centralised": "centralised"}).fillna("devolved").where(
-            self.decision.notna()
+        self.devolved = (
+            self.decision.map({"centralised": "centralised"}).fillna("devolved").where(self.decision.notna())
         )
         self.places["group"] = self.places["provider_type"].map(self.group_of)
         self.pupils["group"] = self.pupils["provider_type"].map(self.group_of)
@@ -119,15 +120,28 @@ def fig02(d: Data) -> FigureTable:
         )
     vals = [value("fig02.n_las", n, "count_las")]
     for p in ("pru", "ap_academy", "ap_free_school"):
-        vals.append(value(f"fig02.place_share.{p}", pooled_share(pl["x"], pl["provider_type"] == p), "percent", n))
+        vals.append(
+            value(f"fig02.place_share.{p}", pooled_share(pl["x"], pl["provider_type"] == p), "percent", n)
+        )
     for g in ("state_funded", "independent"):
         vals.append(value(f"fig02.place_share.{g}", pooled_share(pl["x"], pl["group"] == g), "percent", n))
-    vals.append(value("fig02.places_total.school_age", pl.loc[pl["phase"].isin(SCHOOL_AGE), "x"].sum(), "count_places", n))
+    vals.append(
+        value(
+            "fig02.places_total.school_age",
+            pl.loc[pl["phase"].isin(SCHOOL_AGE), "x"].sum(),
+            "count_places",
+            n,
+        )
+    )
     return _table(
         "fig02",
         rows,
         ["provider_type"],
-        {"place_share": {"label": "Share of commissioned places", **PCT}, "places": {"label": "Places", **RATE}, "n_las": N_LAS},
+        {
+            "place_share": {"label": "Share of commissioned places", **PCT},
+            "places": {"label": "Places", **RATE},
+            "n_las": N_LAS,
+        },
         POOLED + " Places of all phases (KS1-KS5); state-funded = PRU + AP academy + AP free school; "
         "independent = registered + unregistered.",
         "LAs answering the places question",
@@ -192,10 +206,27 @@ def fig04(d: Data, spec: dict) -> tuple[FigureTable, FigureTable]:
         value("fig04.threshold.state_funded_place_share", threshold, "percent", basis="definition"),
         value("fig04.la_share.one_main_provider", share_of_las(one_main), "percent", n),
         value("fig04.la_share.wider_range", share_of_las(~mostly), "percent", n),
-        value("fig04.wider_range.mean_state_funded_place_share", wider["state"].mean(), "percent", len(wider)),
-        value("fig04.wider_range.mean_independent_place_share", (100 - wider["state"]).mean(), "percent", len(wider)),
-        value("fig04.wider_range.typical_independent_place_share.min", wider["independent"].quantile(0.25), "percent", len(wider)),
-        value("fig04.wider_range.typical_independent_place_share.max", wider["independent"].quantile(0.75), "percent", len(wider)),
+        value(
+            "fig04.wider_range.mean_state_funded_place_share", wider["state"].mean(), "percent", len(wider)
+        ),
+        value(
+            "fig04.wider_range.mean_independent_place_share",
+            (100 - wider["state"]).mean(),
+            "percent",
+            len(wider),
+        ),
+        value(
+            "fig04.wider_range.typical_independent_place_share.min",
+            wider["independent"].quantile(0.25),
+            "percent",
+            len(wider),
+        ),
+        value(
+            "fig04.wider_range.typical_independent_place_share.max",
+            wider["independent"].quantile(0.75),
+            "percent",
+            len(wider),
+        ),
     ]
     fig = _table(
         "fig04",
@@ -211,8 +242,18 @@ def fig04(d: Data, spec: dict) -> tuple[FigureTable, FigureTable]:
         vals,
     )
     rv = [
-        value("txt.provider_mix.rural_share.wider_range", share_of_las(rural[~mostly]), "percent", int((~mostly).sum())),
-        value("txt.provider_mix.rural_share.mostly_state_funded", share_of_las(rural[mostly]), "percent", int(mostly.sum())),
+        value(
+            "txt.provider_mix.rural_share.wider_range",
+            share_of_las(rural[~mostly]),
+            "percent",
+            int((~mostly).sum()),
+        ),
+        value(
+            "txt.provider_mix.rural_share.mostly_state_funded",
+            share_of_las(rural[mostly]),
+            "percent",
+            int(mostly.sum()),
+        ),
     ]
     return fig, rv
 
@@ -226,9 +267,24 @@ def txt_provider_mix(d: Data, rural_vals: list[dict]) -> FigureTable:
         value("txt.provider_mix.providers.total", pv["x"].sum(), "count_providers", n),
     ]
     for g in ("state_funded", "independent"):
-        vals.append(value(f"txt.provider_mix.providers.share.{g}", pooled_share(pv["x"], grp == g), "percent", n))
-    for p in ("independent_registered", "independent_unregistered", "fe_college", "school_unit", "special_school"):
-        vals.append(value(f"txt.provider_mix.providers.share.{p}", pooled_share(pv["x"], pv["provider_type"] == p), "percent", n))
+        vals.append(
+            value(f"txt.provider_mix.providers.share.{g}", pooled_share(pv["x"], grp == g), "percent", n)
+        )
+    for p in (
+        "independent_registered",
+        "independent_unregistered",
+        "fe_college",
+        "school_unit",
+        "special_school",
+    ):
+        vals.append(
+            value(
+                f"txt.provider_mix.providers.share.{p}",
+                pooled_share(pv["x"], pv["provider_type"] == p),
+                "percent",
+                n,
+            )
+        )
     return _txt(
         "txt_provider_mix",
         vals + rural_vals,
@@ -263,8 +319,12 @@ def fig05(d: Data) -> FigureTable:
 
 def _phase_rates(d: Data, df: pd.DataFrame) -> dict[str, pd.Series]:
     return {
-        "primary": la_rate_per_10k(d.by_la(df, ["primary"]), d.pupils_of("primary").reindex(df["la_code"].unique())),
-        "secondary": la_rate_per_10k(d.by_la(df, SEC), d.pupils_of("secondary").reindex(df["la_code"].unique())),
+        "primary": la_rate_per_10k(
+            d.by_la(df, ["primary"]), d.pupils_of("primary").reindex(df["la_code"].unique())
+        ),
+        "secondary": la_rate_per_10k(
+            d.by_la(df, SEC), d.pupils_of("secondary").reindex(df["la_code"].unique())
+        ),
     }
 
 
@@ -302,7 +362,12 @@ def fig06(d: Data) -> FigureTable:
         sub = pl[pl["provider_type"] == p]
         for ph in d.cb.dimensions["phase"].values:
             rows.append(
-                {"provider_type": p, "phase": ph, "place_share": pooled_share(sub["x"], sub["phase"] == ph), "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum())}
+                {
+                    "provider_type": p,
+                    "phase": ph,
+                    "place_share": pooled_share(sub["x"], sub["phase"] == ph),
+                    "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
+                }
             )
     return _table(
         "fig06",
@@ -322,10 +387,30 @@ def txt_delegated_use(d: Data) -> FigureTable:
     means = sh.groupby("school_type")["x"].mean()
     spec = sh[(sh["school_type"] == "special") & (sh["x"] > 0) & (sh["x"] < 100)]["x"]
     vals = [
-        value("txt.delegated_use.la_share.holds_information", share_of_las(info.isin(["holds", "can_estimate"])), "percent", n),
-        value("txt.delegated_use.school_share_placing.secondary", means.get("secondary"), "percent", int((sh["school_type"] == "secondary").sum())),
-        value("txt.delegated_use.school_share_placing.primary", means.get("primary"), "percent", int((sh["school_type"] == "primary").sum())),
-        value("txt.delegated_use.school_share_placing.special", means.get("special"), "percent", int((sh["school_type"] == "special").sum())),
+        value(
+            "txt.delegated_use.la_share.holds_information",
+            share_of_las(info.isin(["holds", "can_estimate"])),
+            "percent",
+            n,
+        ),
+        value(
+            "txt.delegated_use.school_share_placing.secondary",
+            means.get("secondary"),
+            "percent",
+            int((sh["school_type"] == "secondary").sum()),
+        ),
+        value(
+            "txt.delegated_use.school_share_placing.primary",
+            means.get("primary"),
+            "percent",
+            int((sh["school_type"] == "primary").sum()),
+        ),
+        value(
+            "txt.delegated_use.school_share_placing.special",
+            means.get("special"),
+            "percent",
+            int((sh["school_type"] == "special").sum()),
+        ),
         value("txt.delegated_use.school_share_placing.special.range.min", spec.min(), "percent", len(spec)),
         value("txt.delegated_use.school_share_placing.special.range.max", spec.max(), "percent", len(spec)),
     ]
@@ -333,7 +418,8 @@ def txt_delegated_use(d: Data) -> FigureTable:
         "txt_delegated_use",
         vals,
         "Share of LAs holding or able to estimate the information; mean over those LAs of the "
-        "percentage of their schools placing pupils in AP; special-school range excludes 0% and 100% answers.",
+        "percentage of their schools placing pupils in AP; special-school range excludes 0% and "
+        "100% answers.",
         "LAs answering the delegated-use question",
     )
 
@@ -354,7 +440,9 @@ def txt_other_services(d: Data) -> FigureTable:
         value("txt.other_services.la_count.no_response", blank, "count_las", n_all),
         value("txt.other_services.la_share.no_response", 100 * blank / n_all, "percent", n_all),
         value("txt.other_services.la_share_commissioning.range.min", 100 * yes / n_all, "percent", n_all),
-        value("txt.other_services.la_share_commissioning.range.max", 100 * yes / max(n_ans, 1), "percent", n_ans),
+        value(
+            "txt.other_services.la_share_commissioning.range.max", 100 * yes / max(n_ans, 1), "percent", n_ans
+        ),
         value("txt.other_services.tuition_cost_per_pupil.min", t.min(), "gbp", len(t)),
         value("txt.other_services.tuition_cost_per_pupil.max", t.max(), "gbp", len(t)),
     ]
@@ -388,16 +476,37 @@ def fig19(d: Data) -> FigureTable:
     for ph in d.cb.dimensions["phase"].values:
         sub = pu[pu["phase"] == ph]
         for g in ("state_funded", "independent", "other_setting"):
-            rows.append({"phase": ph, "provider_group": g, "pupil_share": pooled_share(sub["x"], sub["group"] == g), "n_las": n})
+            rows.append(
+                {
+                    "phase": ph,
+                    "provider_group": g,
+                    "pupil_share": pooled_share(sub["x"], sub["group"] == g),
+                    "n_las": n,
+                }
+            )
         for g in ("state_funded", "independent"):
-            vals.append(value(f"fig19.pupil_share.{ph}.{g}", pooled_share(sub["x"], sub["group"] == g), "percent", n))
+            vals.append(
+                value(f"fig19.pupil_share.{ph}.{g}", pooled_share(sub["x"], sub["group"] == g), "percent", n)
+            )
     k5 = pu[pu["phase"] == "ks5"]
     vals += [
-        value("fig19.pupil_share.ks5.fe_college", pooled_share(k5["x"], k5["provider_type"] == "fe_college"), "percent", n),
+        value(
+            "fig19.pupil_share.ks5.fe_college",
+            pooled_share(k5["x"], k5["provider_type"] == "fe_college"),
+            "percent",
+            n,
+        ),
         value("fig19.n_las.pupils_placed_question", n, "count_las"),
         value("fig19.pupils_placed.total", pu["x"].sum(), "count_pupils", n),
-        value("fig19.pupil_share.provider_type.state_funded", pooled_share(pu["x"], pu["group"] == "state_funded"), "percent", n),
-        value("fig19.pupil_share.phase.secondary", pooled_share(pu["x"], pu["phase"].isin(SEC)), "percent", n),
+        value(
+            "fig19.pupil_share.provider_type.state_funded",
+            pooled_share(pu["x"], pu["group"] == "state_funded"),
+            "percent",
+            n,
+        ),
+        value(
+            "fig19.pupil_share.phase.secondary", pooled_share(pu["x"], pu["phase"].isin(SEC)), "percent", n
+        ),
         value("fig19.pupil_share.phase.ks5", pooled_share(pu["x"], pu["phase"] == "ks5"), "percent", n),
     ]
     return _table(
@@ -414,7 +523,15 @@ def fig19(d: Data) -> FigureTable:
 def txt_pupils_placed(d: Data) -> FigureTable:
     p16 = d.choice("post16_placements").reindex(d.respondents)
     n16 = int(p16.notna().sum())
-    vals = [value(f"txt.pupils_placed.post16_placements.la_share.{c}", share_of_las((p16 == c).where(p16.notna())), "percent", n16) for c in ("yes", "no", "not_sure")]
+    vals = [
+        value(
+            f"txt.pupils_placed.post16_placements.la_share.{c}",
+            share_of_las((p16 == c).where(p16.notna())),
+            "percent",
+            n16,
+        )
+        for c in ("yes", "no", "not_sure")
+    ]
     nft, ap = d.nft, d.nft_ap
     n_nft = nft["la_code"].nunique()
     vals += [
@@ -422,27 +539,61 @@ def txt_pupils_placed(d: Data) -> FigureTable:
         value("txt.pupils_placed.not_full_time_education.total", nft["x"].sum(), "count_pupils", n_nft),
     ]
     for ph in ("primary", "ks3", "ks4"):
-        vals.append(value(f"txt.pupils_placed.not_full_time_education.phase_share.{ph}", pooled_share(nft["x"], nft["compulsory_phase"] == ph), "percent", n_nft))
+        vals.append(
+            value(
+                f"txt.pupils_placed.not_full_time_education.phase_share.{ph}",
+                pooled_share(nft["x"], nft["compulsory_phase"] == ph),
+                "percent",
+                n_nft,
+            )
+        )
         tot = nft.loc[nft["compulsory_phase"] == ph, "x"].sum()
-        vals.append(value(f"txt.pupils_placed.not_full_time_education.in_ap_share.{ph}", 100 * ap.loc[ap["compulsory_phase"] == ph, "x"].sum() / tot if tot else np.nan, "percent", n_nft))
+        vals.append(
+            value(
+                f"txt.pupils_placed.not_full_time_education.in_ap_share.{ph}",
+                100 * ap.loc[ap["compulsory_phase"] == ph, "x"].sum() / tot if tot else np.nan,
+                "percent",
+                n_nft,
+            )
+        )
     ehe = d.ehe
     n_ehe = ehe["la_code"].nunique()
     total = ehe["x"].sum()
     vals += [
         value("txt.pupils_placed.ehe.total", total, "count_pupils", n_ehe),
-        value("txt.pupils_placed.ehe.extrapolated_england", truncated_extrapolation(total, n_ehe, d.n_frame), "count_pupils", n_ehe),
-        value("txt.pupils_placed.ehe.phase_share.primary", pooled_share(ehe["x"], ehe["school_phase"] == "primary"), "percent", n_ehe),
-        value("txt.pupils_placed.ehe.phase_share.secondary", pooled_share(ehe["x"], ehe["school_phase"] == "secondary"), "percent", n_ehe),
+        value(
+            "txt.pupils_placed.ehe.extrapolated_england",
+            truncated_extrapolation(total, n_ehe, d.n_frame),
+            "count_pupils",
+            n_ehe,
+        ),
+        value(
+            "txt.pupils_placed.ehe.phase_share.primary",
+            pooled_share(ehe["x"], ehe["school_phase"] == "primary"),
+            "percent",
+            n_ehe,
+        ),
+        value(
+            "txt.pupils_placed.ehe.phase_share.secondary",
+            pooled_share(ehe["x"], ehe["school_phase"] == "secondary"),
+            "percent",
+            n_ehe,
+        ),
     ]
     for ph in ("primary", "secondary"):
-        r = la_rate_per_10k(d.by_la(ehe, [ph], "school_phase"), d.pupils_of(ph).reindex(ehe["la_code"].unique()))
-        vals.append(value(f"txt.pupils_placed.ehe.per_10k.{ph}", r.mean(), "per_10k_pupils", int(r.notna().sum())))
+        r = la_rate_per_10k(
+            d.by_la(ehe, [ph], "school_phase"), d.pupils_of(ph).reindex(ehe["la_code"].unique())
+        )
+        vals.append(
+            value(f"txt.pupils_placed.ehe.per_10k.{ph}", r.mean(), "per_10k_pupils", int(r.notna().sum()))
+        )
     return _txt(
         "txt_pupils_placed",
         vals,
         "Shares of LAs (post-16 policy); pooled shares (children not in full-time education, EHE); "
         + MEAN_RATES
-        + " EHE for England: the answering LAs' total x (LAs in England / LAs answering), truncated to whole children as the report does.",
+        + " EHE for England: the answering LAs' total x (LAs in England / LAs answering), "
+        "truncated to whole children as the report does.",
         "All responding LAs (post-16); LAs answering the EHE / not-in-full-time-education question",
     )
 
@@ -454,10 +605,20 @@ def txt_ap_sen(d: Data) -> FigureTable:
     use = d.choice("ehcp_ap_use").reindex(d.respondents)
     n = int(use.notna().sum())
     vals = [value("txt.ap_sen.ehcp_ap_use.n_las", n, "count_las")]
-    vals += [value(f"txt.ap_sen.ehcp_ap_use.la_share.{c}", share_of_las((use == c).where(use.notna())), "percent", n) for c in ("yes", "no", "not_sure")]
+    vals += [
+        value(
+            f"txt.ap_sen.ehcp_ap_use.la_share.{c}", share_of_las((use == c).where(use.notna())), "percent", n
+        )
+        for c in ("yes", "no", "not_sure")
+    ]
     e = d.ehcp_n["x"].dropna()
     vals.append(value("txt.ap_sen.ehcp_pupils_in_ap_per_la", e.mean(), "count_pupils", len(e)))
-    return _txt("txt_ap_sen", vals, "Share of LAs; mean over answering LAs of their estimated EHCP pupils in AP.", "All responding LAs")
+    return _txt(
+        "txt_ap_sen",
+        vals,
+        "Share of LAs; mean over answering LAs of their estimated EHCP pupils in AP.",
+        "All responding LAs",
+    )
 
 
 def fig12(d: Data) -> FigureTable:
@@ -467,11 +628,32 @@ def fig12(d: Data) -> FigureTable:
     for ph in d.cb.dimensions["phase"].values:
         sub = s[s["phase"] == ph]
         for st in d.cb.dimensions["sen_status"].values:
-            rows.append({"phase": ph, "sen_status": st, "pupil_share": pooled_share(sub["x"], sub["sen_status"] == st), "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum())})
+            rows.append(
+                {
+                    "phase": ph,
+                    "sen_status": st,
+                    "pupil_share": pooled_share(sub["x"], sub["sen_status"] == st),
+                    "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
+                }
+            )
         if ph in SCHOOL_AGE:
-            vals.append(value(f"fig12.pupil_share.ehcp.{ph}", pooled_share(sub["x"], sub["sen_status"] == "ehcp"), "percent", n))
+            vals.append(
+                value(
+                    f"fig12.pupil_share.ehcp.{ph}",
+                    pooled_share(sub["x"], sub["sen_status"] == "ehcp"),
+                    "percent",
+                    n,
+                )
+            )
     sa = s[s["phase"].isin(SCHOOL_AGE)]
-    vals.append(value("fig12.pupil_share.sen_support.school_age", pooled_share(sa["x"], sa["sen_status"] == "sen_support"), "percent", n))
+    vals.append(
+        value(
+            "fig12.pupil_share.sen_support.school_age",
+            pooled_share(sa["x"], sa["sen_status"] == "sen_support"),
+            "percent",
+            n,
+        )
+    )
     return _table(
         "fig12",
         rows,
@@ -485,7 +667,14 @@ def fig12(d: Data) -> FigureTable:
 
 def txt_semh(d: Data) -> list[dict]:
     sp = d.semh
-    return [value("txt.semh.la_share.has_specialist_provision", share_of_las((sp == "yes").where(sp.notna())), "percent", int(sp.notna().sum()))]
+    return [
+        value(
+            "txt.semh.la_share.has_specialist_provision",
+            share_of_las((sp == "yes").where(sp.notna())),
+            "percent",
+            int(sp.notna().sum()),
+        )
+    ]
 
 
 def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
@@ -494,13 +683,25 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
     rows = []
     for ph in ("primary", "secondary"):
         for st in d.cb.dimensions["semh_setting"].values:
-            rows.append({"school_phase": ph, "semh_setting": st, "places": sp.loc[(sp["school_phase"] == ph) & (sp["semh_setting"] == st), "x"].sum(), "n_las": n})
+            rows.append(
+                {
+                    "school_phase": ph,
+                    "semh_setting": st,
+                    "places": sp.loc[(sp["school_phase"] == ph) & (sp["semh_setting"] == st), "x"].sum(),
+                    "n_las": n,
+                }
+            )
     vals = list(semh_vals)
     for ph in ("primary", "secondary"):
         sub = sp[sp["school_phase"] == ph]
         vals += [
             value(f"fig13.place_share.{ph}", pooled_share(sp["x"], sp["school_phase"] == ph), "percent", n),
-            value(f"fig13.semh_unit_share.{ph}", pooled_share(sub["x"], sub["semh_setting"] == "semh_unit"), "percent", n),
+            value(
+                f"fig13.semh_unit_share.{ph}",
+                pooled_share(sub["x"], sub["semh_setting"] == "semh_unit"),
+                "percent",
+                n,
+            ),
         ]
     return _table(
         "fig13",
@@ -542,36 +743,70 @@ def fig14(d: Data) -> FigureTable:
 def txt_semh_models(d: Data) -> FigureTable:
     m = d.model
     n = len(d.respondents)
-    vals = [value(f"txt.semh_models.la_share.semh_{k}", 100 * (m == k).sum() / n, "percent", n) for k in ("separate", "integrated", "combined")]
-    vals += [
-        value("txt.semh_models.la_share.semh_other_arrangements", 100 * (m == "other").sum() / n, "percent", n),
-        value("txt.semh_models.la_share.semh_not_stated", 100 * m.isna().sum() / n, "percent", n),
-        value("txt.semh_models.la_count.provision_but_no_detail", int(((d.semh == "yes") & m.isna()).sum()), "count_las", n),
-        value("txt.semh_models.la_share.semh_integrated_or_combined", 100 * m.isin(["integrated", "combined"]).sum() / n, "percent", n),
+    vals = [
+        value(f"txt.semh_models.la_share.semh_{k}", 100 * (m == k).sum() / n, "percent", n)
+        for k in ("separate", "integrated", "combined")
     ]
-    return _txt("txt_semh_models", vals, "Share of all responding LAs; 'not stated' = no answer to the model question.", "All responding LAs")
+    vals += [
+        value(
+            "txt.semh_models.la_share.semh_other_arrangements", 100 * (m == "other").sum() / n, "percent", n
+        ),
+        value("txt.semh_models.la_share.semh_not_stated", 100 * m.isna().sum() / n, "percent", n),
+        value(
+            "txt.semh_models.la_count.provision_but_no_detail",
+            int(((d.semh == "yes") & m.isna()).sum()),
+            "count_las",
+            n,
+        ),
+        value(
+            "txt.semh_models.la_share.semh_integrated_or_combined",
+            100 * m.isin(["integrated", "combined"]).sum() / n,
+            "percent",
+            n,
+        ),
+    ]
+    return _txt(
+        "txt_semh_models",
+        vals,
+        "Share of all responding LAs; 'not stated' = no answer to the model question.",
+        "All responding LAs",
+    )
 
 
 def txt_semh_interface(d: Data) -> FigureTable:
-    grp = d.model.map({"separate": "semh_separate", "integrated": "semh_integrated_or_combined", "combined": "semh_integrated_or_combined"})
+    grp = d.model.map(
+        {
+            "separate": "semh_separate",
+            "integrated": "semh_integrated_or_combined",
+            "combined": "semh_integrated_or_combined",
+        }
+    )
     ap = _phase_rates(d, d.pupils)["secondary"]
     sp = d.semh_places
-    semh_sec = la_rate_per_10k(d.by_la(sp, ["secondary"], "school_phase"), d.pupils_of("secondary").reindex(sp["la_code"].unique()))
+    semh_sec = la_rate_per_10k(
+        d.by_la(sp, ["secondary"], "school_phase"), d.pupils_of("secondary").reindex(sp["la_code"].unique())
+    )
     pex = d.ctx["pex_rate_secondary"]
     vals = []
     for g in ("semh_separate", "semh_integrated_or_combined"):
+
         def mean_in(s, g=g):
             x = s[grp.reindex(s.index) == g].dropna()
             return x.mean(), len(x)
 
-        for name, s, unit in (("ap_pupils_per_10k", ap, "per_10k_pupils"), ("pex_rate", pex, "rate_percent"), ("semh_pupils_per_10k", semh_sec, "per_10k_pupils")):
+        for name, s, unit in (
+            ("ap_pupils_per_10k", ap, "per_10k_pupils"),
+            ("pex_rate", pex, "rate_percent"),
+            ("semh_pupils_per_10k", semh_sec, "per_10k_pupils"),
+        ):
             mu, k = mean_in(s)
             vals.append(value(f"txt.semh_interface.{name}.secondary.{g}", mu, unit, k))
     return _txt(
         "txt_semh_interface",
         vals,
         "Group comparison of means of LA values: secondary pupils placed in AP and SEMH places per 10,000 "
-        "secondary pupils; real 2016/17 secondary permanent-exclusion rate (DfE, % of pupils; suppressed LAs left out).",
+        "secondary pupils; real 2016/17 secondary permanent-exclusion rate (DfE, % of pupils; "
+        "suppressed LAs left out).",
         "LAs with separate vs integrated or combined AP and SEMH provision",
     )
 
@@ -581,7 +816,10 @@ def txt_semh_interface(d: Data) -> FigureTable:
 
 def fig32(d: Data) -> FigureTable:
     ap = _phase_rates(d, d.pupils)["secondary"]
-    ehe = la_rate_per_10k(d.by_la(d.ehe, ["secondary"], "school_phase"), d.pupils_of("secondary").reindex(d.ehe["la_code"].unique()))
+    ehe = la_rate_per_10k(
+        d.by_la(d.ehe, ["secondary"], "school_phase"),
+        d.pupils_of("secondary").reindex(d.ehe["la_code"].unique()),
+    )
     rows, means = [], {}
     for measure, s in (("ap_pupils", ap), ("ehe", ehe)):
         for g in ("devolved", "centralised"):
@@ -589,7 +827,11 @@ def fig32(d: Data) -> FigureTable:
             means[(measure, g)] = x.mean()
             rows.append({"measure": measure, "la_group": g, "per_10k": x.mean(), "n_las": len(x)})
     vals = [
-        value("fig32.ap_pupils_per_10k.secondary.devolved_vs_centralised", means[("ap_pupils", "devolved")] - means[("ap_pupils", "centralised")], "per_10k_pupils"),
+        value(
+            "fig32.ap_pupils_per_10k.secondary.devolved_vs_centralised",
+            means[("ap_pupils", "devolved")] - means[("ap_pupils", "centralised")],
+            "per_10k_pupils",
+        ),
         value("fig32.ehe_per_10k.secondary.devolved", means[("ehe", "devolved")], "per_10k_pupils"),
         value("fig32.ehe_per_10k.secondary.centralised", means[("ehe", "centralised")], "per_10k_pupils"),
     ]
@@ -611,13 +853,19 @@ def fig33(d: Data) -> FigureTable:
     for p in d.ptypes:
         for g in ("devolved", "centralised"):
             x = rates.loc[grp == g, p]
-            rows.append({"provider_type": p, "la_group": g, "places_per_10k": x.mean(), "n_las": int(x.notna().sum())})
+            rows.append(
+                {"provider_type": p, "la_group": g, "places_per_10k": x.mean(), "n_las": int(x.notna().sum())}
+            )
     gsum = {
         k: rates[[p for p in d.ptypes if d.group_of[p] == k]].sum(axis=1).groupby(grp).mean()
         for k in ("state_funded", "independent")
     }
     vals = [
-        value(f"fig33.places_per_10k.{k}.devolved_vs_centralised", s.get("devolved") - s.get("centralised"), "per_10k_pupils")
+        value(
+            f"fig33.places_per_10k.{k}.devolved_vs_centralised",
+            s.get("devolved") - s.get("centralised"),
+            "per_10k_pupils",
+        )
         for k, s in gsum.items()
     ]
     return _table(

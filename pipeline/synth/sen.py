@@ -159,7 +159,9 @@ def post16(rng, sup: Supply, las: pd.DataFrame, answers: dict, cfg: dict, publis
     )
     ks5 = np.array([sup.pupils[c]["ks5"].sum() if c in sup.pupils else 0 for c in codes], dtype=float)
     score = np.log1p(ks5)
-    for c, v in assign_counts(rng, codes, {"yes": yes, "not_sure": n - yes - no, "no": no}, score=score).items():
+    for c, v in assign_counts(
+        rng, codes, {"yes": yes, "not_sure": n - yes - no, "no": no}, score=score
+    ).items():
         answers[c][key("post16_placements")] = v
 
 
@@ -171,7 +173,10 @@ def ehe_and_not_full_time(rng, sup: Supply, answers: dict, cfg: dict, published:
     total = int(published(ec["total"]))
     p_total = int(round(published(ec["share_primary"]) / 100 * total))
     common = rng.normal(size=len(codes))
-    for ph, col, tot in (("primary", "pupils_primary", p_total), ("secondary", "pupils_secondary", total - p_total)):
+    for ph, col, tot in (
+        ("primary", "pupils_primary", p_total),
+        ("secondary", "pupils_secondary", total - p_total),
+    ):
         base = np.exp(
             ec["spread"] * (0.7 * common + 0.7 * rng.normal(size=len(codes)))
             + 0.15 * lx["dep_z"].to_numpy()
@@ -246,7 +251,9 @@ def delegated_and_services(rng, las: pd.DataFrame, answers: dict, cfg: dict, pub
     # Other inclusion services: commissioning leans to larger and more deprived LAs.
     n_yes, n_no = int(published(oc["commission"])), int(published(oc["do_not_commission"]))
     score = np.log(las["pupils_secondary"].to_numpy()) + 0.5 * las["dep_z"].to_numpy()
-    ans = assign_counts(rng, codes, {"commission": n_yes, "do_not_commission": n_no, "blank": n - n_yes - n_no}, score=score)
+    ans = assign_counts(
+        rng, codes, {"commission": n_yes, "do_not_commission": n_no, "blank": n - n_yes - n_no}, score=score
+    )
     comm = [c for c in codes if ans[c] == "commission"]
     for c in codes:
         if ans[c] != "blank":

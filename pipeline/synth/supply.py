@@ -201,7 +201,9 @@ def _phase_totals(published: Published, pc: dict) -> tuple[int, int, int]:
     return p, school_age - p, k5
 
 
-def _places(rng, sup: Supply, places_las: list[str], answers: dict, cfg: dict, published: Published, codebook):
+def _places(
+    rng, sup: Supply, places_las: list[str], answers: dict, cfg: dict, published: Published, codebook
+):
     pc = cfg["places"]
     las = sup.las.loc[places_las]
     n = len(places_las)
@@ -289,7 +291,9 @@ def _places(rng, sup: Supply, places_las: list[str], answers: dict, cfg: dict, p
     for _ in range(60):
         lam = np.sqrt(lo_l * hi_l)
         fi = np.where(hi_i & hi_o, lam / (1 + lam), np.where(hi_i, 1.0, 0.0))
-        pooled = (((1 - state_m) * fi * mostly_size).sum() + (indep * la_size[is_wider]).sum()) / la_size.sum()
+        pooled = (
+            ((1 - state_m) * fi * mostly_size).sum() + (indep * la_size[is_wider]).sum()
+        ) / la_size.sum()
         lo_l, hi_l = (lam, hi_l) if pooled < indep_pooled else (lo_l, lam)
     shares = np.zeros((n, 3))
     shares[is_wider] = np.column_stack([state_w, indep, other])
@@ -297,9 +301,9 @@ def _places(rng, sup: Supply, places_las: list[str], answers: dict, cfg: dict, p
     shares = pd.DataFrame(shares, index=places_las, columns=list(GROUPS))
 
     # Within-group type weights, raked so pooled type shares within state-funded hit the targets.
-    w = pd.DataFrame(
-        {p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las
-    ).where(uses, 0.0)
+    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las).where(
+        uses, 0.0
+    )
     type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
     prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
     for _ in range(40):
@@ -389,7 +393,11 @@ def _providers(rng, sup: Supply, cfg: dict, published: Published, codebook) -> p
     targets = {p: round(published(i) / 100 * total) for p, i in pc["type_shares"].items()}
     targets["state_funded"] = round(published(pc["state_share"]) / 100 * total)
     targets["other"] = total - sum(targets.values())
-    size = (sup.las.loc[codes, "pupils_secondary"] / sup.las["pupils_secondary"].median()).clip(0.2, 4).to_numpy()
+    size = (
+        (sup.las.loc[codes, "pupils_secondary"] / sup.las["pupils_secondary"].median())
+        .clip(0.2, 4)
+        .to_numpy()
+    )
     prov = pd.DataFrame(0, index=codes, columns=uses.columns)
 
     # 'One main provider': mostly state-funded LAs with at most two state-funded providers.
@@ -491,7 +499,9 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     # Group mix per LA: follows the LA's place mix where it has one, otherwise a draw.
     group_of = codebook.dimensions["provider_type"].groups
     ptypes = list(sup.uses.columns)
-    mix = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, len(sup.uses)) for p in ptypes}, index=sup.uses.index)
+    mix = pd.DataFrame(
+        {p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, len(sup.uses)) for p in ptypes}, index=sup.uses.index
+    )
     if sup.mix is not None:
         mix.loc[sup.mix.index] = sup.mix.to_numpy()
     mix = mix.where(sup.uses, 0.0).loc[codes]
@@ -572,7 +582,9 @@ def _ensure_phase(pupils: dict, codes: list[str], phase: str) -> None:
 # ---- block ----------------------------------------------------------------------------------------
 
 
-def draw(rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook, answers: dict) -> Supply:
+def draw(
+    rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook, answers: dict
+) -> Supply:
     places_las, cost_las, fallback, pupil_las, sen_las, sen_pri, sen_sec, ehe_las = _sets(
         rng, las, cfg, published, answers
     )
