@@ -158,3 +158,37 @@ def count_in_range(values: pd.Series, lower: float, upper: float) -> int:
     """Number of LAs whose value lies in [lower, upper] (both inclusive); missing values excluded."""
     v = values.dropna()
     return int(((v >= lower) & (v <= upper)).sum())
+
+
+def modal_band(rates: pd.Series) -> tuple[float, float]:
+    """Most common band of LA rates: whole-number rates of LAs with at least 1, cut into
+    Sturges' number of equal whole-number bands starting at 1 (k = ceil(log2 n) + 1, width =
+    ceil(max / k)); returns the (lowest, highest) whole number of the band holding most LAs
+    (the lower band on a tie). LAs rounding to 0 have none and are left out.
+    """
+    r = rates.dropna().map(round_half_up)
+    r = r[r >= 1]
+    if r.empty:
+        return float("nan"), float("nan")
+    k = math.ceil(math.log2(len(r))) + 1
+    width = math.ceil(r.max() / k)
+    band_no = ((r - 1) // width).astype(int)
+    top = band_no.value_counts().sort_index(kind="stable")
+    b = int(top.idxmax())
+    return float(1 + b * width), float((b + 1) * width)
+
+
+def lowest_outlier(rates: pd.Series) -> float:
+    """Lowest LA rate above Tukey's upper fence (Q3 + 1.5 x IQR, linear quantiles); NaN if none."""
+    r = rates.dropna()
+    q1, q3 = r.quantile(0.25), r.quantile(0.75)
+    out = r[r > q3 + 1.5 * (q3 - q1)]
+    return float(out.min()) if len(out) else float("nan")
+
+
+def truncated_extrapolation(total: float, n_answering: int, n_frame: int) -> float:
+    """Simple grossing-up of a total from the LAs answering to all LAs, in whole units truncated
+    (not rounded) as the report does for both of its extrapolations: floor(total x N / n)."""
+    if not n_answering:
+        return float("nan")
+    return float(math.floor(total * n_frame / n_answering))

@@ -1,71 +1,158 @@
-"""Supply and use of AP: which provider types each LA uses, providers, places and pupils placed.
+"""Supply and use of AP: provider types used, places, providers and pupils placed.
 
-Pupils placed scale with each LA's real pupil headcount and rise with its real deprivation;
-LAs with no PRU in the January 2018 census commission no PRU places; places follow pupils.
-Pooled place shares by provider type are raked to the published shares.
+Every LA's places and pupils are its real January 2018 headcount x a rate per 10,000 pupils
+that rises with real deprivation (pupils also with the real secondary PEx rate, and fall where
+secondary decisions are devolved). Rates are then scaled, group by group, until the pipeline's
+means of LA rates hit the published means, and a size exponent is fitted so the pooled totals
+hit the published totals. Places are split over provider types with an LA-level state-funded
+share (mostly state-funded vs a wider range of providers), raked within provider groups to the
+published pooled shares, and made integers. Pupils placed are finalised by the sen block once
+the SEMH models are known (:func:`finalise_pupils`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from ..codebook import Codebook
-from .common import Published, choose, key, largest_remainder
+from .common import Published, choose, count_for_share, key, largest_remainder
 
 PHASES = ["primary", "ks3", "ks4", "ks5"]
 # Generator's phase profile of places and pupils in each provider type (primary, KS3, KS4, KS5).
 PHASE_PROFILE = {
     "pru": [0.13, 0.34, 0.52, 0.01],
     "ap_academy": [0.12, 0.35, 0.52, 0.01],
-    "ap_free_school": [0.14, 0.18, 0.66, 0.02],
+    "ap_free_school": [0.14, 0.14, 0.70, 0.02],
     "independent_registered": [0.11, 0.30, 0.56, 0.03],
     "independent_unregistered": [0.09, 0.29, 0.59, 0.03],
-    "school_unit": [0.48, 0.27, 0.25, 0.0],
-    "special_school": [0.36, 0.30, 0.32, 0.02],
+    "school_unit": [0.60, 0.22, 0.18, 0.0],
+    "special_school": [0.40, 0.28, 0.30, 0.02],
     "fe_college": [0.0, 0.04, 0.72, 0.24],
     "other": [0.15, 0.30, 0.50, 0.05],
 }
-# Generator's base weight of each provider type in an LA's mix, where the LA uses it.
+# Generator's base weight of each provider type within its group, where the LA uses it.
 MIX_WEIGHT = {
     "pru": 1.0,
     "ap_academy": 0.8,
     "ap_free_school": 0.35,
-    "independent_registered": 0.13,
-    "independent_unregistered": 0.13,
-    "school_unit": 0.12,
-    "special_school": 0.1,
-    "fe_college": 0.1,
-    "other": 0.08,
+    "independent_registered": 1.0,
+    "independent_unregistered": 1.0,
+    "school_unit": 1.2,
+    "special_school": 1.0,
+    "fe_college": 1.0,
+    "other": 0.6,
 }
-WIDER_RANGE_BOOST = 9.0  # independent weight in the LAs that rely on a wider range of providers
+GROUPS = ("state_funded", "independent", "other_setting")
 
 
 @dataclass
 class Supply:
-    las: pd.DataFrame  # la_code index; flags and sets
+    las: pd.DataFrame  # la_code index; real context
     uses: pd.DataFrame  # la_code x provider type booleans
     providers: pd.DataFrame  # la_code x provider type counts (all respondents)
     places: dict[str, pd.DataFrame]  # la_code -> provider type x phase places (places LAs)
     pupils: dict[str, pd.DataFrame]  # la_code -> provider type x phase pupils (pupil LAs)
     cost_las: list[str]
     fallback_las: list[str]
+    pupil_las: list[str] = field(default_factory=list)
+    sen_las: list[str] = field(default_factory=list)  # answer the SEN profile
+    sen_primary: list[str] = field(default_factory=list)  # ... with primary pupils
+    sen_secondary: list[str] = field(default_factory=list)  # ... with secondary pupils
+    ehe_las: list[str] = field(default_factory=list)  # answer EHE / not in full-time education
+    wider: list[str] = field(default_factory=list)  # places LAs relying on a wider range
+    one_main: list[str] = field(default_factory=list)  # one main state-funded provider
+    propensity: pd.Series | None = None  # LA's latent AP use (log scale)
+    mix: pd.DataFrame | None = None  # la_code x provider type weights (places mix)
 
 
-def _sets(rng, las: pd.DataFrame, cfg: dict, published: Published):
+# ---- rates ---------------------------------------------------------------------------------------
+
+
+def fit_rates(
+    base: np.ndarray,
+    pupils: np.ndarray,
+    overall_mean: float,
+    total: float,
+    groups: np.ndarray | None = None,
+    group_means: dict | None = None,
+    log_range: float | None = None,
+) -> np.ndarray:
+    """LA rates per 10,000: the mean over LAs (with pupils) is ``overall_mean``, each named group's
+    mean is its target, the rest make up the overall mean, and sum(rate x pupils) / 10,000 equals
+    ``total``. The base propensities are tilted by (pupils / median) ** -g, g found by bisection.
+    With ``log_range`` the tilted scores are mapped through the normal CDF onto a log-uniform
+    spread from 1 to ``log_range`` (same order of LAs, bounded top)."""
+    ok = pupils > 0
+    groups = np.full(len(base), None, dtype=object) if groups is None else groups
+    group_means = group_means or {}
+    med = np.median(pupils[ok])
+    size = np.log(np.where(ok, pupils, med) / med)
+
+    def rates(g: float) -> np.ndarray:
+        if log_range:  # LAs ordered by propensity tilted by size, spread log-uniformly
+            score = np.log(base) - g * size
+            q = ndtr((score - score[ok].mean()) / score[ok].std())
+            r = np.where(ok, np.exp(q * np.log(log_range)), 0.0)
+        else:
+            r = np.where(ok, base * np.exp(-g * np.clip(size, -1.4, 1.4)), 0.0)
+        named = np.zeros(len(r), dtype=bool)
+        sum_named = 0.0
+        for name, target in group_means.items():
+            m = ok & (groups == name)
+            if m.any():
+                r[m] *= target / r[m].mean()
+                named |= m
+                sum_named += target * m.sum()
+        rest = ok & ~named
+        rest_mean = (overall_mean * ok.sum() - sum_named) / rest.sum()
+        r[rest] *= rest_mean / r[rest].mean()
+        return r
+
+    lo, hi = (-3.0, 6.0) if log_range else (-1.5, 2.5)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        pooled = (rates(mid) * pupils).sum() / 10_000
+        lo, hi = (mid, hi) if pooled > total else (lo, mid)
+    return rates((lo + hi) / 2)
+
+
+def _force_integers(x: np.ndarray, total: int, minimum: np.ndarray | None = None) -> np.ndarray:
+    """Largest-remainder integers summing to total, at least ``minimum`` where given."""
+    m = np.zeros(len(x), dtype=int) if minimum is None else minimum.astype(int)
+    return m + largest_remainder(np.clip(x - m, 0, None), total - int(m.sum()))
+
+
+# ---- who answers ----------------------------------------------------------------------------------
+
+
+def _sets(rng, las: pd.DataFrame, cfg: dict, published: Published, answers: dict):
     codes = list(las["la_code"])
-    n_places = int(published(cfg["bases"]["places"]))
-    n_costs = int(published(cfg["bases"]["costs"]))
-    n_pupils = int(published(cfg["bases"]["pupils_placed"]))
+    bases, ab = cfg["bases"], cfg["area_a_bases"]
+    n_places = int(published(bases["places"]))
+    n_costs = int(published(bases["costs"]))
+    n_pupils = int(published(bases["pupils_placed"]))
     n_fallback = int(cfg["cost_las_without_places"])
     places_las = choose(rng, codes, n_places)
     no_places = [c for c in codes if c not in set(places_las)]
     fallback = choose(rng, no_places, n_fallback)
     cost_las = sorted(choose(rng, places_las, n_costs - n_fallback) + fallback)
     pupil_las = choose(rng, codes, n_pupils)
-    return places_las, cost_las, fallback, pupil_las
+    both = [c for c in places_las if c in set(pupil_las)]
+    # SEN profile: LAs answering places and pupils; some LAs without SEMH provision among them.
+    semh_no = np.array([answers[c].get(key("semh_provision")) == "no" for c in both])
+    size = np.log(las.set_index("la_code").loc[both, "pupils_primary"].to_numpy() + 1.0)
+    sen_las = choose(rng, both, int(published(ab["sen_profile"])), score=1.5 * semh_no + 0.8 * size)
+    sub = las.set_index("la_code").loc[sen_las]
+    sen_primary = choose(
+        rng, sen_las, int(published(ab["sen_profile_primary"])), score=np.log(sub["pupils_primary"] + 1.0)
+    )
+    sen_secondary = choose(rng, sen_las, int(published(ab["sen_profile_secondary"])))
+    ehe_las = choose(rng, codes, int(published(ab["ehe"])))
+    return places_las, cost_las, fallback, pupil_las, sen_las, sen_primary, sen_secondary, ehe_las
 
 
 def _uses(
@@ -80,8 +167,7 @@ def _uses(
     codes = list(las["la_code"])
     ptypes = list(codebook.dimensions["provider_type"].values)
     uses = pd.DataFrame(False, index=codes, columns=ptypes)
-    has_pru = las.set_index("la_code")["has_pru"]
-    uses["pru"] = has_pru.reindex(codes).to_numpy()
+    uses["pru"] = las["has_pru"].to_numpy()
     urban = (~las["rural"]).to_numpy().astype(float)
     dep = las["dep_z"].to_numpy()
     acad = rng.random(len(codes)) < 0.38
@@ -96,158 +182,449 @@ def _uses(
         # Both decision-making models among the LAs costing each type (Figure 34 compares them).
         k_dev = min(len(dev_cost), max(1, round(k * len(dev_cost) / len(cost_las))))
         uses.loc[choose(rng, dev_cost, k_dev) + choose(rng, cen_cost, k - k_dev), ptype] = True
-        extra = {"independent_registered": 0.45}.get(ptype, 0.12)
+        extra = cfg["non_cost_use"][ptype]
         uses.loc[[c for c in non_cost if rng.random() < extra], ptype] = True
     uses["independent_unregistered"] = rng.random(len(codes)) < 0.5
-    uses["other"] = rng.random(len(codes)) < 0.08
+    uses["other"] = rng.random(len(codes)) < cfg["other_use"]
     return uses
 
 
-def _expected_pupils(rng, las: pd.DataFrame, cfg: dict, published: Published) -> pd.DataFrame:
-    """Pupils placed by phase for every LA: real headcount x a rate that rises with deprivation."""
-    n = len(las)
-    sigma, beta = cfg["rate_spread"], cfg["deprivation_slope"]
-    common = rng.normal(size=n)
+# ---- places ---------------------------------------------------------------------------------------
+
+
+def _phase_totals(published: Published, pc: dict) -> tuple[int, int, int]:
+    """Integer primary, secondary and KS5 place totals whose pooled shares round to the published
+    ones, with primary + secondary equal to the published school-age total."""
+    school_age = int(published(pc["total_school_age"]))
+    sp, ss, s5 = (published(pc[k]) for k in ("share_primary", "share_secondary", "share_ks5"))
+    best = None
+    for k5 in range(0, school_age // 10):
+        t = school_age + k5
+        if round(100 * k5 / t) != s5 and not abs(100 * k5 / t - s5) < 0.5:
+            continue
+        ps = [p for p in range(school_age + 1) if abs(100 * p / t - sp) < 0.5]
+        ps = [p for p in ps if abs(100 * (school_age - p) / t - ss) < 0.5]
+        if ps and (best is None or len(ps) > best[1]):
+            best = (k5, len(ps), ps[len(ps) // 2])
+    if best is None:
+        raise ValueError("no integer place totals reproduce the published phase shares")
+    k5, _, p = best
+    return p, school_age - p, k5
+
+
+def _places(
+    rng, sup: Supply, places_las: list[str], answers: dict, cfg: dict, published: Published, codebook
+):
+    pc = cfg["places"]
+    las = sup.las.loc[places_las]
+    n = len(places_las)
+    devolved = np.array([answers[c][key("decision_model", "secondary")] != "centralised" for c in places_las])
+    semh = np.array([answers[c][key("semh_provision")] for c in places_las], dtype=object)
+    prop = sup.propensity.loc[places_las].to_numpy()
+    p_total, s_total, k5_total = _phase_totals(published, pc)
+
     out = {}
-    for phase, col in (("primary", "pupils_primary"), ("secondary", "pupils_secondary")):
-        target = published(cfg["pupil_rates"][phase])
-        raw = np.exp(sigma * (0.6 * common + 0.8 * rng.normal(size=n)) + beta * las["dep_z"].to_numpy())
-        has = las[col].to_numpy() > 0
-        rate = raw / raw[has].mean() * target
+    for phase, col, subset in (
+        ("primary", "pupils_primary", set(sup.sen_primary)),
+        ("secondary", "pupils_secondary", set(sup.sen_secondary)),
+    ):
+        noise = rng.normal(size=n)
+        base = np.exp(prop + 0.5 * pc["spread"] * noise + pc["devolved_effect"] * devolved)
+        groups = np.array([semh[i] if c in subset else None for i, c in enumerate(places_las)], dtype=object)
+        targets = {g: published(i) for g, i in pc[f"fig14_{phase}"].items()}
+        rate = fit_rates(
+            base,
+            las[col].to_numpy(),
+            published(pc[f"rate_{phase}"]),
+            p_total if phase == "primary" else s_total,
+            groups,
+            targets,
+            pc["log_range"][phase],
+        )
         out[phase] = rate * las[col].to_numpy() / 10_000
-    ks3_share = np.clip(rng.normal(0.39, 0.05, n), 0.25, 0.5)
-    df = pd.DataFrame(
+    ks3_share = np.clip(rng.normal(*pc["ks3_share"], n), 0.25, 0.55)
+    totals = pd.DataFrame(
         {
             "primary": out["primary"],
             "ks3": out["secondary"] * ks3_share,
             "ks4": out["secondary"] * (1 - ks3_share),
+            "ks5": out["secondary"] * rng.gamma(2.0, 0.5, n),
         },
-        index=las["la_code"],
+        index=places_las,
     )
-    df["ks5"] = 0.02 * (df["ks3"] + df["ks4"]) * rng.gamma(2.0, 0.5, n)
-    return df
+    totals["ks5"] *= k5_total / totals["ks5"].sum()
 
+    # LA state-funded share of places: a wider range of providers in some (rural, devolved) LAs.
+    n_mostly = count_for_share(n, published(pc["mostly_state_share"]))
+    small = -np.log(las["pupils_secondary"].to_numpy() / las["pupils_secondary"].median())
+    score = 1.2 * las["rural"].to_numpy().astype(float) + 0.8 * devolved + 2.0 * small
+    wider = choose(rng, places_las, n - n_mostly, score=score)
+    for c in wider:
+        sup.uses.loc[c, "independent_unregistered"] = True
+        if c not in set(sup.cost_las):
+            sup.uses.loc[c, "independent_registered"] = True
+    sup.wider = wider
+    is_wider = np.isin(places_las, wider)
+    uses = sup.uses.loc[places_las]
+    ptypes = list(uses.columns)
+    group_of = codebook.dimensions["provider_type"].groups
+    has = {g: uses[[p for p in ptypes if group_of[p] == g]].any(axis=1).to_numpy() for g in GROUPS}
+    la_size = totals.sum(axis=1).to_numpy()
 
-def _mix(rng, las: pd.DataFrame, uses: pd.DataFrame, wider: set[str]) -> pd.DataFrame:
-    w = pd.DataFrame(
-        {p: MIX_WEIGHT[p] * rng.lognormal(0, 0.35, len(uses)) for p in uses.columns},
-        index=uses.index,
+    # Wider range: independent share mostly between the published 'typical' bounds, a few near all.
+    lo_t, hi_t = (published(i) / 100 for i in pc["wider_typical_independent"])
+    m = int(is_wider.sum())
+    indep = rng.uniform(lo_t + 0.03, hi_t - 0.04, m)
+    indep[: max(1, m // 9)] = rng.uniform(0.93, 0.99, max(1, m // 9))
+    other = np.where(has["other_setting"][is_wider], rng.uniform(0.0, 0.1, m), 0.0)
+    target_state = published(pc["wider_mean_state_share"]) / 100
+    indep = np.clip(indep + (1 - target_state - other).mean() - indep.mean(), 0.0, 1 - other)
+    state_w = 1 - indep - other
+
+    # Mostly state-funded: state share between the floor and 1, tilted to hit the pooled share.
+    state_pooled = published(pc["state_share"]) / 100
+    z = rng.beta(1.5, 1.5, n - m)
+    floor = pc["mostly_min_state"]
+    mostly_size = la_size[~is_wider]
+    non_state_ok = (has["independent"] | has["other_setting"])[~is_wider]
+    lo_a, hi_a = 0.01, 50.0
+    for _ in range(60):
+        a = np.sqrt(lo_a * hi_a)
+        s = np.where(non_state_ok, floor + (1 - floor) * z**a, 1.0)
+        pooled = ((s * mostly_size).sum() + (state_w * la_size[is_wider]).sum()) / la_size.sum()
+        lo_a, hi_a = (a, hi_a) if pooled > state_pooled else (lo_a, a)
+    state_m = np.where(non_state_ok, floor + (1 - floor) * z**a, 1.0)
+    # Split the non-state rest of mostly-state LAs between independent and other settings.
+    indep_pooled = published(pc["independent_share"]) / 100
+    hi_i = has["independent"][~is_wider]
+    hi_o = has["other_setting"][~is_wider]
+    lo_l, hi_l = 1e-3, 1e3
+    for _ in range(60):
+        lam = np.sqrt(lo_l * hi_l)
+        fi = np.where(hi_i & hi_o, lam / (1 + lam), np.where(hi_i, 1.0, 0.0))
+        pooled = (
+            ((1 - state_m) * fi * mostly_size).sum() + (indep * la_size[is_wider]).sum()
+        ) / la_size.sum()
+        lo_l, hi_l = (lam, hi_l) if pooled < indep_pooled else (lo_l, lam)
+    shares = np.zeros((n, 3))
+    shares[is_wider] = np.column_stack([state_w, indep, other])
+    shares[~is_wider] = np.column_stack([state_m, (1 - state_m) * fi, (1 - state_m) * (1 - fi)])
+    shares = pd.DataFrame(shares, index=places_las, columns=list(GROUPS))
+
+    # Within-group type weights, raked so pooled type shares within state-funded hit the targets.
+    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las).where(
+        uses, 0.0
     )
-    for p in ("independent_registered", "independent_unregistered"):
-        w.loc[list(wider), p] *= WIDER_RANGE_BOOST
-    w = w.where(uses, 0.0)
-    return w.div(w.sum(axis=1), axis=0)
+    type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
+    prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
+    for _ in range(40):
+        cells = _place_cells(totals, shares, w, prof, group_of)
+        grand = sum(df.to_numpy().sum() for df in cells.values())
+        for p, t in type_targets.items():
+            cur = sum(df.loc[p].sum() for df in cells.values()) / grand
+            if cur > 0:
+                w[p] *= t / cur
+    sup.mix = w
+    cells = _place_cells(totals, shares, w, prof, group_of)
+
+    # Integers: exact phase totals, then keep each LA on its side of the state-funded threshold.
+    targets = {"primary": p_total, "ks5": k5_total}
+    sec = np.concatenate([cells[c][["ks3", "ks4"]].to_numpy().ravel() for c in places_las])
+    sec_int = largest_remainder(sec, s_total)
+    k = len(ptypes)
+    places = {}
+    for ph in ("primary", "ks5"):
+        stacked = np.concatenate([cells[c][ph].to_numpy() for c in places_las])
+        ints = largest_remainder(stacked, targets[ph])
+        for i, c in enumerate(places_las):
+            places.setdefault(c, pd.DataFrame(0, index=ptypes, columns=PHASES))
+            places[c][ph] = ints[i * k : (i + 1) * k]
+    for i, c in enumerate(places_las):
+        places[c][["ks3", "ks4"]] = sec_int[i * 2 * k : (i + 1) * 2 * k].reshape(k, 2)
+        places[c] = places[c].astype(int)
+    _keep_classes(places, wider, group_of, floor)
+    return places
 
 
-def _rake_type_shares(
-    places: dict[str, pd.DataFrame],
-    targets: dict[str, float],
-    groups: dict[str, str],
-    iterations: int = 50,
-) -> None:
-    """Scale provider-type rows so pooled shares of school-age places hit the targets (in place)."""
-    ptypes = list(groups)
-    for _ in range(iterations):
-        totals = sum(df[["primary", "ks3", "ks4"]].sum(axis=1) for df in places.values())
-        grand = totals.sum()
-        factors = {}
-        for name, share in targets.items():
-            members = [p for p in ptypes if p == name or groups[p] == name]
-            current = totals[members].sum() / grand
-            factors.update({p: share / current for p in members if current > 0})
-        for df in places.values():
-            for p, f in factors.items():
-                df.loc[p] *= f
+def _place_cells(totals, shares, w, prof, group_of) -> dict[str, pd.DataFrame]:
+    """Float places per LA: phase total x group share x within-group type weight x phase profile."""
+    out = {}
+    for c in totals.index:
+        grid = pd.DataFrame(0.0, index=w.columns, columns=PHASES)
+        for ph in PHASES:
+            tw = w.loc[c] * prof[ph]
+            gsum = {g: tw[[p for p in tw.index if group_of[p] == g]].sum() for g in GROUPS}
+            avail = {g: shares.loc[c, g] for g in GROUPS if gsum[g] > 0}
+            norm = sum(avail.values())
+            if norm == 0:
+                continue
+            for p in tw.index:
+                g = group_of[p]
+                if g in avail and tw[p] > 0:
+                    grid.loc[p, ph] = totals.loc[c, ph] * avail[g] / norm * tw[p] / gsum[g]
+        out[c] = grid
+    return out
+
+
+def _keep_classes(places: dict, wider: list[str], group_of: dict, floor: float) -> None:
+    """Move single places between a LA's own cells so integer rounding never flips its class."""
+    state = [p for p, g in group_of.items() if g == "state_funded"]
+    for c, df in places.items():
+        for _ in range(50):
+            tot = df.to_numpy().sum()
+            st = df.loc[state].to_numpy().sum()
+            share = st / tot if tot else 1.0
+            need_up = c not in wider and share < floor - 0.04
+            need_down = c in wider and share >= 0.7
+            if not (need_up or need_down):
+                break
+            src_rows = [p for p in df.index if (p not in state) == need_up]
+            dst_rows = [p for p in df.index if (p in state) == need_up]
+            src = df.loc[src_rows].stack()
+            src = src[src > 0]
+            if src.empty:
+                break
+            (sp, ph) = src.idxmax()
+            dst = df.loc[dst_rows, ph]
+            dp = dst.idxmax()
+            df.loc[sp, ph] -= 1
+            df.loc[dp, ph] += 1
+
+
+# ---- providers ------------------------------------------------------------------------------------
+
+
+def _providers(rng, sup: Supply, cfg: dict, published: Published, codebook) -> pd.DataFrame:
+    pc = cfg["providers"]
+    uses = sup.uses
+    codes = list(uses.index)
+    group_of = codebook.dimensions["provider_type"].groups
+    state = [p for p in uses.columns if group_of[p] == "state_funded"]
+    total = int(published(pc["total"]))
+    targets = {p: round(published(i) / 100 * total) for p, i in pc["type_shares"].items()}
+    targets["state_funded"] = round(published(pc["state_share"]) / 100 * total)
+    targets["other"] = total - sum(targets.values())
+    size = (
+        (sup.las.loc[codes, "pupils_secondary"] / sup.las["pupils_secondary"].median())
+        .clip(0.2, 4)
+        .to_numpy()
+    )
+    prov = pd.DataFrame(0, index=codes, columns=uses.columns)
+
+    # 'One main provider': mostly state-funded LAs with at most two state-funded providers.
+    mostly = [c for c in sup.places if c not in set(sup.wider)]
+    n_one = count_for_share(len(sup.places), published(cfg["places"]["one_main_provider_share"]))
+    n_state_types = uses.loc[mostly, state].sum(axis=1)
+    cand = [c for c in mostly if n_state_types[c] <= 2]
+    sup.one_main = choose(rng, cand, n_one, score=-np.log(sup.las.loc[cand, "pupils_secondary"].to_numpy()))
+    one = set(sup.one_main)
+    # Single-provider LAs (for Figure 11's first band): one-main LAs using one type only.
+    singles = [c for c in sup.one_main if uses.loc[c].sum() == 1][: int(pc["single_provider_las"])]
+    # State-funded providers: one per type used; more in LAs other than one-main, >= 3 in mostly.
+    base_state = uses[state].astype(int)
+    for c in mostly:
+        if c not in one:
+            short = 3 - base_state.loc[c].sum()
+            if short > 0:
+                t = "pru" if uses.loc[c, "pru"] else "ap_academy"
+                base_state.loc[c, t] += short
+    extra_state = targets["state_funded"] - int(base_state.to_numpy().sum())
+    eligible = np.array([c not in one for c in codes])
+    wts = np.where(eligible, size * rng.lognormal(0, 0.5, len(codes)), 0.0)
+    add = largest_remainder(wts, max(extra_state, 0))
+    for i, c in enumerate(codes):
+        if add[i]:
+            used = [p for p in state if uses.loc[c, p]]
+            split = largest_remainder(np.array([MIX_WEIGHT[p] for p in used]), int(add[i]))
+            for p, a in zip(used, split, strict=True):
+                base_state.loc[c, p] += a
+    prov[state] = base_state
+    for p in [p for p in uses.columns if p not in state]:
+        users = uses[p].to_numpy()
+        extra = targets[p] - int(users.sum())
+        w = np.where(users & ~np.isin(codes, singles), size * rng.lognormal(0, 0.6, len(codes)), 0.0)
+        prov[p] = users.astype(int) + largest_remainder(w, max(extra, 0))
+    return prov
+
+
+# ---- pupils placed --------------------------------------------------------------------------------
+
+
+def pupil_targets(published: Published, pc: dict) -> dict:
+    """Integer pooled pupil counts by phase and provider group that round to the published shares."""
+    total = int(published(pc["total"]))
+    sec = round(published(pc["share_secondary"]) / 100 * total)
+    k5 = round(published(pc["share_ks5"]) / 100 * total)
+    if round(100 * k5 / total) != published(pc["share_ks5"]):
+        k5 += 1
+    ks3 = int(round(pc["ks3_share"] * sec / 200.0)) * 200
+    counts = {"primary": total - sec - k5, "ks3": ks3, "ks4": sec - ks3, "ks5": k5}
+    groups = {}
+    for ph, ids in pc["group_shares"].items():
+        s, i = published(ids["state_funded"]) / 100, published(ids["independent"]) / 100
+        if s + i > 1:  # published shares add to 101: the lowest values that still round up
+            s, i = s - 0.005, i - 0.005
+        n = counts[ph]
+        ns, ni = round(s * n), round(i * n)
+        groups[ph] = {"state_funded": ns, "independent": ni, "other_setting": n - ns - ni}
+    return {"phase": counts, "group": groups}
+
+
+def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, published: Published, codebook):
+    """Pupils placed by LA x provider type x phase, once the SEMH models are known."""
+    pc = cfg["pupils"]
+    codes = sup.pupil_las
+    las = sup.las.loc[codes]
+    n = len(codes)
+    devolved = np.array([answers[c][key("decision_model", "secondary")] != "centralised" for c in codes])
+    pex = las["pex_rate_secondary"]
+    pex_z = ((pex - pex.mean()) / pex.std()).fillna(0.0).to_numpy()
+    prop = sup.propensity.loc[codes].to_numpy()
+    tg = pupil_targets(published, pc)
+    common = rng.normal(size=n)
+    rates = {}
+    for phase, col in (("primary", "pupils_primary"), ("secondary", "pupils_secondary")):
+        base = np.exp(
+            prop
+            + pc["spread"] * (0.6 * common + 0.8 * rng.normal(size=n))
+            + pc["pex_slope"] * pex_z
+            + pc["devolved_effect"] * devolved
+        )
+        if phase == "secondary":
+            groups = np.array([models.get(c) for c in codes], dtype=object)
+            gm = {g: published(i) for g, i in pc["semh_groups"].items()}
+            total = tg["phase"]["ks3"] + tg["phase"]["ks4"]
+        else:
+            groups, gm, total = None, None, tg["phase"]["primary"]
+        rates[phase] = fit_rates(base, las[col].to_numpy(), published(pc[f"rate_{phase}"]), total, groups, gm)
+    prim = rates["primary"] * las["pupils_primary"].to_numpy() / 10_000
+    sec = rates["secondary"] * las["pupils_secondary"].to_numpy() / 10_000
+    ks3_share = np.clip(rng.normal(pc["ks3_share"], 0.04, n), 0.2, 0.55)
+    need = np.isin(codes, sup.sen_primary).astype(int)
+    phase_tot = {
+        "primary": _force_integers(prim, tg["phase"]["primary"], need),
+        "ks3": _force_integers(sec * ks3_share, tg["phase"]["ks3"], np.isin(codes, sup.sen_secondary)),
+        "ks4": _force_integers(sec * (1 - ks3_share), tg["phase"]["ks4"]),
+        "ks5": largest_remainder(sec * rng.gamma(1.5, 1.0, n), tg["phase"]["ks5"]),
+    }
+    # Group mix per LA: follows the LA's place mix where it has one, otherwise a draw.
+    group_of = codebook.dimensions["provider_type"].groups
+    ptypes = list(sup.uses.columns)
+    mix = pd.DataFrame(
+        {p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, len(sup.uses)) for p in ptypes}, index=sup.uses.index
+    )
+    if sup.mix is not None:
+        mix.loc[sup.mix.index] = sup.mix.to_numpy()
+    mix = mix.where(sup.uses, 0.0).loc[codes]
+    prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
+    pupils = {c: pd.DataFrame(0, index=ptypes, columns=PHASES) for c in codes}
+    for ph in PHASES:
+        tw = mix * prof[ph]
+        if ph == "ks5":  # post-16 pupils in other settings are in FE
+            tw.loc[:, [p for p in ptypes if group_of[p] == "other_setting" and p != "fe_college"]] = 0.0
+        gw = pd.DataFrame({g: tw[[p for p in ptypes if group_of[p] == g]].sum(axis=1) for g in GROUPS})
+        # Rake group weights so pooled group counts approach the targets, keeping LA phase totals.
+        tot = phase_tot[ph].astype(float)
+        f = {g: 1.0 for g in GROUPS}
+        for _ in range(50):
+            gs = gw.mul(pd.Series(f))
+            gs = gs.div(gs.sum(axis=1).replace(0, 1), axis=0).mul(tot, axis=0)
+            for g in GROUPS:
+                cur = gs[g].sum()
+                want = tg["group"][ph][g]
+                if cur > 0 and want > 0:
+                    f[g] *= want / cur
+        gs = gw.mul(pd.Series(f))
+        gs = gs.div(gs.sum(axis=1).replace(0, 1), axis=0).mul(tot, axis=0)
+        alloc = _controlled_round(gs, phase_tot[ph], tg["group"][ph])
+        for g in GROUPS:
+            ints = alloc[g].to_numpy()
+            members = [p for p in ptypes if group_of[p] == g]
+            for i, c in enumerate(codes):
+                if ints[i] == 0:
+                    continue
+                wts = tw.loc[c, members].to_numpy()
+                if wts.sum() == 0:
+                    wts = np.array([1.0 if sup.uses.loc[c, p] else 0.0 for p in members])
+                if wts.sum() == 0:
+                    wts = np.ones(len(members))
+                split = largest_remainder(wts, int(ints[i]))
+                for p, v in zip(members, split, strict=True):
+                    pupils[c].loc[p, ph] = int(v)
+    _ensure_phase(pupils, sup.sen_primary, "primary")
+    _ensure_phase(pupils, sup.sen_secondary, "ks4")
+    sup.pupils = pupils
+    return pupils
+
+
+def _controlled_round(gs: pd.DataFrame, totals: np.ndarray, targets: dict) -> pd.DataFrame:
+    """Integers per LA x group keeping each LA's total and hitting the pooled group targets:
+    largest remainder within each LA, then single units moved between groups inside LAs
+    (preferring LAs whose float share of the needed group is furthest above its integers)."""
+    w = gs.to_numpy(dtype=float).copy()
+    w[w.sum(axis=1) == 0, 0] = 1.0
+    alloc = np.array([largest_remainder(w[i], int(totals[i])) for i in range(len(w))])
+    tgt = np.array([targets[g] for g in gs.columns])
+    for _ in range(20_000):
+        diff = tgt - alloc.sum(axis=0)
+        need, over = int(np.argmax(diff)), int(np.argmin(diff))
+        if diff[need] <= 0:
+            break
+        room = w[:, need] - alloc[:, need] + 1e6 * (w[:, need] > 0)
+        room = np.where(alloc[:, over] > 0, room, -np.inf)
+        i = int(np.argmax(room))
+        alloc[i, need] += 1
+        alloc[i, over] -= 1
+    return pd.DataFrame(alloc, index=gs.index, columns=gs.columns)
+
+
+def _ensure_phase(pupils: dict, codes: list[str], phase: str) -> None:
+    """LAs that give an SEN profile for a phase have pupils in it: move one pupil of the same
+    provider type and phase from the LA with most (pooled counts unchanged)."""
+    for c in codes:
+        if pupils[c][phase].sum() > 0:
+            continue
+        donor = max(pupils, key=lambda d: (pupils[d][phase].max(), d))
+        p = pupils[donor][phase].idxmax()
+        pupils[donor].loc[p, phase] -= 1
+        pupils[c].loc[p, phase] += 1
+
+
+# ---- block ----------------------------------------------------------------------------------------
 
 
 def draw(
-    rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook, devolved: set[str]
+    rng, las: pd.DataFrame, cfg: dict, published: Published, codebook: Codebook, answers: dict
 ) -> Supply:
-    places_las, cost_las, fallback, pupil_las = _sets(rng, las, cfg, published)
-    uses = _uses(rng, las, cost_las, cfg, published, codebook, devolved)
-    n_wider = max(1, round(0.17 * len(las)))
-    wider = set(choose(rng, list(las["la_code"]), n_wider, score=1.2 * las["rural"].to_numpy().astype(float)))
-    for c in wider:
-        uses.loc[c, "independent_unregistered"] = True
-        if c not in set(cost_las):  # keeps the published count of cost LAs using registered AP
-            uses.loc[c, "independent_registered"] = True
-    mix = _mix(rng, las, uses, wider)
-    expected = _expected_pupils(rng, las, cfg, published)
-
-    # Pupils placed: expected pupils by phase spread over the LA's provider types.
-    pupils = {}
-    for c in pupil_las:
-        grid = pd.DataFrame(
-            {
-                ph: mix.loc[c]
-                * expected.loc[c, ph]
-                * np.array([PHASE_PROFILE[p][PHASES.index(ph)] * 4 for p in mix.columns])
-                for ph in PHASES
-            },
-            index=mix.columns,
-        )
-        grid = grid.div(grid.sum(axis=0).replace(0, 1), axis=1) * expected.loc[c].to_numpy()
-        pupils[c] = grid.round().astype(int)
-
-    # Places: fewer than pupils (part-time and short placements share places).
-    ratio = cfg["places_per_pupil"]
-    places = {}
-    for c in places_las:
-        jitter = rng.lognormal(0, 0.15)
-        grid = pd.DataFrame(
-            {
-                ph: mix.loc[c] * np.array([PHASE_PROFILE[p][PHASES.index(ph)] for p in mix.columns])
-                for ph in PHASES
-            },
-            index=mix.columns,
-        )
-        grid = grid / grid.sum().sum() * expected.loc[c].sum() * ratio * jitter
-        places[c] = grid
-    groups = codebook.dimensions["provider_type"].groups
-    targets = {p: published(i) / 100 for p, i in cfg["place_shares"].items()}
-    targets["other_setting"] = 1 - sum(targets.values())
-    _rake_type_shares(places, targets, groups_for_rake(groups))
-    school_age_total = int(published("fig02.places_total.school_age"))
-    stacked = np.concatenate([places[c][["primary", "ks3", "ks4"]].to_numpy().ravel() for c in places_las])
-    ints = largest_remainder(stacked, school_age_total)
-    size = len(mix.columns) * 3
-    for i, c in enumerate(places_las):
-        df = places[c]
-        df[["primary", "ks3", "ks4"]] = ints[i * size : (i + 1) * size].reshape(len(mix.columns), 3)
-        df["ks5"] = df["ks5"].round()
-        places[c] = df.astype(int)
-
-    # Providers: at least one of each type used, more in larger LAs.
-    size_factor = (las.set_index("la_code")["pupils_secondary"] / las["pupils_secondary"].median()).clip(
-        0.2, 4
+    places_las, cost_las, fallback, pupil_las, sen_las, sen_pri, sen_sec, ehe_las = _sets(
+        rng, las, cfg, published, answers
     )
-    lam = {
-        "pru": 0.3,
-        "ap_academy": 0.4,
-        "ap_free_school": 0.05,
-        "independent_registered": 2.2,
-        "independent_unregistered": 3.0,
-        "school_unit": 1.2,
-        "special_school": 0.6,
-        "fe_college": 1.3,
-        "other": 0.8,
+    devolved = {
+        c for c, a in answers.items() if str(a.get("decision_model__secondary", "")).startswith("devolved")
     }
-    providers = pd.DataFrame(0, index=uses.index, columns=uses.columns)
-    for p in uses.columns:
-        extra = rng.poisson(lam[p] * size_factor.reindex(uses.index).to_numpy())
-        providers[p] = np.where(uses[p], 1 + extra, 0)
-    return Supply(las.set_index("la_code"), uses, providers, places, pupils, cost_las, fallback)
+    uses = _uses(rng, las, cost_las, cfg, published, codebook, devolved)
+    lx = las.set_index("la_code")
+    sup = Supply(lx, uses, pd.DataFrame(), {}, {}, cost_las, fallback)
+    sup.pupil_las, sup.sen_las, sup.sen_primary, sup.sen_secondary, sup.ehe_las = (
+        pupil_las,
+        sen_las,
+        sen_pri,
+        sen_sec,
+        ehe_las,
+    )
+    pc = cfg["places"]
+    sup.propensity = pd.Series(
+        pc["deprivation_slope"] * lx["dep_z"].to_numpy() + pc["spread"] * 0.8 * rng.normal(size=len(lx)),
+        index=lx.index,
+    )
+    sup.places = _places(rng, sup, places_las, answers, cfg, published, codebook)
+    sup.providers = _providers(rng, sup, cfg, published, codebook)
+    return sup
 
 
 def run(ctx) -> None:
-    """Generator block: provider types used, pupils placed, places and providers."""
-    devolved = {
-        c
-        for c, a in ctx.answers.items()
-        if str(a.get("decision_model__secondary", "")).startswith("devolved")
-    }
-    sup = draw(ctx.rng, ctx.las, ctx.cfg, ctx.published, ctx.settings.codebook, devolved)
-    write_answers(sup, ctx.answers)
+    """Generator block: provider types used, places and providers (pupils: see the sen block)."""
+    sup = draw(ctx.rng, ctx.las, ctx.cfg, ctx.published, ctx.settings.codebook, ctx.answers)
     ctx.state["supply"] = sup
 
 
