@@ -46,10 +46,38 @@ def value(id_: str, x, unit: str, n_las=None, basis: str = "computed") -> dict:
     }
 
 
+SKIPPED: list[dict] = []
+
+
+def attempt(label: str, builder, *args, default=None):
+    """Build one table; if the wave lacks the answers it needs (a question nobody answered),
+    record it as skipped instead of stopping the run. The default wave must skip nothing
+    (tests/backtests), so real errors stay visible."""
+    try:
+        return builder(*args)
+    except (KeyError, ValueError, IndexError, ZeroDivisionError) as exc:
+        SKIPPED.append({"table": label, "reason": f"{type(exc).__name__}: {exc}"})
+        return default
+
+
+def tables_of(*built) -> list[FigureTable]:
+    """Flatten what builders returned (tables, tuples of tables, lists, or None when skipped)."""
+    out: list[FigureTable] = []
+    for b in built:
+        if b is None:
+            continue
+        if isinstance(b, FigureTable):
+            out.append(b)
+        else:
+            out += tables_of(*b)
+    return out
+
+
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     """Every table of every analysis module, in module order (see ``pipeline/analysis``)."""
     from .analysis import MODULES
 
+    SKIPPED.clear()
     tables: list[FigureTable] = []
     for module in MODULES:
         tables += module.run(settings, derived)

@@ -30,12 +30,17 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     if dims:
         sub = sub[sub[dims[0]] != TOTAL]
     sub = sub[["la_code", *dims, "value"]].assign(x=lambda d: d["value"].astype(float)).drop(columns="value")
+    sub = sub.astype({d: object for d in ["la_code", *dims]})  # all-empty dimension columns read as float
     las = sorted(sub["la_code"].unique())
     if not dims:
         return sub.reset_index(drop=True)
-    grid = pd.MultiIndex.from_product(
-        [las] + [list(codebook.dimensions[d].values) for d in dims], names=["la_code", *dims]
-    ).to_frame(index=False)
+    grid = (
+        pd.MultiIndex.from_product(
+            [las] + [list(codebook.dimensions[d].values) for d in dims], names=["la_code", *dims]
+        )
+        .to_frame(index=False)
+        .astype(object)
+    )
     out = grid.merge(sub, on=["la_code", *dims], how="left")
     if q.blank == "zero":
         out["x"] = out["x"].fillna(0.0)

@@ -121,7 +121,11 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     values = [v for t in tables for v in t.values]
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
     present.write_csv(out / "computed_values.csv", computed)
-    log(f"analysed {len(tables)} tables, {len(values)} values")
+    skipped = pd.DataFrame(analyse.SKIPPED, columns=["table", "reason"])
+    present.write_csv(out / "skipped_tables.csv", skipped)
+    log(f"analysed {len(tables)} tables, {len(values)} values; {len(skipped)} skipped for lack of answers")
+    for r in skipped.itertuples(index=False):
+        print(f"SKIPPED {r.table}: {r.reason}", file=sys.stderr)
     if until == "analyse":
         return 0
     if until == "reproduce":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..analyse import FigureTable, value
+from ..analyse import FigureTable, attempt, tables_of, value
 from ..config import Settings
 from ..derive import choice_answers, numeric_answers
 from ..estimators import (
@@ -739,7 +739,7 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
 
 def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> FigureTable:
     spec = settings.figures["fig36"]
-    ext = pd.read_csv(settings.path(spec["external_file"]))
+    ext = pd.read_csv(settings.path(settings.wave_config["context_inputs"]["iff_self_evaluation"]))
     ext = ext[ext["statement"].isin(la_agree.index)]
     la = pd.DataFrame(
         {
@@ -777,27 +777,24 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     clean = derived["clean"]
-    fig16, txt_cd = fig16_models(clean, settings)
-    fig26, fig27 = fig26_27_destinations(clean, settings)
-    fig35, la_agree = fig35_self_evaluation(clean, settings)
+    n_resp = len(derived["respondents"])
+    fig35 = attempt("fig35", fig35_self_evaluation, clean, settings)
     n_se = clean.loc[clean["question_id"] == "self_evaluation", "la_code"].nunique()
-    return [
-        txt_approach(derived, settings),
-        fig01_reasons(clean, settings),
-        txt_strategic_planning(clean, settings),
-        fig16,
-        txt_cd,
-        txt_pex_arrangements(clean),
-        fig20_reasons(clean, settings),
-        txt_devolved_vs_centralised(clean, settings),
-        fig23_place_types(clean, settings),
-        fig24_history(clean, settings),
-        fig25_length(clean, settings),
-        fig26,
-        fig27,
-        txt_pupils_journeys(clean, len(derived["respondents"])),
-        *txt_demand(clean, settings),
-        fig29_pex_change(clean, settings),
-        fig35,
-        fig36_comparison(la_agree, n_se, settings),
-    ]
+    return tables_of(
+        attempt("txt_approach", txt_approach, derived, settings),
+        attempt("fig01", fig01_reasons, clean, settings),
+        attempt("txt_strategic_planning", txt_strategic_planning, clean, settings),
+        attempt("fig16", fig16_models, clean, settings),
+        attempt("txt_pex_arrangements", txt_pex_arrangements, clean),
+        attempt("fig20", fig20_reasons, clean, settings),
+        attempt("txt_devolved_vs_centralised", txt_devolved_vs_centralised, clean, settings),
+        attempt("fig23", fig23_place_types, clean, settings),
+        attempt("fig24", fig24_history, clean, settings),
+        attempt("fig25", fig25_length, clean, settings),
+        attempt("fig26_27", fig26_27_destinations, clean, settings),
+        attempt("txt_pupils_journeys", txt_pupils_journeys, clean, n_resp),
+        attempt("txt_demand", txt_demand, clean, settings),
+        attempt("fig29", fig29_pex_change, clean, settings),
+        fig35[0] if fig35 else None,
+        attempt("fig36", fig36_comparison, fig35[1], n_se, settings) if fig35 else None,
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import FigureTable, value
+from ..analyse import FigureTable, attempt, tables_of, value
 from ..config import Settings
 from ..derive import choice_answers, numeric_answers
 from ..estimators import (
@@ -881,27 +881,27 @@ def fig33(d: Data) -> FigureTable:
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     d = Data(settings, derived)
-    f4, rural = fig04(d, settings.figures["fig04"])
-    semh_vals = txt_semh(d)
-    return [
-        fig02(d),
-        fig03(d),
-        f4,
-        txt_provider_mix(d, rural),
-        fig05(d),
-        txt_provision_by_phase(d),
-        fig06(d),
-        txt_delegated_use(d),
-        txt_other_services(d),
-        txt_strategic_plan(d),
-        txt_ap_sen(d),
-        fig12(d),
-        fig13(d, semh_vals),
-        fig14(d),
-        txt_semh_models(d),
-        txt_semh_interface(d),
-        fig19(d),
-        txt_pupils_placed(d),
-        fig32(d),
-        fig33(d),
-    ]
+    f4 = attempt("fig04", fig04, d, settings.figures["fig04"])
+    semh_vals = attempt("txt_semh", txt_semh, d)
+    return tables_of(
+        attempt("fig02", fig02, d),
+        attempt("fig03", fig03, d),
+        f4[0] if f4 else None,
+        attempt("txt_provider_mix", txt_provider_mix, d, f4[1]) if f4 else None,
+        attempt("fig05", fig05, d),
+        attempt("txt_provision_by_phase", txt_provision_by_phase, d),
+        attempt("fig06", fig06, d),
+        attempt("txt_delegated_use", txt_delegated_use, d),
+        attempt("txt_other_services", txt_other_services, d),
+        attempt("txt_strategic_plan", txt_strategic_plan, d),
+        attempt("txt_ap_sen", txt_ap_sen, d),
+        attempt("fig12", fig12, d),
+        attempt("fig13", fig13, d, semh_vals) if semh_vals is not None else None,
+        attempt("fig14", fig14, d),
+        attempt("txt_semh_models", txt_semh_models, d),
+        attempt("txt_semh_interface", txt_semh_interface, d),
+        attempt("fig19", fig19, d),
+        attempt("txt_pupils_placed", txt_pupils_placed, d),
+        attempt("fig32", fig32, d),
+        attempt("fig33", fig33, d),
+    )

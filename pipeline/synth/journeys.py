@@ -331,20 +331,55 @@ def reasons(ctx, cfg, placed, info, devolved) -> None:
         _write(ctx.answers, "placement_reasons", table, ph)
 
 
+def _needed_shift(sets, placed, shares, ft, target_all, school) -> float:
+    """Shift of the school-age full-time shares needed for the all-phase share to hit its target."""
+    tot = {ph: placed.loc[sets[ph], ph].sum() for ph in sets if ph != "any"}
+    n = sum(tot.values())
+    base = sum(tot[ph] * shares[ph][ft] for ph in tot) / n
+    return (target_all - base) * n / sum(tot[ph] for ph in school)
+
+
+def _balance_phase_mix(sets, placed, elig, shares, ft, target_all, school, limit: float = 0.35):
+    """Swap which answering LAs give a phase (same numbers of LAs) until the all-phase full-time
+    share is reachable with every phase's share inside its rounding interval."""
+    sets = {k: list(v) for k, v in sets.items()}
+    for _ in range(300):
+        need = _needed_shift(sets, placed, shares, ft, target_all, school)
+        if abs(need) <= limit:
+            break
+        # too high overall: fewer pupils in the phase with the highest full-time share, and back
+        ph = (
+            max(school, key=lambda p: shares[p][ft]) if need < 0 else min(school, key=lambda p: shares[p][ft])
+        )
+        members = sets[ph]
+        outside = [c for c in sets["any"] if c not in set(members) and elig.loc[c, ph]]
+        if not outside:
+            break
+        out = max(members, key=lambda c: (placed.loc[c, ph], c))
+        inn = min(outside, key=lambda c: (placed.loc[c, ph], c))
+        if placed.loc[inn, ph] >= placed.loc[out, ph]:
+            break
+        sets[ph] = sorted(set(members) - {out} | {inn})
+    return sets
+
+
 def place_types(ctx, cfg, placed, info) -> None:
     """Figure 23: pupils by type of place and phase; the all-phase full-time share is met by
     choosing each phase's full-time target inside its rounding interval."""
     rng, pub = ctx.rng, ctx.published
     item = cfg["place_types"]
-    sizes = dict(item["n_las"])
+    sizes = {ph: int(pub(v)) if isinstance(v, str) else int(v) for ph, v in item["n_las"].items()}
+    n_any = item["n_las_any"]
+    n_any = int(pub(n_any)) if isinstance(n_any, str) else int(n_any)
     elig = placed[PHASES] > 0
-    sets = _phase_sets(rng, list(placed.index), int(item["n_las_any"]), sizes, info, elig, placed)
+    sets = _phase_sets(rng, list(placed.index), n_any, sizes, info, elig, placed)
     shares = {ph: _shares(item["shares"][ph], pub) for ph in PHASES}
-    tot = {ph: placed.loc[sets[ph], ph].sum() for ph in PHASES}
-    N = sum(tot.values())
     ft = "full_time_single_ap"
     target_all = pub(item["all_full_time"])
     school = ["primary", "ks3", "ks4"]
+    sets = _balance_phase_mix(sets, placed, elig, shares, ft, target_all, school)
+    tot = {ph: placed.loc[sets[ph], ph].sum() for ph in PHASES}
+    N = sum(tot.values())
     base = sum(tot[ph] * shares[ph][ft] for ph in PHASES) / N
     shift = float(np.clip((target_all - base) * N / sum(tot[ph] for ph in school), -0.4, 0.4))
     for ph in school:

@@ -343,6 +343,10 @@ def _places(
         places[c][["ks3", "ks4"]] = sec_int[i * 2 * k : (i + 1) * 2 * k].reshape(k, 2)
         places[c] = places[c].astype(int)
     _keep_classes(places, wider, group_of, floor)
+    shares_wanted = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
+    shares_wanted["independent"] = published(pc["independent_share"]) / 100
+    shares_wanted["other_setting"] = 1 - sum(shares_wanted.values())
+    _nudge_pooled_shares(places, shares_wanted, wider, group_of, floor)
     return places
 
 
@@ -364,6 +368,71 @@ def _place_cells(totals, shares, w, prof, group_of) -> dict[str, pd.DataFrame]:
                     grid.loc[p, ph] = totals.loc[c, ph] * avail[g] / norm * tw[p] / gsum[g]
         out[c] = grid
     return out
+
+
+def _nudge_pooled_shares(
+    places: dict,
+    wanted: dict[str, float],
+    wider: list[str],
+    group_of: dict,
+    floor: float,
+    tol: float = 0.0005,
+) -> None:
+    """Move single places within an LA and phase until the pooled shares sit on their targets.
+
+    Integer rounding and class-keeping leave pooled shares a little off; this moves places from
+    the most over-represented provider type (or group) to the most under-represented one, in
+    mostly-state-funded LAs only and never across the state-funded threshold.
+    """
+    codes = [c for c in places if c not in set(wider)]
+    if not codes:
+        return
+    types = list(places[codes[0]].index)
+    cube = np.stack([places[c].loc[types].to_numpy() for c in codes]).astype(int)  # LA x type x phase
+    others = sum(places[c].to_numpy().sum() for c in places if c in set(wider))
+    member = {k: np.array([p == k or group_of[p] == k for p in types]) for k in wanted}
+    is_state = np.array([group_of[p] == "state_funded" for p in types])
+    others_by = {
+        k: sum(places[c].loc[member[k]].to_numpy().sum() for c in places if c in set(wider)) for k in wanted
+    }
+    for _ in range(5000):
+        total = cube.sum() + others
+        gaps = {k: (cube[:, m, :].sum() + others_by[k]) / total - wanted[k] for k, m in member.items()}
+        if max(abs(g) for g in gaps.values()) < tol:
+            break
+        pairs = sorted(
+            ((o, u) for o in gaps for u in gaps if gaps[o] > 0 > gaps[u]),
+            key=lambda ou: gaps[ou[1]] - gaps[ou[0]],
+        )
+        if not any(_move_one(cube, member[o], member[u], is_state, floor) for o, u in pairs):
+            break
+    for j, c in enumerate(codes):
+        places[c].loc[types] = cube[j]
+
+
+def _move_one(
+    cube: np.ndarray, over: np.ndarray, under: np.ndarray, is_state: np.ndarray, floor: float
+) -> bool:
+    """Move one place from an 'over' type to an 'under' type the same LA uses, in the same phase,
+    choosing the largest source cell; False when no LA allows it without leaving its class."""
+    src = np.where(over[None, :, None], cube, -1)
+    dst_ok = (cube[:, under, :].sum(axis=2) > 0).any(axis=1)
+    tot = cube.sum(axis=(1, 2))
+    delta = int(is_state[under].any() and not is_state[over].any()) - int(
+        is_state[over].any() and not is_state[under].any()
+    )
+    share_after = (cube[:, is_state, :].sum(axis=(1, 2)) + delta) / np.maximum(tot, 1)
+    best = src.reshape(len(cube), -1).max(axis=1)
+    best[~(dst_ok & (share_after >= floor))] = 0
+    i = int(np.argmax(best))
+    if best[i] <= 0:
+        return False
+    t, ph = np.unravel_index(int(np.argmax(src[i])), src[i].shape)
+    under_idx = np.flatnonzero(under)
+    d = under_idx[int(np.argmax(cube[i, under_idx, ph]))]
+    cube[i, t, ph] -= 1
+    cube[i, d, ph] += 1
+    return True
 
 
 def _keep_classes(places: dict, wider: list[str], group_of: dict, floor: float) -> None:
