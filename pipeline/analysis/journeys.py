@@ -382,6 +382,14 @@ def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> Figu
         se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])["disagree"].mean()
         * 100
     )
+    # Directions: devolved minus centralised share of LAs disagreeing (report line 1457).
+    for name, st in (
+        ("responsive_to_local_needs", "responds_to_changes"),
+        ("good_outcomes", "good_outcomes"),
+    ):
+        if (st, "devolved") in dis.index and (st, "centralised") in dis.index:
+            diff = dis[(st, "devolved")] - dis[(st, "centralised")]
+            vals.append(value(f"txt.devolved_vs_centralised.disagree_{name}", diff, "finding"))
     rows = [
         {"measure": f"ks4_reason.{r.placement_reason}", "model": r.model, "value": r.share}
         for r in sh.itertuples(index=False)
@@ -763,6 +771,12 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
         key=lambda s: s.map(order) if s.name == "statement" else s.map(types),
     )
     vals = [value(f"fig36.agree_share.{st}.la", la_agree[st], "percent", n_las) for st in spec["la_ids"]]
+    # Direction "schools below LAs on every statement": the largest school-minus-LA gap over the
+    # statements with a published school share (negative when schools are below on all of them).
+    school = ext[ext["respondent_type"] == "school"].set_index("statement")["agree_share"]
+    if len(school):
+        gaps = school - la_agree.reindex(school.index)
+        vals.append(value("fig36.agree_share.all_statements.school_vs_la", gaps.max(), "finding", n_las))
     return _table(
         "fig36",
         table,
@@ -770,7 +784,7 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
         {"agree_share": {"label": "Share strongly agreeing or agreeing", **PCT}},
         "LAs: share of LAs strongly agreeing or agreeing (computed from the returns, as Figure 35). "
         "School and AP-provider leaders: IFF Research's published shares (external, not computed).",
-        "118 LAs; IFF Research telephone interviews with school leaders and AP provider leaders",
+        f"{n_las} LAs; IFF Research telephone interviews with school leaders and AP provider leaders",
         vals,
     )
 
