@@ -109,7 +109,11 @@ def summary(table: pd.DataFrame) -> str:
     counts = table["status"].value_counts()
     comparable = table[table["source"] != "external"]
     n_match = int(counts.get("match", 0))
-    parts = [f"reproduced {n_match} of {len(comparable)} published survey and public values"]
+    n_def = int(((table["status"] == "match") & (table["basis"] == "definition")).sum())
+    parts = [
+        f"reproduced {n_match} of {len(comparable)} published survey and public values"
+        f" ({n_def} of them analysis definitions)"
+    ]
     for status in ("mismatch", "known_inconsistency", "not_computed", "external"):
         parts.append(f"{int(counts.get(status, 0))} {status.replace('_', ' ')}")
     return "; ".join(parts)

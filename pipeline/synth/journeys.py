@@ -3,7 +3,7 @@
 Runs after the supply block, so every count of pupils by reason, type of place and placement
 history adds up, LA by LA and phase by phase, to the pupils the LA placed in AP (where it gave
 pupil numbers). Shares are calibrated at run time (integer raking to the published pooled
-shares), so they stay right whatever supply draws. See docs/area-b-synthetic.md.
+shares), so they stay right whatever supply draws. See docs/synthetic-data.md.
 """
 
 from __future__ import annotations

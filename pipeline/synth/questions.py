@@ -175,7 +175,7 @@ def required_items(
     # devolved follows real public data: lower secondary permanent exclusion than deprivation
     # predicts, and larger LAs. The draw is repeated (next random numbers) until devolved is
     # associated with lower exclusion rates controlling for deprivation (HC1, p < 0.05), the
-    # report's finding; the number of draws is reported in docs/area-b-synthetic.md.
+    # report's finding; the number of draws is reported in docs/synthetic-data.md.
     total = {
         "centralised": int(published("txt.centralised_devolved.la_count.centralised")),
         "devolved_partial": int(published("txt.centralised_devolved.la_count.devolved_partial")),
