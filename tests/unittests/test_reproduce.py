@@ -150,6 +150,6 @@ def test_summary_counts():
     table = compare(published, {"ok": _comp(17_600.0), "bad": _comp(1.0)}, {})
     # 3 non-external values, 1 match, 1 mismatch, 1 not computed, 1 external
     assert summary(table) == (
-        "reproduced 1 of 3 published survey and public values; 1 mismatch; "
-        "0 known inconsistency; 1 not computed; 1 external"
+        "reproduced 1 of 3 published survey and public values (0 of them analysis definitions); "
+        "1 mismatch; 0 known inconsistency; 1 not computed; 1 external"
     )
