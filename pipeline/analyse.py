@@ -73,12 +73,18 @@ def tables_of(*built) -> list[FigureTable]:
     return out
 
 
-def run(settings: Settings, derived: dict) -> list[FigureTable]:
-    """Every table of every analysis module, in module order (see ``pipeline/analysis``)."""
+def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
+    """Every table of every analysis module, in module order (see ``pipeline/analysis``).
+
+    ``on_tables`` is called with each module's tables as soon as they exist (so figures can be
+    drawn while the next module computes)."""
     from .analysis import MODULES
 
     SKIPPED.clear()
     tables: list[FigureTable] = []
     for module in MODULES:
-        tables += module.run(settings, derived)
+        built = module.run(settings, derived)
+        if on_tables is not None:
+            on_tables(built)
+        tables += built
     return tables

@@ -110,5 +110,10 @@ class Settings:
         return self.wave_config["time_identifier"]
 
     @property
+    def data_note_short(self) -> str:
+        """The data note in a few words, for figure footers (the full note is in the alt text)."""
+        return " ".join(str(self.wave_config.get("data_note_short") or self.data_note).split())
+
+    @property
     def data_note(self) -> str:
         return " ".join(str(self.wave_config.get("data_note", "")).split())

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .codebook import TOTAL, Codebook
 from .config import Settings
-from .estimators import la_rate_per_10k, place_weighted_cost
+from .estimators import la_rate_per_10k
 
 SECONDARY_PHASES = ("ks3", "ks4")
 # LAs are classified on their secondary-phase arrangements (report footnote 7).
@@ -140,6 +140,16 @@ def build_la_frame(
     return df.sort_values("la_code").reset_index(drop=True)
 
 
+def grouped_place_weighted_cost(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:func:`place_weighted_cost` within each group of ``keys`` (vectorised): keys..., cost."""
+    usable = cells["places"].where(cells["places"] > 0)
+    fill = usable.groupby([cells[k] for k in keys]).transform("mean").fillna(1.0)
+    w = usable.fillna(fill)
+    num = (cells["cost"] * w).groupby([cells[k] for k in keys]).sum()
+    den = w.groupby([cells[k] for k in keys]).sum()
+    return (num / den).rename("cost").reset_index()
+
+
 def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
     """Costs at two levels, each with the places that weight it.
 
@@ -156,11 +166,7 @@ def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFra
     phase = phase.merge(places, on=["la_code", "provider_type", "phase"], how="left")
     type_places = places.groupby(["la_code", "provider_type"], as_index=False)["places"].sum()
     given = costs[costs["cost_phase"] == "all_phases"][["la_code", "provider_type", "cost"]]
-    derived = [
-        {"la_code": la, "provider_type": p, "cost": place_weighted_cost(g["cost"], g["places"])}
-        for (la, p), g in phase.groupby(["la_code", "provider_type"], sort=True)
-    ]
-    derived = pd.DataFrame(derived, columns=["la_code", "provider_type", "cost"])
+    derived = grouped_place_weighted_cost(phase, ["la_code", "provider_type"])
     derived = derived.merge(given[["la_code", "provider_type"]], how="left", indicator=True)
     derived = derived[derived["_merge"] == "left_only"].drop(columns="_merge")
     types = pd.concat([given, derived], ignore_index=True).merge(

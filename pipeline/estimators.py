@@ -120,7 +120,7 @@ def answered_cells(df: pd.DataFrame, by: list[str], value: str = "x") -> pd.Data
     as zero, groups with every cell blank are dropped (the LA gave no data for that group).
     """
     keys = ["la_code", *by]
-    answered = df.groupby(keys, sort=False)[value].transform(lambda s: s.notna().any())
+    answered = df.groupby(keys, sort=False)[value].transform("count") > 0
     return df[answered].assign(**{value: df.loc[answered, value].fillna(0.0)})
 
 

@@ -115,8 +115,8 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     log("derived la_frame")
     if until == "derive":
         return 0
-    tables = analyse.run(settings, derived)
-    pending = pool.submit(settings, tables) if pool is not None else None
+    submit = (lambda built: pool.submit(settings, built)) if pool is not None else None
+    tables = analyse.run(settings, derived, on_tables=submit)
     present.write_tables(settings, tables)
     values = [v for t in tables for v in t.values]
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
@@ -130,7 +130,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
         return 0
     if until == "reproduce":
         table, line = reproduce.run(settings, values)
-    drawn = pending.get()
+    drawn = pool.results()
     log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":
         return 0

@@ -79,11 +79,16 @@ def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, li
     problems: list[dict] = []
     keep: list[bool] = []
     values: list[str | None] = []
-    for row in raw.itertuples(index=False):
-        q = codebook.questions[row.question_id]
-        value, issues = check_value(q, row.value, row.kind)
-        for rule, message in issues:
-            problems.append(_cell_problem(row, rule, message))
+    seen: dict[tuple[str, str, str], tuple] = {}  # answers repeat a lot (0, Yes, labels): parse once
+    columns = zip(raw["question_id"].tolist(), raw["value"].tolist(), raw["kind"].tolist(), strict=True)
+    for i, k in enumerate(columns):
+        if k not in seen:
+            seen[k] = check_value(codebook.questions[k[0]], k[1], k[2])
+        value, issues = seen[k]
+        if issues:
+            row = next(raw.iloc[[i]].itertuples(index=False))
+            for rule, message in issues:
+                problems.append(_cell_problem(row, rule, message))
         keep.append(value is not None)
         values.append(value)
     out = raw.assign(value=values)[keep]

@@ -7,4 +7,4 @@ Add a module here to add its tables to every run.
 
 from . import context, costs, journeys, provision
 
-MODULES = [provision, costs, journeys, context]
+MODULES = [costs, provision, journeys, context]
