@@ -18,6 +18,20 @@ SECONDARY_PHASES = ("ks3", "ks4")
 MODEL_GROUPS = {"centralised": "centralised", "devolved_partial": "devolved", "devolved_full": "devolved"}
 
 
+_SPLIT: dict[int, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
+
+
+def answers_of(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
+    """Rows of one question (``clean`` is split by question once, then looked up)."""
+    cached = _SPLIT.get(id(clean))
+    if cached is None or cached[0] is not clean:
+        cached = (clean, {k: g for k, g in clean.groupby("question_id", sort=False)})
+        _SPLIT.clear()
+        _SPLIT[id(clean)] = cached
+    part = cached[1].get(qid)
+    return part if part is not None else clean.iloc[0:0]
+
+
 def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.DataFrame:
     """One numeric question as a full grid for the LAs that answered it: la_code, dims..., x.
 
@@ -26,7 +40,7 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     """
     q = codebook.questions[qid]
     dims = list(q.dimensions)
-    sub = clean[(clean["question_id"] == qid)]
+    sub = answers_of(clean, qid)
     if dims:
         sub = sub[sub[dims[0]] != TOTAL]
     sub = sub[["la_code", *dims, "value"]].assign(x=lambda d: d["value"].astype(float)).drop(columns="value")
@@ -49,7 +63,7 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
 
 def choice_answers(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
     """A category / yes-no question: la_code, dims..., value (the category code)."""
-    sub = clean[clean["question_id"] == qid]
+    sub = answers_of(clean, qid)
     dims = [
         c
         for c in sub.columns

@@ -68,10 +68,10 @@ class InputCell:
     col: int
     item: Item
     question: Question
+    ref: str = ""  # A1 reference, filled in from row and col
 
-    @property
-    def ref(self) -> str:
-        return cell_ref(self.row, self.col)
+    def __post_init__(self):
+        object.__setattr__(self, "ref", cell_ref(self.row, self.col))
 
 
 @dataclass(frozen=True)
