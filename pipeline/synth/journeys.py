@@ -192,6 +192,13 @@ def _phase_sets(rng, codes, n_any, sizes, info, eligible, sizes_of=None) -> dict
     return {k: sorted(v) for k, v in sets.items()}
 
 
+def _target(v, published) -> float:
+    """A generator target: a number it chose, a published id, or {of: id, plus: offset}."""
+    if isinstance(v, dict):
+        return published(v["of"]) - sum(published(i) for i in v.get("minus", [])) + float(v.get("plus", 0))
+    return published(v) if isinstance(v, str) else float(v)
+
+
 def _shares(cfg_targets: dict, published) -> dict[str, float]:
     """Target shares: a published id's value, or a generator-chosen number."""
     return {c: (published(t) if isinstance(t, str) else float(t)) for c, t in cfg_targets.items()}
@@ -424,7 +431,7 @@ def lengths(ctx, cfg, placed, info) -> None:
     bands = ["up_to_half_term", "half_term_to_term", "term_to_year", "more_than_year"]
     for g in YEAR_GROUPS:
         t = item["targets"][g]
-        up_half, half_term = float(t["up_to_half_term"]), float(t["half_term_to_term"])
+        up_half, half_term = _target(t["up_to_half_term"], pub), _target(t["half_term_to_term"], pub)
         more_year = pub(t["more_than_year"]) + float(t.get("more_than_year_offset", 0))
         term_year = pub(t["more_than_term"]) - more_year + float(t.get("term_to_year_offset", 0))
         p = np.array([up_half, half_term, term_year, more_year])
