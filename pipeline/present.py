@@ -227,6 +227,18 @@ def _draw(ax, spec: dict, data: pd.DataFrame, colours: list[str]) -> None:
     fmt = spec.get("format", "number")
     kind = spec["kind"]
     horizontal = kind.endswith("barh")
+    if data.empty or data["value"].isna().all():
+        ax.text(
+            0.5,
+            0.5,
+            "No data: no LA answered the questions behind this figure",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
     cats = list(dict.fromkeys(data["category"]))
     pos = np.arange(len(cats))
     if horizontal:
