@@ -62,6 +62,7 @@ class Data:
         ctx = derived["context"].set_index("la_code")
         self.ctx = ctx.loc[ctx.index.isin(self.respondents)]
         self.places = numeric_answers(clean, cb, "places")
+        self.ehc_assessment = numeric_answers(clean, cb, "ehc_assessment_share").set_index("la_code")["x"]
         self.pupils = numeric_answers(clean, cb, "pupils_placed")
         self.providers = numeric_answers(clean, cb, "providers")
         self.sen = numeric_answers(clean, cb, "pupils_by_sen")
@@ -740,6 +741,26 @@ def fig14(d: Data) -> FigureTable:
     )
 
 
+def txt_ehc_assessment(d: Data) -> FigureTable:
+    """Figure 15's quote as a survey statistic: the mean of LA estimates of the share of AP pupils
+    undergoing an EHC needs assessment, for LAs with integrated or combined AP and SEMH provision
+    (the quote's column); the report's 15-20% range is checked as bounds on that mean."""
+    est = d.ehc_assessment
+    group = d.model.reindex(est.index).isin(["integrated", "combined"])
+    ic, other = est[group], est[~group]
+    vals = [
+        value("fig15.la_quote.ap_students_undergoing_ehcp_application.min", ic.mean(), "percent", len(ic)),
+        value("fig15.la_quote.ap_students_undergoing_ehcp_application.max", ic.mean(), "percent", len(ic)),
+        value("txt.ehc_assessment.mean_share.other_models", other.mean(), "percent", len(other)),
+    ]
+    return _txt(
+        "txt_ehc_assessment",
+        vals,
+        "Mean of LA estimates (every LA counts once), by SEMH model group.",
+        "LAs estimating the share of AP pupils undergoing an EHC needs assessment",
+    )
+
+
 def txt_semh_models(d: Data) -> FigureTable:
     m = d.model
     n = len(d.respondents)
@@ -899,6 +920,7 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("fig13", fig13, d, semh_vals) if semh_vals is not None else None,
         attempt("fig14", fig14, d),
         attempt("txt_semh_models", txt_semh_models, d),
+        attempt("txt_ehc_assessment", txt_ehc_assessment, d),
         attempt("txt_semh_interface", txt_semh_interface, d),
         attempt("fig19", fig19, d),
         attempt("txt_pupils_placed", txt_pupils_placed, d),

@@ -266,6 +266,27 @@ def delegated_and_services(rng, las: pd.DataFrame, answers: dict, cfg: dict, pub
         answers[c][key("tuition_cost_per_pupil")] = float(x)
 
 
+def ehc_assessment(
+    rng, las: pd.DataFrame, answers: dict, model: dict, cfg: dict, published: Published
+) -> None:
+    """Share of AP pupils undergoing an EHC needs assessment, estimated by some LAs.
+
+    Higher where AP and SEMH provision are integrated or combined (Figure 15 quotes such an LA);
+    the integrated/combined LAs' mean is centred in the quoted range.
+    """
+    c = cfg["ehc_assessment"]
+    lo, hi = published(c["quote_min"]), published(c["quote_max"])
+    codes = [x for x in las["la_code"] if rng.random() < c["answer_share"]]
+    ic = [x for x in codes if model.get(x) in ("integrated", "combined")]
+    vals = {x: rng.normal(c["other_mean"], c["spread"]) for x in codes if x not in set(ic)}
+    draws = rng.normal(0.0, c["spread"], len(ic))
+    centre = (lo + hi) / 2
+    for x, z in zip(ic, draws - draws.mean() if len(ic) > 1 else draws * 0, strict=True):
+        vals[x] = centre + z
+    for x, v in vals.items():
+        answers[x][key("ehc_assessment_share")] = float(np.clip(np.round(v), 1, 60))
+
+
 def run(ctx) -> None:
     """Generator block: SEMH models, pupils placed, SEN profile, SEMH places, EHE and more."""
     sup: Supply = ctx.state["supply"]
@@ -279,3 +300,4 @@ def run(ctx) -> None:
     post16(ctx.rng, sup, ctx.las, ctx.answers, ctx.cfg, ctx.published)
     ehe_and_not_full_time(ctx.rng, sup, ctx.answers, ctx.cfg, ctx.published)
     delegated_and_services(ctx.rng, ctx.las, ctx.answers, ctx.cfg, ctx.published)
+    ehc_assessment(ctx.rng, ctx.las, ctx.answers, model, ctx.cfg, ctx.published)
