@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import textwrap
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +198,7 @@ def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings
     return "\n".join(lines) + "\n"
 
 
+@lru_cache(maxsize=1)
 def _style():
     import matplotlib
 
@@ -290,13 +292,9 @@ def _draw(ax, spec: dict, data: pd.DataFrame, colours: list[str]) -> None:
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
     plt = _style()
-    from afcharts.af_colours import get_af_colours
-
     n_series = data["series"].nunique() if "series" in data else 1
     palette = "categorical" if n_series <= 6 else "sequential"
-    colours = get_af_colours(
-        palette, number_of_colours=min(max(2, n_series), 6 if palette == "categorical" else 5)
-    )
+    colours = _colours(palette, min(max(2, n_series), 6 if palette == "categorical" else 5))
     fig, ax = plt.subplots(figsize=(9, 6.2))
     _draw(ax, spec, data, colours)
     ax.set_title(
@@ -349,6 +347,14 @@ def _render_one(args) -> str:
     write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings))
     render(ft, spec, data, settings, stem)
     return stem.name
+
+
+@lru_cache(maxsize=16)
+def _colours(palette: str, n: int) -> list[str]:
+    """Analysis Function palette (afcharts reads its YAML on every call: cache it)."""
+    from afcharts.af_colours import get_af_colours
+
+    return get_af_colours(palette, number_of_colours=n)
 
 
 def _init_worker() -> None:
