@@ -199,6 +199,12 @@ def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings
 
 
 @lru_cache(maxsize=1)
+def _canvas():
+    """One figure per process, cleared between charts (creating a figure costs more than clearing)."""
+    return _style().figure(figsize=(9, 6.2))
+
+
+@lru_cache(maxsize=1)
 def _style():
     import matplotlib
 
@@ -291,11 +297,12 @@ def _draw(ax, spec: dict, data: pd.DataFrame, colours: list[str]) -> None:
 
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    plt = _style()
+    _style()
     n_series = data["series"].nunique() if "series" in data else 1
     palette = "categorical" if n_series <= 6 else "sequential"
     colours = _colours(palette, min(max(2, n_series), 6 if palette == "categorical" else 5))
-    fig, ax = plt.subplots(figsize=(9, 6.2))
+    fig = _canvas()
+    ax = fig.add_subplot()
     _draw(ax, spec, data, colours)
     ax.set_title(
         "\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)), loc="left", fontsize=11
@@ -315,7 +322,7 @@ def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, 
     fig.subplots_adjust(left=0.27 if horizontal else 0.1, bottom=0.3, top=0.88, right=0.97)
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    fig.clear()
 
 
 def figure_stem(settings: Settings, spec: dict) -> Path:
