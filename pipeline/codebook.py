@@ -35,12 +35,12 @@ class Item:
     dims: tuple[tuple[str, str], ...]
     is_total: bool = False
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Column name in a one-row-per-LA export, e.g. ``costs__pru__ks3``."""
         return "__".join([self.question_id, *(v for _, v in self.dims)])
 
-    @property
+    @cached_property
     def dim_dict(self) -> dict[str, str]:
         return dict(self.dims)
 
