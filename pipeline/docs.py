@@ -21,6 +21,7 @@ RULES = {
     "la_duplicate": "more than one return for the same LA",
     "column_unknown": "an export column that is not an item of the codebook",
     "formula": "a cell holds a formula instead of a typed value",
+    "layout_changed": "rows or columns were inserted or deleted in a section sheet (the hidden question ids in column A moved)",
     "type": "text in a number cell, a fraction in a count, a date or TRUE/FALSE where a number is expected",
     "category": "an answer that is not one of the allowed answers",
     "range": "a number outside the question's allowed range",

@@ -140,6 +140,23 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
                     message="the cell holds a formula; type the value instead",
                 )
             )
+        moved = [(row, qid) for row, qid in layout.question_rows if cell_at(grid, f"A{row}") != qid]
+        if moved:
+            row, qid = moved[0]
+            problems.append(
+                problem(
+                    fname,
+                    layout.name,
+                    f"A{row}",
+                    la_code,
+                    qid,
+                    cell_at(grid, f"A{row}"),
+                    rule="layout_changed",
+                    message=f"question {qid!r} is no longer in row {row}: rows or columns were added or "
+                    "removed, so answers cannot be matched to questions; use an unchanged template",
+                )
+            )
+            continue
         for inp in layout.inputs:
             cv = canonical(cell_at(grid, inp.ref))
             if cv is None:

@@ -130,6 +130,12 @@ def section_layout(codebook: Codebook, section_id: str) -> SheetLayout:
                 inputs.append(InputCell(row, FIRST_INPUT_COL + cols.index(c), it, q))
             row += 1
         row += 1  # blank row between questions
+    # Every answer row also carries its question id in column A, so an inserted or deleted row
+    # anywhere in the sheet is detected rather than misread.
+    rows_with_ids = dict(qrows)
+    for inp in inputs:
+        rows_with_ids.setdefault(inp.row, inp.item.question_id)
+    qrows = sorted(rows_with_ids.items())
     return SheetLayout(section.sheet, section.title, tuple(labels), tuple(inputs), tuple(qrows))
 
 

@@ -247,6 +247,25 @@ def test_renamed_sheet(make_project):
     assert (missing["file"], missing["sheet"], missing["severity"]) == (FILE_A, "7 Demand", "warning")
 
 
+def test_inserted_row_is_caught_not_misread(make_project):
+    """A row inserted in a section sheet would shift every answer below it to another question."""
+    settings = _project(make_project)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(settings.root / FILE_A)
+    ws = wb["3 Costs"]
+    ws.protection.sheet = False
+    ws.insert_rows(5)
+    wb.save(settings.root / FILE_A)
+    report = _run_fails(settings)
+    moved = _only(report, "layout_changed")
+    # the costs question's id was in A4 (first block row); after inserting row 5 it is still in A4,
+    # so the first moved question id is looked for in its own row and found elsewhere: the sheet
+    # and the question are named, whatever the exact row
+    assert (moved["file"], moved["sheet"], moved["severity"]) == (FILE_A, "3 Costs", "error")
+    assert moved["question_id"] != ""
+
+
 def test_all_problems_of_the_wave_are_collected(make_project):
     settings = _project(make_project, _with({A: {"costs__pru__ks3": "about 17k"}}))
     (settings.returns_dir / "corrupt.xlsx").write_bytes(b"\x00garbage" * 64)
