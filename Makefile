@@ -8,7 +8,10 @@ BOOTSTRAP_PY ?= $(shell command -v python3.11 || command -v python3)
 INSTALLED := $(VENV)/.installed
 OUT := data/processed/$(WAVE)
 STAMP := $(OUT)/.run-complete
-INPUTS := $(shell find data/raw/$(WAVE) data/raw/public data/raw/reference config pipeline -type f -not -name '*.pyc' 2>/dev/null)
+INPUTS := $(shell find data/raw/$(WAVE) data/raw/public data/raw/reference data/raw/external config pipeline -type f -not -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
+# The list of input files, rewritten only when it changes: a deleted return also re-runs the wave.
+INPUT_LIST := $(OUT)/.inputs
+_ := $(shell mkdir -p $(OUT) && printf '%s\n' $(INPUTS) > $(INPUT_LIST).new && { cmp -s $(INPUT_LIST).new $(INPUT_LIST) || mv $(INPUT_LIST).new $(INPUT_LIST); }; rm -f $(INPUT_LIST).new)
 
 .DEFAULT_GOAL := help
 .PHONY: all run figures test lint format clean bench templates synth docs help
@@ -25,7 +28,7 @@ $(INSTALLED): pyproject.toml
 all: $(STAMP) ## install if needed, then run every stage of the wave and print the reproduction summary
 	@cat $(OUT)/summary.txt
 
-$(STAMP): $(INSTALLED) $(INPUTS)
+$(STAMP): $(INSTALLED) $(INPUTS) $(INPUT_LIST)
 	$(PY) -m pipeline run --wave $(WAVE)
 	@touch $@
 

@@ -30,6 +30,7 @@ class FigureTable:
     estimator: str
     base: str
     values: list[dict] = field(default_factory=list)  # {id, value, unit, n_las, basis}
+    time_identifier: str | None = None  # e.g. "Financial year" for costs; default: the wave's
 
     @property
     def is_figure(self) -> bool:

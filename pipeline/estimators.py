@@ -23,8 +23,8 @@ PER_10K = 10_000
 def round_half_up(x: float, unit: float = 1) -> float:
     """Round to the nearest ``unit``, halves away from zero (the report's rule, not banker's).
 
-    >>> round_half_up(82.5), round_half_up(17_650, 100)
-    (83.0, 17700.0)
+    >>> round_half_up(82.5), round_half_up(12_350, 100)
+    (83.0, 12400.0)
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return float("nan")

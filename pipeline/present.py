@@ -87,7 +87,7 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     out = pd.DataFrame(
         {
             "time_period": settings.time_period,
-            "time_identifier": settings.time_identifier,
+            "time_identifier": ft.time_identifier or settings.time_identifier,
             **COUNTRY,
         },
         index=df.index,

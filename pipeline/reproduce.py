@@ -11,7 +11,9 @@ comparison group, and matches when its sign agrees.
 
 from __future__ import annotations
 
+import hashlib
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -119,7 +121,41 @@ def summary(table: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def run(settings: Settings, computed_values: list[dict]) -> tuple[pd.DataFrame, str]:
+def manifest_lines(files: list[Path], root: Path) -> list[str]:
+    """'sha256  path' for each return file, sorted: the identity of a set of returns."""
+    lines = []
+    for f in sorted(files):
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        lines.append(f"{digest}  {f.relative_to(root).as_posix()}")
+    return lines
+
+
+def gate_applies(settings: Settings) -> bool:
+    """Is this the set of returns the published values were reproduced from?
+
+    The wave config may name a manifest (sha256 of every return). Mismatches fail the run only
+    when the returns are exactly those; for any other returns (a new wave, an LA removed or
+    corrected) the comparison is reported but not fatal.
+    """
+    from .ingest import return_files
+
+    name = settings.wave_config.get("reproduction_manifest")
+    path = settings.path(name) if name else None
+    if path is None or not path.exists():
+        return False
+    expected = path.read_text(encoding="utf-8").splitlines()
+    return manifest_lines(return_files(settings), settings.root) == expected
+
+
+def run(settings: Settings, computed_values: list[dict]) -> tuple[pd.DataFrame, str, bool]:
+    """Compare, summarise, and say whether mismatches should fail the run."""
     computed = {v["id"]: v for v in computed_values}
     table = compare(load_published(settings), computed, settings.known_inconsistencies)
-    return table, summary(table)
+    strict = gate_applies(settings)
+    line = summary(table)
+    if not strict:
+        line += " (returns differ from the reproduction manifest: mismatches reported, not fatal)"
+    ki = table.loc[table["status"] == "known_inconsistency", "id"].tolist()
+    if ki:
+        line += "\nknown inconsistencies (docs/reproduction.md): " + ", ".join(ki)
+    return table, line, strict

@@ -275,11 +275,15 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
+    """Cost tables; costs were asked for a financial year (EES time identifier 'Financial year')."""
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
-    return [
+    tables = [
         fig08_cost_by_provider(types, la_frame, settings),
         fig09_cost_by_phase(phases, settings),
         fig10_cost_by_usage(phases, la_frame, settings),
         fig11_cost_by_providers(types, la_frame, settings),
         fig34_cost_by_model(types, la_frame, settings),
     ]
+    for t in tables:
+        t.time_identifier = "Financial year"
+    return tables

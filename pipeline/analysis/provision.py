@@ -744,7 +744,7 @@ def fig14(d: Data) -> FigureTable:
 def txt_ehc_assessment(d: Data) -> FigureTable:
     """Figure 15's quote as a survey statistic: the mean of LA estimates of the share of AP pupils
     undergoing an EHC needs assessment, for LAs with integrated or combined AP and SEMH provision
-    (the quote's column); the report's 15-20% range is checked as bounds on that mean."""
+    (the quote's column); the report's quoted range is checked as bounds on that mean."""
     est = d.ehc_assessment
     group = d.model.reindex(est.index).isin(["integrated", "combined"])
     ic, other = est[group], est[~group]

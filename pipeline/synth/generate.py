@@ -87,6 +87,15 @@ def write_returns(settings: Settings, las: pd.DataFrame, answers: dict, out_dir:
     return len(las)
 
 
+def write_manifest(settings: Settings) -> None:
+    """Record the calibrated returns (sha256 of each), so the reproduction gate knows them."""
+    from ..ingest import return_files
+    from ..reproduce import manifest_lines
+
+    path = settings.path(settings.wave_config["reproduction_manifest"])
+    path.write_text("\n".join(manifest_lines(return_files(settings), settings.root)) + "\n", encoding="utf-8")
+
+
 def load_config(settings: Settings) -> dict:
     """Generator settings, merged from config/synth/<wave>/*.yaml (one file per block area)."""
     return merge_dir(settings.cfg / "synth" / settings.wave)
@@ -98,5 +107,6 @@ def main(wave: str) -> int:
     answers = generate(settings, cfg)
     las = respondents(settings, cfg)
     n = write_returns(settings, las, answers, settings.path(cfg["out_dir"]))
+    write_manifest(settings)
     print(f"wrote {n} synthetic return workbooks to {cfg['out_dir']}")
     return 0
