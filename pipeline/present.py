@@ -408,11 +408,3 @@ class _Done:
 
     def get(self):
         return self.result
-
-
-def write_figures(settings: Settings, tables: list[FigureTable], workers: int = 1) -> list[str]:
-    pool = FigurePool(workers)
-    try:
-        return pool.submit(settings, tables).get()
-    finally:
-        pool.close()

@@ -18,8 +18,6 @@ from .config import Settings
 from .ingest import read_wave
 from .validate import validate
 
-STAGES = ("validate", "derive", "analyse", "figures", "reproduce")
-
 
 class ValidationFailed(Exception):
     pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..config import Settings, read_yaml
 from ..estimators import round_half_up
@@ -92,7 +91,3 @@ def assign_counts(
             out[codes[j]] = cat
         i += n
     return out
-
-
-def as_series(d: dict[str, float], index) -> pd.Series:
-    return pd.Series(d).reindex(index)

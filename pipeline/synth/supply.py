@@ -697,11 +697,6 @@ def run(ctx) -> None:
     ctx.state["supply"] = sup
 
 
-def groups_for_rake(groups: dict[str, str]) -> dict[str, str]:
-    """Raking groups: each state-funded type on its own, independent types together, the rest together."""
-    return {p: (p if g == "state_funded" else g) for p, g in groups.items()}
-
-
 def write_answers(sup: Supply, answers: dict) -> None:
     for c in sup.providers.index:
         for p, n in sup.providers.loc[c].items():
