@@ -9,6 +9,14 @@ from ..analyse import TOTAL_LABEL, FigureTable, value
 from ..config import Settings
 from ..estimators import place_weighted_cost
 
+AVERAGE_COST = {"label": "Average cost per FTE place", "unit": "£", "dp": 0}
+
+
+def cost_and_base(cells: pd.DataFrame) -> tuple[float, int]:
+    """Place-weighted average cost of some cost cells, and the number of LAs behind it."""
+    return place_weighted_cost(cells["cost"], cells["places"]), cells["la_code"].nunique()
+
+
 PLACE_WEIGHTED_NOTE = (
     "Place-weighted average cost: sum over LAs of (LA average cost x places the LA commissions) / "
     "sum of those places; where an LA gave no place numbers its simple average counts as an "
@@ -91,7 +99,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
         table,
         ["provider_type"],
         {
-            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "average_cost": AVERAGE_COST,
             "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
             "lowest_la_cost": {"label": "Lowest LA average cost", "unit": "£", "dp": 0},
             "highest_la_cost": {"label": "Highest LA average cost", "unit": "£", "dp": 0},
@@ -114,22 +122,17 @@ def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
     rows, vals = [], []
     for ph in phases:
         c = cells[cells["phase"] == ph]
-        cost, n = place_weighted_cost(c["cost"], c["places"]), c["la_code"].nunique()
+        cost, n = cost_and_base(c)
         rows.append({"phase": ph, "average_cost": cost, "n_las": n})
         vals.append(value(f"fig09.cost.{id_names.get(ph, ph)}", cost, "gbp", n))
-    rows.append(
-        {
-            "phase": TOTAL_LABEL,
-            "average_cost": place_weighted_cost(cells["cost"], cells["places"]),
-            "n_las": cells["la_code"].nunique(),
-        }
-    )
+    cost, n = cost_and_base(cells)
+    rows.append({"phase": TOTAL_LABEL, "average_cost": cost, "n_las": n})
     return FigureTable(
         "fig09",
         pd.DataFrame(rows),
         ["phase"],
         {
-            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "average_cost": AVERAGE_COST,
             "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
         },
         PLACE_WEIGHTED_NOTE + " Phase averages given by LAs, all provider types pooled within each phase.",
@@ -150,7 +153,7 @@ def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
         c = cells[cells["phase"] == ph].join(bands[band_col].rename("band"), on="la_code")
         for b in ("low", "medium", "high"):
             g = c[c["band"] == b]
-            cost, n = place_weighted_cost(g["cost"], g["places"]), g["la_code"].nunique()
+            cost, n = cost_and_base(g)
             rows.append({"phase": ph, "usage_band": b, "average_cost": cost, "n_las": n})
             vals.append(value(f"fig10.cost.{ph}.{b}", cost, "gbp", n))
     for ph in ("primary", "secondary"):
@@ -186,7 +189,7 @@ def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
         pd.DataFrame(rows),
         ["phase", "usage_band"],
         {
-            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "average_cost": AVERAGE_COST,
             "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
         },
         PLACE_WEIGHTED_NOTE + " LAs are banded by pupils placed in AP per 10,000 pupils (each LA's own "
@@ -203,23 +206,18 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
     rows, vals = [], []
     for label, _, _ in settings.analysis["provider_count_bands"]:
         g = c[c["band"] == label]
-        cost, n = place_weighted_cost(g["cost"], g["places"]), g["la_code"].nunique()
+        cost, n = cost_and_base(g)
         rows.append({"providers_count_band": label, "average_cost": cost, "n_las": n})
         vals.append(value(f"fig11.cost.{label}", cost, "gbp", n))
     c = c[c["band"].notna()]
-    rows.append(
-        {
-            "providers_count_band": TOTAL_LABEL,
-            "average_cost": place_weighted_cost(c["cost"], c["places"]),
-            "n_las": c["la_code"].nunique(),
-        }
-    )
+    cost, n = cost_and_base(c)
+    rows.append({"providers_count_band": TOTAL_LABEL, "average_cost": cost, "n_las": n})
     return FigureTable(
         "fig11",
         pd.DataFrame(rows),
         ["providers_count_band"],
         {
-            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "average_cost": AVERAGE_COST,
             "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
         },
         PLACE_WEIGHTED_NOTE + " LAs are banded by the number of AP providers they commission from.",
@@ -264,7 +262,7 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
         pd.DataFrame(rows),
         ["provider_type", "la_model"],
         {
-            "average_cost": {"label": "Average cost per FTE place", "unit": "£", "dp": 0},
+            "average_cost": AVERAGE_COST,
             "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
         },
         PLACE_WEIGHTED_NOTE + " Group comparison: LAs with devolved (partially or fully) vs centralised "
