@@ -8,6 +8,7 @@ Commands
   figures    ... and the figures
   reproduce  same as run
   template   blank return workbooks for every LA of the frame
+  compare    two waves side by side: python -m pipeline compare OLD NEW
   synth      (re)generate the synthetic default wave from its generator config
   docs       regenerate docs/data-contract.md from the codebook
   bench      time a clean run against the import cost of pandas, matplotlib and statsmodels
@@ -19,10 +20,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import ConfigError, Settings, default_wave
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; a configuration mistake is printed as one line (exit 2), never a traceback."""
+    try:
+        return _main(argv)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description=__doc__,
@@ -31,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
         p = sub.add_parser(name, help=f"run the pipeline up to '{name}'")
-        p.add_argument("--wave", default="2018")
+        p.add_argument("--wave", default=None, help="default: the wave marked `default: true`")
         p.add_argument("--workers", type=int, default=2, help="processes used to draw figures")
         p.add_argument("--quiet", action="store_true")
     p = sub.add_parser("template", help="write blank return workbooks")
@@ -40,15 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--frame-wave",
         default=None,
-        help="wave whose LA frame to use (default: the wave, else 2018)",
+        help="configured wave whose LA frame to use (default: the wave's own)",
     )
+    p = sub.add_parser("compare", help="compare the figure tables of two waves")
+    p.add_argument("old_wave")
+    p.add_argument("new_wave")
     p = sub.add_parser("synth", help="regenerate the synthetic default wave")
-    p.add_argument("--wave", default="2018")
-    p = sub.add_parser("docs", help="regenerate docs/data-contract.md")
+    p.add_argument("--wave", default=None)
+    p = sub.add_parser("docs", help="regenerate docs/data-contract.md (one per instrument version)")
     p = sub.add_parser("bench", help="benchmark a clean run")
-    p.add_argument("--wave", default="2018")
+    p.add_argument("--wave", default=None)
     p.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    if getattr(args, "wave", "") is None:
+        args.wave = default_wave()
 
     if args.command in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
         from .run import run
@@ -59,33 +74,30 @@ def main(argv: list[str] | None = None) -> int:
         from . import public
         from .template import write_templates
 
-        settings = _settings_for_frame(args.wave, args.frame_wave)
-        paths = write_templates(settings.codebook, args.wave, public.la_frame(settings), args.out)
+        settings = Settings(args.wave)
+        frame_settings = Settings(args.frame_wave) if args.frame_wave else settings
+        paths = write_templates(settings.codebook, args.wave, public.la_frame(frame_settings), args.out)
         print(f"wrote {len(paths)} blank return workbooks to {args.out}")
         return 0
     if args.command == "synth":
         from .synth.generate import main as synth_main
 
         return synth_main(args.wave)
-    if args.command == "docs":
-        from .docs import write_data_contract
+    if args.command == "compare":
+        from .compare import main as compare_main
 
-        path = write_data_contract(Settings("2018"))
-        print(f"wrote {path}")
+        return compare_main(args.old_wave, args.new_wave)
+    if args.command == "docs":
+        from .docs import write_data_contracts
+
+        for path in write_data_contracts():
+            print(f"wrote {path}")
         return 0
     if args.command == "bench":
         from .bench import main as bench_main
 
         return bench_main(args.wave, args.repeat)
     return 2
-
-
-def _settings_for_frame(wave: str, frame_wave: str | None) -> Settings:
-    """A template for a wave without its own config yet uses the latest configured frame."""
-    candidate = Settings(frame_wave or wave)
-    if (candidate.cfg / "waves" / f"{candidate.wave}.yaml").exists():
-        return candidate
-    return Settings("2018")
 
 
 if __name__ == "__main__":

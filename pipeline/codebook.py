@@ -2,10 +2,15 @@
 
 Everything that knows what a return contains (template, readers, validation, docs) goes
 through :class:`Codebook`, so a new question or a renamed category is a YAML edit.
+
+The codebook is versioned: ``config/instruments/<version>.yaml`` is one instrument, written in
+full or as ``extends: <older version>`` plus added, dropped and changed questions
+(:func:`resolve_instrument`). Each wave names its version, so old returns keep their layout.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -110,8 +115,13 @@ class Codebook:
 
     @classmethod
     def load(cls, path: str | Path) -> Codebook:
-        with open(path, encoding="utf-8") as fh:
-            return cls(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        return cls(_read(Path(path)))
+
+    @classmethod
+    def for_version(cls, folder: Path, version: str, fill=None) -> Codebook:
+        """The instrument ``version`` of ``folder``, its texts passed through ``fill`` (placeholders)."""
+        raw = resolve_instrument(folder, version)
+        return cls(fill_texts(raw, fill) if fill else raw)
 
     def _question(self, q: dict, number: str) -> Question:
         dims = tuple(q.get("dimensions") or ())
@@ -192,3 +202,92 @@ def _with_items(q: Question, dimensions: dict[str, Dimension]) -> Question:
             Item(q.id, ((d1, r), (d2, c)), is_total=(r == TOTAL)) for r in rows for c in dimensions[d2].values
         ]
     return Question(**{**q.__dict__, "items": tuple(items)})
+
+
+
+def _read(path: Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def resolve_instrument(folder: Path, version: str, _seen: tuple[str, ...] = ()) -> dict:
+    """The full codebook mapping of an instrument version.
+
+    A version file is either a full codebook or ``extends: <version>`` with any of
+    ``add_dimensions``, ``add_category_sets``, ``add_sections`` (appended),
+    ``drop_questions`` (ids), ``change_questions`` ({id: fields to replace; ``after: <id>`` moves
+    it}) and ``add_questions`` (each placed ``after: <id>``, else at the end of its section).
+    Question ids never change meaning: a changed question keeps its id.
+    """
+    path = folder / f"{version}.yaml"
+    if not path.exists():
+        raise CodebookError(f"{path}: no such instrument version {version!r}")
+    if version in _seen:
+        raise CodebookError(f"{path}: versions extend each other in a loop: {' -> '.join((*_seen, version))}")
+    raw = _read(path) or {}
+    base_version = raw.get("extends")
+    if not base_version:
+        return raw
+    base = copy.deepcopy(resolve_instrument(folder, base_version, (*_seen, version)))
+    known = {"version", "extends", "add_dimensions", "add_category_sets", "add_sections"}
+    known |= {"drop_questions", "change_questions", "add_questions"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise CodebookError(f"{path}: unknown key(s) {unknown}")
+    base["version"] = raw.get("version", version)
+    base["dimensions"].update(raw.get("add_dimensions") or {})
+    base["category_sets"].update(raw.get("add_category_sets") or {})
+    base["sections"] += list(raw.get("add_sections") or [])
+    questions = list(base["questions"])
+    drop = set(raw.get("drop_questions") or ())
+    missing = sorted(drop - {q["id"] for q in questions})
+    if missing:
+        raise CodebookError(f"{path}: drop_questions: unknown question id(s) {missing}")
+    questions = [q for q in questions if q["id"] not in drop]
+    for qid, change in (raw.get("change_questions") or {}).items():
+        idx = _index(questions, qid, path, "change_questions")
+        change = dict(change)
+        after = change.pop("after", None)
+        if "id" in change:
+            raise CodebookError(f"{path}: change_questions.{qid}: a question keeps its id")
+        q = {**questions.pop(idx), **change}
+        questions.insert(_position(questions, q, after, path), q)
+    for q in raw.get("add_questions") or ():
+        q = dict(q)
+        after = q.pop("after", None)
+        if any(x["id"] == q.get("id") for x in questions):
+            raise CodebookError(f"{path}: add_questions: id {q.get('id')!r} already exists")
+        questions.insert(_position(questions, q, after, path), q)
+    base["questions"] = questions
+    return base
+
+
+def _index(questions: list[dict], qid: str, path: Path, key: str) -> int:
+    for i, q in enumerate(questions):
+        if q["id"] == qid:
+            return i
+    raise CodebookError(f"{path}: {key}: unknown question id {qid!r}")
+
+
+def _position(questions: list[dict], q: dict, after: str | None, path: Path) -> int:
+    """Insert after ``after``, else after the last question of the same section, else at the end."""
+    if after:
+        return _index(questions, after, path, f"after of {q.get('id')!r}") + 1
+    same = [i for i, x in enumerate(questions) if x.get("section") == q.get("section")]
+    return same[-1] + 1 if same else len(questions)
+
+
+TEXT_FIELDS = ("text", "help", "title", "label")
+
+
+def fill_texts(raw: dict, fill) -> dict:
+    """A copy of the codebook mapping with ``fill`` applied to every text, help, title and label."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {k: fill(v) if k in TEXT_FIELDS and isinstance(v, str) else walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        return node
+
+    return walk(raw)

@@ -1,11 +1,16 @@
-"""Write docs/data-contract.md from the codebook, so the contract never drifts from the code."""
+"""Write docs/data-contract.md from the codebook, so the contract never drifts from the code.
+
+One contract per instrument version: the default wave's is ``docs/data-contract.md``, any other
+``docs/data-contract-<version>.md``; wave-specific words (the finance year asked about) come
+from the latest configured wave using that version.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from .codebook import TOTAL
-from .config import Settings
+from .config import Settings, configured_waves, default_wave
 from .template import TYPE_GUIDANCE
 from .workbook import COVER_SHEET, LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL, section_layout
 
@@ -48,10 +53,12 @@ def _values(settings: Settings, q) -> str:
 def render(settings: Settings) -> str:
     cb = settings.codebook
     sev = settings.validation["severity"]
+    version = settings.wave_settings.instrument
     lines = [
-        "# Data contract: the LA return",
+        f"# Data contract: the LA return (instrument {version})",
         "",
-        "_Generated from `config/codebook.yaml` by `python -m pipeline docs`; do not edit by hand._",
+        f"_Generated from `config/instruments/{version}.yaml` by `python -m pipeline docs`; do not edit by hand._",
+        f"_Wording as printed for wave {settings.wave} ({settings.wave_settings.title})._",
         "",
         "This is what an LA returns, and how the pipeline reads it. It is written for analysts who fill in",
         "or check returns and have not read the code.",
@@ -131,8 +138,25 @@ def render(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_data_contract(settings: Settings) -> Path:
-    path = settings.root / "docs" / "data-contract.md"
+def write_data_contract(settings: Settings, name: str = "data-contract.md") -> Path:
+    path = settings.root / "docs" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(settings), encoding="utf-8")
     return path
+
+
+def contract_waves(config_dir: Path | None = None) -> dict[str, str]:
+    """{file name: wave}: the default wave's instrument, then every other version in use."""
+    default = Settings(default_wave(config_dir), config_dir=config_dir)
+    out = {"data-contract.md": default.wave}
+    by_version: dict[str, str] = {}
+    for wave in configured_waves(default.cfg):
+        by_version[Settings(wave, config_dir=config_dir).wave_settings.instrument] = wave
+    for version, wave in sorted(by_version.items()):
+        if version != default.wave_settings.instrument:
+            out[f"data-contract-{version}.md"] = wave
+    return out
+
+
+def write_data_contracts() -> list[Path]:
+    return [write_data_contract(Settings(wave), name) for name, wave in contract_waves().items()]

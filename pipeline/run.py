@@ -78,6 +78,7 @@ def format_problems(errors: pd.DataFrame, limit: int = 20) -> str:
 
 def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: bool = False) -> int:
     """Run the stages up to ``until``; 0 on success, 1 on validation errors or a mismatch."""
+    settings.require("returns_dir", "denominators")
     log = Log(quiet)
     # Figure workers start first (forked, they import matplotlib while this process reads the
     # returns), so drawing overlaps the other stages instead of following them.
@@ -87,6 +88,13 @@ def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: b
     finally:
         if pool is not None:
             pool.close()
+
+
+def fill_texts(settings: Settings, tables: list) -> list:
+    """Fill the wave placeholders ({census}, {frame_size}, ...) of each table's estimator and base."""
+    for ft in tables:
+        ft.estimator, ft.base = settings.fill(ft.estimator), settings.fill(ft.base)
+    return tables
 
 
 def _stages(settings: Settings, until: str, log: Log, pool) -> int:
@@ -113,8 +121,8 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     log("derived la_frame")
     if until == "derive":
         return 0
-    submit = (lambda built: pool.submit(settings, built)) if pool is not None else None
-    tables = analyse.run(settings, derived, on_tables=submit)
+    submit = (lambda built: pool.submit(settings, fill_texts(settings, built))) if pool is not None else None
+    tables = fill_texts(settings, analyse.run(settings, derived, on_tables=submit))
     present.write_tables(settings, tables)
     values = [v for t in tables for v in t.values]
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
@@ -126,11 +134,16 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
         print(f"SKIPPED {r.table}: {r.reason}", file=sys.stderr)
     if until == "analyse":
         return 0
-    if until == "reproduce":
+    if until == "reproduce" and settings.has_published_values:
         table, line, strict = reproduce.run(settings, values)
     drawn = pool.results()
     log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":
+        return 0
+    if not settings.has_published_values:
+        line = f"wave {settings.wave}: no published values declared; no reproduction check (run ends after figures)"
+        present.write_text(out / "summary.txt", line + "\n")
+        print(line)
         return 0
     present.write_csv(out / "reproduction.csv", table)
     present.write_text(out / "summary.txt", line + "\n")

@@ -28,7 +28,9 @@ from .workbook import (
 )
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-FIXED_TIMESTAMP = "2018-02-20T00:00:00Z"
+# Fixed document and zip times (the zip epoch), so identical content gives identical bytes.
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+FIXED_TIMESTAMP = "1980-01-01T00:00:00Z"
 NUMBER_FORMATS = {"count": "0", "money": "£#,##0", "percent": "0"}
 TYPE_GUIDANCE = {
     "count": "a whole number, 0 or more",
@@ -180,7 +182,7 @@ def save_deterministic(wb: openpyxl.Workbook, path: Path) -> None:
                     lambda m: m.group(1) + FIXED_TIMESTAMP.encode() + m.group(3),
                     data,
                 )
-            zi = zipfile.ZipInfo(info.filename, date_time=(2018, 2, 20, 0, 0, 0))
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
             dst.writestr(zi, data)

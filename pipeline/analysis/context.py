@@ -37,8 +37,8 @@ def lookup(spec: dict, sources: dict[str, pd.DataFrame]) -> float:
 
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
-    path = settings.cfg / "context_measures.yaml"
-    if not path.exists() or "national_file" not in settings.wave_config.get("exclusions", {}):
+    path = settings.path(settings.wave_settings.context_measures)
+    if path is None or "national_file" not in settings.wave_config.get("exclusions", {}):
         return []
     measures = read_yaml(path)
     sources = _sources(settings)
@@ -54,7 +54,7 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
             ["measure", "source_table"],
             {"value": {"label": "Value", "unit": "", "dp": 2}},
             "Published public statistics looked up as defined in config/context_measures.yaml.",
-            "England and named LAs; exclusions 2016/17, census January 2018",
+            settings.fill("England and named LAs; exclusions {exclusions_year}, census {census_date}"),
             vals,
         )
     ]

@@ -86,8 +86,8 @@ def txt_approach(derived: dict, settings: Settings) -> FigureTable:
         {"value": {"label": "Value", "unit": "", "dp": 1}},
         "Counts of responding LAs and shares of respondents (each LA once) by the public "
         "classifications: urban = 'Predominantly Urban' in the 2011 Rural-Urban Classification, "
-        "rural = the other classes; regions from the 2018 LA lookup.",
-        "The LAs that returned a survey, out of the 152 LAs of the frame",
+        "rural = the other classes; regions from the wave's LA frame.",
+        "The LAs that returned a survey, out of the {frame_size} LAs of the frame",
         vals,
     )
 

@@ -3,7 +3,7 @@
 Figures 2-6, 12-14, 19, 32 and 33, and the prose values around them. Every value is computed
 from the returns (``derived['clean']``) and public context (``derived['context']``); shares of
 places and pupils are pooled, shares of LAs are simple, per-10,000 rates are means of LA rates
-(January 2018 census: primary headcount for primary, secondary for KS3-4; 'school-age' =
+(the wave's census: primary headcount for primary, secondary for KS3-4; 'school-age' =
 primary + secondary).
 """
 
@@ -31,7 +31,7 @@ RATE = {"unit": "", "dp": 0}
 N_LAS = {"label": "Number of LAs", "unit": "", "dp": 0}
 POOLED = "Pooled share: sum over LAs of the count in the category / sum over LAs of all counts."
 MEAN_RATES = (
-    "Mean of LA rates: each LA's count per 10,000 pupils (January 2018 school census headcount of "
+    "Mean of LA rates: each LA's count per 10,000 pupils ({census} headcount of "
     "the phase) averaged over LAs, every LA counting once."
 )
 
