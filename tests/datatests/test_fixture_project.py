@@ -20,7 +20,7 @@ def test_project_root_layout(fixture_settings):
     s = fixture_settings
     assert s.wave == "fixture"
     assert s.cfg == s.root / "config"
-    for name in ("codebook.yaml", "analysis.yaml", "validation.yaml"):
+    for name in ("instruments/v2018.yaml", "analysis.yaml", "validation.yaml"):
         assert (s.cfg / name).read_bytes() == (REPO / "config" / name).read_bytes()
     real = yaml.safe_load((REPO / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8"))
     assert set(s.wave_config) == set(real)
