@@ -204,7 +204,6 @@ def _with_items(q: Question, dimensions: dict[str, Dimension]) -> Question:
     return Question(**{**q.__dict__, "items": tuple(items)})
 
 
-
 def _read(path: Path) -> dict:
     with open(path, encoding="utf-8") as fh:
         return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -285,7 +284,9 @@ def fill_texts(raw: dict, fill) -> dict:
 
     def walk(node):
         if isinstance(node, dict):
-            return {k: fill(v) if k in TEXT_FIELDS and isinstance(v, str) else walk(v) for k, v in node.items()}
+            return {
+                k: fill(v) if k in TEXT_FIELDS and isinstance(v, str) else walk(v) for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(x) for x in node]
         return node

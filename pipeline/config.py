@@ -51,7 +51,11 @@ def merge_dir(folder: Path) -> dict:
 
 
 class PublicFile(str):
-    """A path in a wave file that must exist when the wave is loaded."""
+    """A path in a wave file (from the project root) that must exist when the wave is loaded."""
+
+
+class ConfigFile(str):
+    """A file name in the config folder that must exist when the wave is loaded."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class WaveConfig:
     exclusions: Exclusions | None = None
     deprivation: Deprivation | None = None
     rurality: Rurality | None = None
-    context_measures: PublicFile | None = None
+    context_measures: ConfigFile | None = None
     context_inputs: dict[str, PublicFile] = field(default_factory=dict)
     published_values: PublicFile | None = None
     reproduction_manifest: str | None = None
@@ -145,9 +149,9 @@ def _convert(value, tp, where: str, check_file):
         return int(value)
     if isinstance(value, (dict, list)):
         raise ConfigError(f"{where}: expected {_type_name(tp)}, got a {type(value).__name__}")
-    if tp is PublicFile:
-        check_file(str(value), where)
-        return PublicFile(value)
+    if tp in (PublicFile, ConfigFile):
+        check_file(str(value), where, tp)
+        return tp(value)
     return str(value)
 
 
@@ -170,7 +174,7 @@ def _build(cls, raw, where: str, check_file):
     return cls(**values)
 
 
-def load_wave_config(path: Path, root: Path) -> WaveConfig:
+def load_wave_config(path: Path, root: Path, config_dir: Path | None = None) -> WaveConfig:
     """Read and check a wave file; every problem is one ConfigError line naming file and key."""
     rel = _relative(path, root)
     if not path.exists():
@@ -182,11 +186,13 @@ def load_wave_config(path: Path, root: Path) -> WaveConfig:
         line = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{rel}:{line} not valid YAML ({getattr(exc, 'problem', exc)})") from None
 
-    def check_file(value: str, where: str) -> None:
+    def check_file(value: str, where: str, kind=PublicFile) -> None:
+        base = (config_dir or root / "config") if kind is ConfigFile else root
         p = Path(value)
-        p = p if p.is_absolute() else root / p
+        p = p if p.is_absolute() else base / p
         if not p.is_file():
-            raise ConfigError(f"{where}: file {value} does not exist")
+            where_to = " in the config folder" if kind is ConfigFile else ""
+            raise ConfigError(f"{where}: file {value} does not exist{where_to}")
 
     cfg = _build(WaveConfig, raw or {}, f"{rel}:", check_file)
     if cfg.wave != path.stem:
@@ -251,7 +257,7 @@ class Settings:
     @cached_property
     def wave_settings(self) -> WaveConfig:
         """The typed, checked wave file."""
-        return load_wave_config(self.wave_file, self.root)
+        return load_wave_config(self.wave_file, self.root, self.cfg)
 
     @cached_property
     def wave_config(self) -> dict:
@@ -267,7 +273,9 @@ class Settings:
             if key == "returns_dir" and w.returns_dir is None and w.export_file is None:
                 raise ConfigError(f"{rel}: returns_dir: required to run wave {self.wave} (or export_file)")
             if key == "returns_dir" and w.returns_dir is not None and not self.returns_dir.is_dir():
-                raise ConfigError(f"{rel}: returns_dir: folder {w.returns_dir} does not exist (no returns yet)")
+                raise ConfigError(
+                    f"{rel}: returns_dir: folder {w.returns_dir} does not exist (no returns yet)"
+                )
             if key == "returns_dir" and w.export_file is not None and not self.export_file.is_file():
                 raise ConfigError(f"{rel}: export_file: file {w.export_file} does not exist")
             if key != "returns_dir" and getattr(w, key) is None:
@@ -297,9 +305,8 @@ class Settings:
         def one(m: re.Match) -> str:
             name = m.group(1)
             if name not in self.placeholders:
-                raise ConfigError(
-                    f"unknown placeholder {{{name}}} in {text!r} (known: {', '.join(sorted(self.placeholders))})"
-                )
+                known = ", ".join(sorted(self.placeholders))
+                raise ConfigError(f"unknown placeholder {{{name}}} in {text!r} (known: {known})")
             return self.placeholders[name]
 
         return PLACEHOLDER.sub(one, text) if "{" in text else text

@@ -141,7 +141,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     if until == "figures":
         return 0
     if not settings.has_published_values:
-        line = f"wave {settings.wave}: no published values declared; no reproduction check (run ends after figures)"
+        line = f"wave {settings.wave}: no published values declared, so no reproduction check"
         present.write_text(out / "summary.txt", line + "\n")
         print(line)
         return 0

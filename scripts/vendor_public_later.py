@@ -87,11 +87,18 @@ def frame_2025(shared: Path) -> pd.DataFrame:
 
 
 def exclusions(shared: Path) -> pd.DataFrame:
-    exc = pd.read_csv(shared / "later" / "exc_nat_region_la_fy.csv", encoding="utf-8-sig", dtype={"old_la_code": str})
+    exc = pd.read_csv(
+        shared / "later" / "exc_nat_region_la_fy.csv", encoding="utf-8-sig", dtype={"old_la_code": str}
+    )
     return exc.replace({"region_name": {"Yorkshire and the Humber": "Yorkshire and The Humber"}})
 
 
-PHASES = {"state-funded primary": "primary", "state-funded secondary": "secondary", "special": "special", "Total": "total"}
+PHASES = {
+    "state-funded primary": "primary",
+    "state-funded secondary": "secondary",
+    "special": "special",
+    "Total": "total",
+}
 MEASURES = ["num_schools", "headcount", "perm_excl", "perm_excl_rate", "suspension", "susp_rate"]
 MEASURES += ["one_plus_susp", "one_plus_susp_rate"]
 
@@ -104,7 +111,9 @@ def wide_by_la(exc: pd.DataFrame, time_period: int, frame: pd.DataFrame) -> pd.D
     wide.columns = [f"{phase}_{measure}" for measure, phase in wide.columns]
     cols = [f"{p}_{m}" for p in PHASES.values() for m in MEASURES]
     wide = wide.reindex(columns=cols).reset_index()
-    out = frame[["new_la_code", "old_la_code", "la_name", "region_name"]].merge(wide, on="new_la_code", how="left")
+    out = frame[["new_la_code", "old_la_code", "la_name", "region_name"]].merge(
+        wide, on="new_la_code", how="left"
+    )
     assert len(out) == len(frame) and out["total_headcount"].notna().all(), "frame and exclusions LAs differ"
     return out
 
@@ -133,9 +142,15 @@ def exclusions_national(exc: pd.DataFrame, time_period: int, year_label: str) ->
             "academic_year": year_label,
             "geographic_level": rows["geographic_level"],
             "area_name": rows["region_name"].fillna(rows["country_name"]),
-            "school_type": rows["school_type"].map(
-                {"state-funded primary": "Primary", "state-funded secondary": "Secondary", "special": "Special"}
-            ).fillna(rows["school_type"]),
+            "school_type": rows["school_type"]
+            .map(
+                {
+                    "state-funded primary": "Primary",
+                    "state-funded secondary": "Secondary",
+                    "special": "Special",
+                }
+            )
+            .fillna(rows["school_type"]),
         }
     )
     for m in MEASURES:
@@ -164,8 +179,12 @@ def imd_on(frame: pd.DataFrame, shared: Path) -> pd.DataFrame:
         }
     )
     out["imd_prop_lsoa_most_deprived_10pc"] = (out["n_lsoa_most_deprived_10pc"] / out["n_lsoa"]).round(4)
-    out["imd_rank_of_avg_score_unweighted"] = out["imd_avg_score_unweighted"].rank(ascending=False, method="first")
-    out["imd_rank_of_avg_rank_unweighted"] = out["imd_avg_rank_unweighted"].rank(ascending=True, method="first")
+    out["imd_rank_of_avg_score_unweighted"] = out["imd_avg_score_unweighted"].rank(
+        ascending=False, method="first"
+    )
+    out["imd_rank_of_avg_rank_unweighted"] = out["imd_avg_rank_unweighted"].rank(
+        ascending=True, method="first"
+    )
     out = out.astype({"imd_rank_of_avg_score_unweighted": int, "imd_rank_of_avg_rank_unweighted": int})
     res = frame[["new_la_code", "old_la_code", "la_name"]].merge(out, left_on="new_la_code", right_index=True)
     assert len(res) == len(frame) and res["n_lsoa"].sum() == len(lsoa)
@@ -207,7 +226,11 @@ def rurality_on(frame: pd.DataFrame, shared: Path) -> pd.DataFrame:
     ]:
         summed[name] = ruc[ruc["broad"] == b].groupby("la").size().reindex(summed.index, fill_value=0)
     names = {1: "Mainly Rural", 2: "Largely Rural", 3: "Urban with Significant Rural"}
-    names |= {4: "Urban with City and Town", 5: "Urban with Minor Conurbation", 6: "Urban with Major Conurbation"}
+    names |= {
+        4: "Urban with City and Town",
+        5: "Urban with Minor Conurbation",
+        6: "Urban with Major Conurbation",
+    }
     broad = {1: "Predominantly Rural", 2: "Predominantly Rural", 3: "Urban with Significant Rural"}
     rows = []
     for la, r in summed.iterrows():

@@ -37,10 +37,10 @@ def lookup(spec: dict, sources: dict[str, pd.DataFrame]) -> float:
 
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
-    path = settings.path(settings.wave_settings.context_measures)
-    if path is None or "national_file" not in settings.wave_config.get("exclusions", {}):
+    name = settings.wave_settings.context_measures
+    if name is None or "national_file" not in settings.wave_config.get("exclusions", {}):
         return []
-    measures = read_yaml(path)
+    measures = read_yaml(settings.cfg / name)
     sources = _sources(settings)
     rows, vals = [], []
     for mid, spec in measures.items():

@@ -1,0 +1,160 @@
+"""The typed wave file: one-line errors naming file and key, placeholders, default wave, CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.__main__ import main
+from pipeline.config import ConfigError, Settings, default_wave
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _project(tmp_path: Path, change: dict | None = None, drop: tuple[str, ...] = ()) -> Settings:
+    """A root with the real config and data/raw (symlinked) and a wave file 'w1' edited as asked."""
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
+    shutil.copytree(REPO / "config", root / "config", ignore=shutil.ignore_patterns("waves"))
+    (root / "config" / "waves").mkdir()
+    wave = yaml.safe_load((REPO / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8"))
+    wave["wave"] = "w1"
+    wave.update(change or {})
+    for key in drop:
+        wave.pop(key)
+    (root / "config" / "waves" / "w1.yaml").write_text(yaml.safe_dump(wave), encoding="utf-8")
+    return Settings("w1", root=root)
+
+
+def _error(settings: Settings, what=lambda s: s.wave_settings) -> str:
+    with pytest.raises(ConfigError) as info:
+        what(settings)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_valid_wave_file_is_typed(tmp_path):
+    w = _project(tmp_path).wave_settings
+    assert w.time_period == 201718 and isinstance(w.time_period, int)
+    assert w.survey_year == 2018
+    assert w.denominators.primary == "primary_headcount"
+    assert w.exclusions.national_file.endswith("national_regional.csv")
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    msg = _error(_project(tmp_path, {"finance_yaer": "2017-18"}))
+    assert msg.startswith("config/waves/w1.yaml:") and "unknown key 'finance_yaer'" in msg
+
+
+def test_unknown_nested_key(tmp_path):
+    real = yaml.safe_load((REPO / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8"))
+    msg = _error(_project(tmp_path, {"denominators": {**real["denominators"], "tertiary": "x"}}))
+    assert "config/waves/w1.yaml:" in msg and "denominators" in msg and "'tertiary'" in msg
+
+
+def test_missing_required_key(tmp_path):
+    msg = _error(_project(tmp_path, drop=("finance_year",)))
+    assert msg == "config/waves/w1.yaml: finance_year: required key missing"
+
+
+def test_missing_public_file(tmp_path):
+    msg = _error(_project(tmp_path, {"frame": "data/raw/public/no_such_frame.csv"}))
+    assert msg == "config/waves/w1.yaml: frame: file data/raw/public/no_such_frame.csv does not exist"
+
+
+def test_missing_nested_public_file(tmp_path):
+    real = yaml.safe_load((REPO / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8"))
+    spec = {**real["exclusions"], "file": "data/raw/public/none.csv"}
+    msg = _error(_project(tmp_path, {"exclusions": spec}))
+    assert msg == "config/waves/w1.yaml: exclusions.file: file data/raw/public/none.csv does not exist"
+
+
+def test_wrong_type(tmp_path):
+    msg = _error(_project(tmp_path, {"time_period": "2017/18"}))
+    assert msg.startswith("config/waves/w1.yaml: time_period: expected a whole number")
+
+
+def test_missing_returns_folder_only_when_running(tmp_path):
+    settings = _project(tmp_path, {"returns_dir": "data/raw/w1/returns"})
+    assert settings.wave_settings.returns_dir == "data/raw/w1/returns"  # a template needs no returns
+    msg = _error(settings, lambda s: s.require("returns_dir"))
+    assert (
+        msg == "config/waves/w1.yaml: returns_dir: folder data/raw/w1/returns does not exist (no returns yet)"
+    )
+
+
+def test_wave_without_config(tmp_path):
+    settings = _project(tmp_path)
+    msg = _error(Settings("w9", root=settings.root))
+    assert msg == "config/waves/w9.yaml: no such wave configuration (add config/waves/<wave>.yaml)"
+
+
+def test_unknown_instrument_version(tmp_path):
+    msg = _error(_project(tmp_path, {"instrument": "v1999"}), lambda s: s.codebook)
+    assert msg.startswith("config/waves/w1.yaml: instrument:") and "'v1999'" in msg
+
+
+def test_fill_uses_the_wave_file(tmp_path):
+    s = _project(tmp_path, {"finance_year": "2030-31", "survey_year": 2031, "census_date": "January 2031"})
+    assert (
+        s.fill("financial year {finance_year}, England, {survey_year}")
+        == "financial year 2030-31, England, 2031"
+    )
+    assert s.fill("({census_date} census), {frame_size} LAs") == "(January 2031 census), 152 LAs"
+    assert "financial year 2030-31" in s.codebook.sections["costs"].title
+    assert "financial year 2030-31" in s.codebook.questions["costs"].text
+    assert s.figures["fig08"]["subtitle"].endswith("financial year 2030-31")
+    assert _error(s, lambda x: x.fill("year {finance_yr}")).startswith("unknown placeholder {finance_yr}")
+
+
+def test_no_published_values_is_allowed(tmp_path):
+    s = _project(tmp_path, {"published_values": None, "reproduction_manifest": None})
+    assert not s.has_published_values
+
+
+def test_exactly_one_default_wave():
+    assert default_wave() == "2018"
+    assert Settings(default_wave()).wave_settings.default
+
+
+def test_real_wave_files_load():
+    for path in sorted((REPO / "config" / "waves").glob("*.yaml")):
+        s = Settings(path.stem)
+        assert s.wave_settings.wave == path.stem
+        assert s.codebook.questions
+
+
+def test_cli_prints_one_line_and_exits_2(capsys):
+    assert main(["template", "--wave", "w0", "--out", "unused"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "configuration error: config/waves/w0.yaml: no such wave configuration (add config/waves/<wave>.yaml)"
+    )
+
+
+def test_cli_frame_only_wave_cannot_run(capsys):
+    assert main(["run", "--wave", "2025"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "configuration error: config/waves/2025.yaml: returns_dir: required to run wave 2025 (or export_file)"
+    )
+
+
+def test_cli_no_traceback_in_a_subprocess():
+    res = subprocess.run(
+        [sys.executable, "-m", "pipeline", "template", "--wave", "w0", "--out", "unused"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
