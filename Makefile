@@ -2,19 +2,25 @@
 # `make all` re-runs the pipeline only when an input (returns, public data, config, code) changed.
 
 WAVE ?= 2018
+# `make all` builds every configured wave (config/waves/*.yaml) whose returns folder exists, or only
+# WAVE when it is given (make all WAVE=2023).
+CONFIGURED_WAVES := $(basename $(notdir $(wildcard config/waves/*.yaml)))
+returns_of = $(shell sed -n 's/^returns_dir: *//p' config/waves/$(1).yaml)
+READY_WAVES := $(foreach w,$(CONFIGURED_WAVES),$(if $(and $(call returns_of,$(w)),$(wildcard $(call returns_of,$(w)))),$(w)))
+WAVE_GIVEN := $(filter command line environment,$(origin WAVE))
+WAVES := $(if $(WAVE_GIVEN),$(WAVE),$(READY_WAVES))
+SKIPPED_WAVES := $(if $(WAVE_GIVEN),,$(filter-out $(READY_WAVES),$(CONFIGURED_WAVES)))
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BOOTSTRAP_PY ?= $(shell command -v python3.11 || command -v python3)
 INSTALLED := $(VENV)/.installed
-OUT := data/processed/$(WAVE)
-STAMP := $(OUT)/.run-complete
-INPUTS := $(shell find data/raw/$(WAVE) data/raw/public data/raw/reference data/raw/external config pipeline -type f -not -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
-# The list of input files, rewritten only when it changes: a deleted return also re-runs the wave.
-INPUT_LIST := $(OUT)/.inputs
-_ := $(shell mkdir -p $(OUT) && printf '%s\n' $(INPUTS) > $(INPUT_LIST).new && { cmp -s $(INPUT_LIST).new $(INPUT_LIST) || mv $(INPUT_LIST).new $(INPUT_LIST); }; rm -f $(INPUT_LIST).new)
+inputs_of = $(shell find data/raw/$(1) data/raw/public data/raw/reference data/raw/external config pipeline -type f -not -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
+# The list of input files of each wave, rewritten only when it changes: a deleted return also re-runs it.
+write_input_list = $(shell mkdir -p data/processed/$(1) && printf '%s\n' $(call inputs_of,$(1)) > data/processed/$(1)/.inputs.new && { cmp -s data/processed/$(1)/.inputs.new data/processed/$(1)/.inputs || mv data/processed/$(1)/.inputs.new data/processed/$(1)/.inputs; }; rm -f data/processed/$(1)/.inputs.new)
+_ := $(foreach w,$(WAVES),$(call write_input_list,$(w)))
 
 .DEFAULT_GOAL := help
-.PHONY: all run figures test lint format clean bench templates synth docs help
+.PHONY: all run figures test lint format clean bench templates synth docs compare help
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
@@ -25,11 +31,13 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-all: $(STAMP) ## install if needed, then run every stage of the wave and print the reproduction summary
-	@cat $(OUT)/summary.txt
+all: $(foreach w,$(WAVES),data/processed/$(w)/.run-complete) ## run every stage of each wave with returns (or WAVE=...) and print its summary
+	@for w in $(SKIPPED_WAVES); do echo "wave $$w skipped: no returns yet (returns_dir of config/waves/$$w.yaml)"; done
+	@for w in $(WAVES); do cat data/processed/$$w/summary.txt; done
 
-$(STAMP): $(INSTALLED) $(INPUTS) $(INPUT_LIST)
-	$(PY) -m pipeline run --wave $(WAVE)
+.SECONDEXPANSION:
+data/processed/%/.run-complete: $(INSTALLED) $$(call inputs_of,$$*) data/processed/%/.inputs
+	$(PY) -m pipeline run --wave $*
 	@touch $@
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
@@ -57,7 +65,10 @@ templates: $(INSTALLED) ## blank return workbooks for every LA into out/template
 synth: $(INSTALLED) ## regenerate the synthetic default wave (writes data/raw/2018/returns)
 	$(PY) -m pipeline synth --wave 2018
 
-docs: $(INSTALLED) ## regenerate docs/data-contract.md from the codebook
+compare: $(INSTALLED) ## compare two waves: make compare OLD=2018 NEW=2023
+	$(PY) -m pipeline compare $(OLD) $(NEW)
+
+docs: $(INSTALLED) ## regenerate docs/data-contract*.md from the instruments
 	$(PY) -m pipeline docs
 
 clean: ## remove all outputs (data/processed, figures, out)
