@@ -195,6 +195,10 @@ def load_wave_config(path: Path, root: Path, config_dir: Path | None = None) -> 
             raise ConfigError(f"{where}: file {value} does not exist{where_to}")
 
     cfg = _build(WaveConfig, raw or {}, f"{rel}:", check_file)
+    if not re.fullmatch(r"\d{4}-\d{2}", cfg.finance_year):
+        raise ConfigError(
+            f"{rel}: finance_year: expected a financial year like 2022-23, got {cfg.finance_year!r}"
+        )
     if cfg.wave != path.stem:
         raise ConfigError(f"{rel}: wave: {cfg.wave!r} differs from the file name {path.stem!r}")
     return cfg
@@ -371,6 +375,14 @@ class Settings:
     @property
     def time_identifier(self) -> str:
         return self.wave_settings.time_identifier
+
+    def time_period_for(self, identifier: str | None) -> int:
+        """EES time_period of a table: the finance year (2017-18 -> 201718) for financial-year
+        tables, else the wave's ``time_period``."""
+        if identifier == "Financial year":
+            start, end = re.fullmatch(r"(\d{4})-(\d{2})", self.wave_settings.finance_year).groups()
+            return int(start + end)
+        return self.time_period
 
     @property
     def has_published_values(self) -> bool:

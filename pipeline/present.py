@@ -86,7 +86,7 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         df[f] = df[f].map(lambda v, m=mapping: m.get(v, v))
     out = pd.DataFrame(
         {
-            "time_period": settings.time_period,
+            "time_period": settings.time_period_for(ft.time_identifier),
             "time_identifier": ft.time_identifier or settings.time_identifier,
             **COUNTRY,
         },

@@ -81,6 +81,12 @@ def test_wrong_type(tmp_path):
     assert msg.startswith("config/waves/w1.yaml: time_period: expected a whole number")
 
 
+def test_finance_year_format(tmp_path):
+    msg = _error(_project(tmp_path, {"finance_year": "2017/18"}))
+    assert msg == "config/waves/w1.yaml: finance_year: expected a financial year like 2022-23, got '2017/18'"
+    assert _project(tmp_path / "b", {"finance_year": "2030-31"}).time_period_for("Financial year") == 203031
+
+
 def test_missing_returns_folder_only_when_running(tmp_path):
     settings = _project(tmp_path, {"returns_dir": "data/raw/w1/returns"})
     assert settings.wave_settings.returns_dir == "data/raw/w1/returns"  # a template needs no returns
