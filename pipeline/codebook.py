@@ -92,7 +92,7 @@ class CodebookError(ValueError):
 
 
 class Codebook:
-    """Parsed ``config/codebook.yaml``."""
+    """A parsed instrument (``config/instruments/<version>.yaml``)."""
 
     def __init__(self, raw: dict):
         self.raw = raw

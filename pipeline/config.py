@@ -377,7 +377,7 @@ class Settings:
         return self.wave_settings.time_identifier
 
     def time_period_for(self, identifier: str | None) -> int:
-        """EES time_period of a table: the finance year (2017-18 -> 201718) for financial-year
+        """EES time_period of a table: the finance year (e.g. 2022-23 -> 202223) for financial-year
         tables, else the wave's ``time_period``."""
         if identifier == "Financial year":
             start, end = re.fullmatch(r"(\d{4})-(\d{2})", self.wave_settings.finance_year).groups()

@@ -178,7 +178,7 @@ def test_real_codebook_places_and_costs_items(codebook):
         "costs__pru__ks4",
         "costs__pru__ks5",
     ]
-    # the required questions, as listed with `required: true` in config/codebook.yaml
+    # the required questions, as listed with `required: true` in config/instruments/v2018.yaml
     assert sorted(q.id for q in codebook.questions.values() if q.required) == sorted(
         [
             "ap_reasons",
