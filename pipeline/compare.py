@@ -78,6 +78,15 @@ def panel_areas(old: list[str], new: list[str], areas: dict[str, str]) -> set[st
     return {area_of(c, areas) for c in old} & {area_of(c, areas) for c in new}
 
 
+def recoded_areas(old: list[str], new: list[str], panel: set[str], areas: dict[str, str]) -> list[str]:
+    """Panel areas whose responding LA codes differ between the waves (matched by the lookup)."""
+
+    def codes(respondents: list[str], area: str) -> set[str]:
+        return {c for c in respondents if area_of(c, areas) == area}
+
+    return sorted(a for a in panel if codes(old, a) != codes(new, a))
+
+
 def load_lookup(settings: Settings) -> pd.DataFrame:
     path = settings.cfg / LOOKUP
     if not path.is_file():
@@ -349,7 +358,7 @@ def summary(
     old: WaveTables, new: WaveTables, panel: set[str], areas: dict[str, str], raws, written, only
 ) -> str:
     o, n = old.settings, new.settings
-    merged_areas = sorted({a for a in areas.values() if "+" in a} & panel)
+    recoded = recoded_areas(old.respondents, new.respondents, panel, areas)
     flagged = sum(int((raw["change_exceeds_intervals"] == "yes").sum()) for raw in raws.values())
     has_intervals = any((raw["change_exceeds_intervals"] != NO_INTERVALS).any() for raw in raws.values())
     lines = [
@@ -360,7 +369,7 @@ def summary(
         f"- Panel: {len(panel)} areas responded in both waves "
         f"({sum(area_of(c, areas) in panel for c in old.respondents)} LAs in wave {o.wave}, "
         f"{sum(area_of(c, areas) in panel for c in new.respondents)} in wave {n.wave}); "
-        f"of which {len(merged_areas)} reorganised between the waves, matched through "
+        f"in {len(recoded)} of them the responding LA codes differ between the waves, matched through "
         f"config/{LOOKUP.as_posix()}.",
         f"- {len(written)} figures compared; only in wave {o.wave}: {', '.join(only[0]) or 'none'}; "
         f"only in wave {n.wave}: {', '.join(only[1]) or 'none'}.",

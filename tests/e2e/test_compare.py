@@ -23,7 +23,14 @@ import pytest
 import yaml
 
 from pipeline.analyse import FigureTable
-from pipeline.compare import compare, comparison_areas, exceeds_intervals, panel_areas, side_by_side
+from pipeline.compare import (
+    compare,
+    comparison_areas,
+    exceeds_intervals,
+    panel_areas,
+    recoded_areas,
+    side_by_side,
+)
 from pipeline.config import Settings
 
 from ..fixtures import fixture_wave as fw
@@ -108,6 +115,7 @@ def test_writes_ees_tables_with_metadata_and_summary(compared):
     assert "# Wave fixture compared with wave fixture2" in summary
     assert "fixture: Fixture wave of five hand-made returns; 5 responding LAs" in summary
     assert "4 areas responded in both waves" in summary  # A, B (recoded), D, E
+    assert "in 1 of them the responding LA codes differ" in summary  # Barnsley
     assert "no intervals" in summary
 
 
@@ -137,6 +145,10 @@ def test_areas_follow_the_boundary_lookup():
     assert areas["E10000021"] != areas["E10000002"]
     # Northamptonshire responded in the old wave, only West Northamptonshire in the new: in the panel
     assert panel_areas(["E10000021", "E09000002"], ["E06000062", "E09000003"], areas) == {areas["E10000021"]}
+    panel = {areas["E10000021"], "E09000003"}
+    assert recoded_areas(["E10000021", "E09000003"], ["E06000062", "E09000003"], panel, areas) == [
+        areas["E10000021"]
+    ]
 
 
 def _table(value, lower=None, upper=None) -> FigureTable:
