@@ -12,7 +12,8 @@ values. Each published value gets one status:
 - ``known_inconsistency``: the report contradicts itself on the value (with the arithmetic in
   config); the value is not compared, but the directions the report states about it still are.
 - ``pending_data``: TEMPORARY, listed in ``config/reproduction/pending.yaml``: the value matches
-  but a strict claim check fails on these returns; shown in the summary line, never silent.
+  (or is a known inconsistency) but a strict claim check fails on these returns; counted and
+  listed in the summary line, never silent, never hiding a value that does not match.
 - ``mismatch``, ``not_computed``, ``external`` (never computed).
 
 Claims are checked on the per-LA distribution, not on one value (readings of the report's words,
@@ -26,11 +27,15 @@ e.g. "a small number" = at most 15% of the LAs answering, are in ``readings.yaml
 - ``share_within``: "most LAs between A and B": the share of LAs within [A, B] meets the reading.
 - ``clustered``: "clustered around the average": the share of LAs within the reading's relative
   distance of the distribution's mean meets the reading.
-- ``direction``: "A is higher than B": computed A > computed B (the report's published A > B is
-  checked when the config is read).
+- ``count_flagged``: "a small number of LAs did X": the count of LAs flagged (a yes/no per LA)
+  is between the reading's bounds.
+- ``direction``: "A is higher than B": computed A > computed B, or > the published B where B is
+  outside the survey (``than_published``); the report's published A > B is checked when the
+  config is read.
 
-The first three replace the value check (the published value is the claim's parameter); the last
-two are checked in addition to it.
+``modal_band``, ``share_within`` and a ``count_beyond`` at the id's own published value replace
+the value check (the published value is the claim's parameter); the others are checked in
+addition to it.
 
 Findings (unit ``finding``, e.g. ``txt.regression.*``). A computed finding is a value dict
 ``{"id", "value", "unit": "finding", "n_las", "basis"}`` where ``value`` is the signed effect
@@ -77,8 +82,8 @@ STATUSES = (
     "definition",
     "external",
 )
-DISTRIBUTION_CHECKS = ("count_beyond", "modal_band", "share_within", "clustered")
-REPLACES_VALUE_CHECK = ("count_beyond", "modal_band", "share_within")
+DISTRIBUTION_CHECKS = ("count_beyond", "count_flagged", "modal_band", "share_within", "clustered")
+REPLACES_VALUE_CHECK = ("modal_band", "share_within")  # and count_beyond at the id's own value
 CHECKS = (*DISTRIBUTION_CHECKS, "direction")
 DISTRIBUTIONS = (
     "places_per_10k.primary",
@@ -87,6 +92,10 @@ DISTRIBUTIONS = (
     "pupils_per_10k.secondary",
     "independent_place_share",
     "wider_range.independent_place_share",
+    "ap_reasons_selected",
+    "pex_arrangement_unspecified.primary",
+    "pex_arrangement_unspecified.secondary",
+    "pex_charge_continues",
 )
 
 
@@ -152,20 +161,34 @@ def _share(k: int, n: int) -> float:
     return 100 * k / n if n else float("nan")
 
 
-def count_beyond(
-    values: pd.Series, threshold: float, at_least: int, at_most_share: float, inclusive: bool = False
-) -> tuple[bool, str]:
-    """'A (very) small number of LAs above X': at_least <= count <= at_most_share % of the LAs."""
-    v = values.dropna()
-    n = len(v)
-    k = int((v >= threshold).sum() if inclusive else (v > threshold).sum())
+def count_where(hits: pd.Series, what: str, at_least: int, at_most_share: float) -> tuple[bool, str]:
+    """'A (very) small number of LAs ...': at_least <= LAs flagged <= at_most_share % of the LAs."""
+    hits = hits.dropna().astype(bool)
+    n, k = len(hits), int(hits.sum())
     limit = at_most_share / 100 * n
     ok = n > 0 and at_least <= k <= limit
-    sign = ">=" if inclusive else ">"
     return ok, (
-        f"{k} of {n} LAs {sign} {threshold:g} ({_share(k, n):.1f}%); reading: at least {at_least}, "
+        f"{k} of {n} LAs {what} ({_share(k, n):.1f}%); reading: at least {at_least}, "
         f"at most {at_most_share:g}% = {limit:.1f}"
     )
+
+
+def count_beyond(
+    values: pd.Series,
+    threshold: float,
+    at_least: int,
+    at_most_share: float,
+    inclusive: bool = False,
+    below: bool = False,
+) -> tuple[bool, str]:
+    """'A (very) small number of LAs above X' (or below X): the count of LAs beyond X between
+    at_least and at_most_share % of the LAs with a value."""
+    v = values.dropna()
+    if below:
+        hits, sign = (v <= threshold if inclusive else v < threshold), ("<=" if inclusive else "<")
+    else:
+        hits, sign = (v >= threshold if inclusive else v > threshold), (">=" if inclusive else ">")
+    return count_where(hits, f"{sign} {threshold:g}", at_least, at_most_share)
 
 
 def modal_band(values: pd.Series, lo: float, hi: float) -> tuple[bool, str]:
@@ -304,10 +327,12 @@ def _check_readings(rules: Rules) -> None:
             for k in ("reading", "threshold_reading"):
                 if k in c and c[k] not in rules.readings:
                     raise ReproductionConfigError(f"{key}.{k}: unknown reading {c[k]!r}")
-            if c["check"] in ("count_beyond", "share_within", "clustered") and "reading" not in c:
+            if c["check"] in ("count_beyond", "count_flagged", "share_within", "clustered") and "reading" not in c:
                 raise ReproductionConfigError(f"{key}.reading: missing")
             if c["check"] in ("modal_band", "share_within") and len(c.get("band") or []) != 2:
                 raise ReproductionConfigError(f"{key}.band: expected [id of the lower edge, id of the upper]")
+            if c.get("side", "above") not in ("above", "below"):
+                raise ReproductionConfigError(f"{key}.side: expected 'above' or 'below'")
             if c["check"] == "direction" and not (c.get("greater") and c.get("than")):
                 raise ReproductionConfigError(f"{key}: a direction needs 'greater' and 'than' ids")
 
@@ -354,12 +379,21 @@ def la_distributions(settings: Settings, derived: dict | None) -> dict[str, pd.S
     if derived is None:
         return {}
     from .analysis.provision import Data, _la_state_share, _phase_rates
+    from .derive import choice_answers
 
     d = Data(settings, derived)
     places, pupils = _phase_rates(d, d.places), _phase_rates(d, d.pupils)
     share = _la_state_share(d)
     independent = 100 - share["state"]  # the non-state remainder counts as independent (line 515)
     threshold = float(settings.figures["fig04"]["state_funded_threshold"])
+    clean = derived["clean"]
+    reasons = choice_answers(clean, "ap_reasons")
+    arrangement = choice_answers(clean, "pex_financial_arrangement")
+    duration = choice_answers(clean, "pex_charge_duration")
+    unspecified = {}
+    for ph in ("primary", "secondary"):
+        a = arrangement.loc[arrangement["school_phase"] == ph].set_index("la_code")["value"]
+        unspecified[ph] = a[a.ne("none")].eq("unspecified")  # among LAs with an arrangement
     return {
         "places_per_10k.primary": places["primary"],
         "places_per_10k.secondary": places["secondary"],
@@ -367,10 +401,32 @@ def la_distributions(settings: Settings, derived: dict | None) -> dict[str, pd.S
         "pupils_per_10k.secondary": pupils["secondary"],
         "independent_place_share": independent,
         "wider_range.independent_place_share": independent[share["state"] < threshold],
+        "ap_reasons_selected": reasons["value"].eq("yes").groupby(reasons["la_code"]).sum(),
+        "pex_arrangement_unspecified.primary": unspecified["primary"],
+        "pex_arrangement_unspecified.secondary": unspecified["secondary"],
+        # LAs answering the charge-duration item whose charge continues in either phase
+        "pex_charge_continues": duration["value"].eq("to_end_of_phase").groupby(duration["la_code"]).any(),
     }
 
 
 # ---- claims ------------------------------------------------------------------------------------------
+
+
+def short_names(a: str, b: str) -> tuple[str, str]:
+    """The parts of two ids that differ: ('ks3', 'ks4.exec_summary') for sibling ids."""
+    pa, pb = a.split("."), b.split(".")
+    while len(pa) > 1 and len(pb) > 1 and pa[0] == pb[0]:
+        pa, pb = pa[1:], pb[1:]
+    while len(pa) > 1 and len(pb) > 1 and pa[-1] == pb[-1]:
+        pa, pb = pa[:-1], pb[:-1]
+    return ".".join(pa), ".".join(pb)
+
+
+def replaces_value_check(claim: dict) -> bool:
+    """Is the published value the claim's own parameter (a band edge, the X of 'above X')?"""
+    if claim["check"] == "count_beyond":
+        return "threshold" not in claim and "threshold_reading" not in claim
+    return claim["check"] in REPLACES_VALUE_CHECK
 
 
 def evaluate_claim(
@@ -386,19 +442,26 @@ def evaluate_claim(
     if kind == "direction":
         a, b = claim["greater"], claim["than"]
         ca, cb = (computed.get(x, {}).get("value", float("nan")) for x in (a, b))
-        return direction_holds(ca, cb, (a.rsplit(".", 1)[-1], b.rsplit(".", 1)[-1]))
+        if claim.get("than_published"):  # the comparison is with a value outside the survey
+            cb = float(published[b]["value"])
+        na, nb = short_names(a, b)
+        return direction_holds(ca, cb, (na, nb + (" (published)" if claim.get("than_published") else "")))
     values = distributions.get(claim["distribution"])
     if values is None:
         return False, f"{claim['distribution']}: no per-LA data given"
     reading = readings.get(claim.get("reading"), {})
+    at_least, at_most = int(reading.get("at_least", 1)), float(reading.get("at_most_share", 100))
+    if kind == "count_flagged":
+        return count_where(values, claim.get("what", "flagged"), at_least, at_most)
     if kind == "count_beyond":
         if "threshold_reading" in claim:
             threshold, inclusive = float(readings[claim["threshold_reading"]]["threshold"]), True
+        elif "threshold" in claim:
+            threshold, inclusive = float(claim["threshold"]), bool(claim.get("inclusive", False))
         else:
             threshold, inclusive = float(published[id_]["value"]), False
-        return count_beyond(
-            values, threshold, int(reading.get("at_least", 1)), float(reading["at_most_share"]), inclusive
-        )
+        below = claim.get("side", "above") == "below"
+        return count_beyond(values, threshold, at_least, at_most, inclusive, below)
     if kind == "clustered":
         return clustered(values, float(reading["within_relative"]), float(reading["more_than_share"]))
     lo, hi = (float(published[x]["value"]) for x in claim["band"])
@@ -431,7 +494,10 @@ def compare(
             status, cval = "external", float("nan")
         elif p["id"] in rules.known_inconsistencies:
             note = rules.known_inconsistencies[p["id"]]
-            status = "known_inconsistency" if claims_ok else "mismatch"
+            if claims_ok:
+                status = "known_inconsistency"
+            else:
+                status = "pending_data" if p["id"] in rules.pending_data else "mismatch"
         elif c is None or p["value"] is None:
             status = "not_computed"
         else:
@@ -444,7 +510,7 @@ def compare(
                     rules.significance_level,
                 )
                 claim_text = "; ".join(x for x in (text, claim_text) if x)
-            elif any(x["check"] in REPLACES_VALUE_CHECK for x in claims):
+            elif any(replaces_value_check(x) for x in claims):
                 value_ok = True  # the published value is the claim's parameter, checked by the claim
             else:
                 value_ok = matches(float(p["value"]), cval, p["rounding"], p["qualifier"])

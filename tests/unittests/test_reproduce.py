@@ -335,3 +335,24 @@ def test_the_repository_config_is_consistent_with_the_report():
     published = {p["id"]: p for p in read_yaml(repo / "data/raw/reference/isos2018_published_values.yaml")}
     check_against_published(rules, published)  # every id exists, every direction is the report's
     assert set(rules.known_inconsistencies) <= set(rules.inconsistency_arithmetic)
+
+
+def test_count_flagged_and_below():
+    from pipeline.reproduce import count_where
+
+    # 40 LAs answering, 3 flagged: a very small number (at most 7.5% = 3)
+    flags = pd.Series([False] * 37 + [True] * 3)
+    assert count_where(flags, "continuing", 1, 7.5)[0]
+    assert not count_where(pd.Series([False] * 36 + [True] * 4), "continuing", 1, 7.5)[0]
+    # "fewer than two options": 1 and 0 count, 2 does not
+    options = pd.Series([0, 1, 2, 5, 6, 6, 7, 3, 4, 5])
+    ok, text = count_beyond(options, 2, 1, 20, below=True)
+    assert ok and text.startswith("2 of 10 LAs < 2")
+    assert not count_beyond(options, 2, 1, 15, below=True)[0]  # 2 > 15% of 10 = 1.5
+
+
+def test_short_names_keep_what_differs():
+    from pipeline.reproduce import short_names
+
+    assert short_names("fig26.share.year11.other_ap", "fig26.share.ks5.other_ap") == ("year11", "ks5")
+    assert short_names("a.b.ks3.x", "a.b.ks4.x.exec") == ("ks3.x", "ks4.x.exec")
