@@ -210,9 +210,7 @@ def modal_band(values: pd.Series, lo: float, hi: float) -> tuple[bool, str]:
         other = f"below {lo:g}" if g < 0 else f"{lo + g * width:g}-{hi + g * width:g}"
     else:
         other = "none"
-    return ok, (
-        f"{stated} of {len(v)} LAs in {lo:g}-{hi:g}; largest other band ({other}): {best_other}"
-    )
+    return ok, (f"{stated} of {len(v)} LAs in {lo:g}-{hi:g}; largest other band ({other}): {best_other}")
 
 
 def share_within(values: pd.Series, lo: float, hi: float, more_than_share: float) -> tuple[bool, str]:
@@ -313,7 +311,9 @@ def _check_readings(rules: Rules) -> None:
     for name, r in rules.readings.items():
         where = f"{rules.origin[f'readings.{name}']}: readings.{name}"
         if not isinstance(r, dict) or not r or set(r) - READING_KEYS:
-            raise ReproductionConfigError(f"{where}: expected a mapping with keys from {sorted(READING_KEYS)}")
+            raise ReproductionConfigError(
+                f"{where}: expected a mapping with keys from {sorted(READING_KEYS)}"
+            )
     for id_, claims in rules.claims.items():
         where = rules.origin[f"claims.{id_}"]
         for i, c in enumerate(claims):
@@ -327,7 +327,10 @@ def _check_readings(rules: Rules) -> None:
             for k in ("reading", "threshold_reading"):
                 if k in c and c[k] not in rules.readings:
                     raise ReproductionConfigError(f"{key}.{k}: unknown reading {c[k]!r}")
-            if c["check"] in ("count_beyond", "count_flagged", "share_within", "clustered") and "reading" not in c:
+            if (
+                c["check"] in ("count_beyond", "count_flagged", "share_within", "clustered")
+                and "reading" not in c
+            ):
                 raise ReproductionConfigError(f"{key}.reading: missing")
             if c["check"] in ("modal_band", "share_within") and len(c.get("band") or []) != 2:
                 raise ReproductionConfigError(f"{key}.band: expected [id of the lower edge, id of the upper]")
@@ -477,7 +480,11 @@ def compare(
     distributions: dict[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """One row per published value with its status (see the module docstring)."""
-    rules = inconsistencies if isinstance(inconsistencies, Rules) else Rules(known_inconsistencies=inconsistencies)
+    rules = (
+        inconsistencies
+        if isinstance(inconsistencies, Rules)
+        else Rules(known_inconsistencies=inconsistencies)
+    )
     by_id = {p["id"]: p for p in published}
     distributions = distributions or {}
     rows = []

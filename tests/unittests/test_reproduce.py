@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from pipeline.reproduce import (
     COLUMNS,
@@ -286,7 +285,9 @@ def test_known_inconsistency_with_reversed_direction_is_a_mismatch():
 
 def test_distribution_claim_replaces_the_value_check_and_pending_data_is_explicit():
     published = [_pub("outliers", 30, unit="per_10k_pupils", rounding=1, qualifier="lower_bound")]
-    rules = _rules(claims={"outliers": [{"check": "count_beyond", "distribution": "d", "reading": "a small number"}]})
+    rules = _rules(
+        claims={"outliers": [{"check": "count_beyond", "distribution": "d", "reading": "a small number"}]}
+    )
     computed = {"outliers": _comp(31.0)}  # lowest Tukey outlier above 30: the old check passed
     many = {"d": pd.Series([10.0] * 10 + [40.0] * 10)}  # half the LAs above 30
     few = {"d": pd.Series([10.0] * 19 + [40.0])}
@@ -310,7 +311,9 @@ def test_config_errors_name_file_and_key(tmp_path):
         "distribution: places_per_10k.primary, reading: mostt, band: [x, y]}\n",
         encoding="utf-8",
     )
-    with pytest.raises(ReproductionConfigError, match=r"a\.yaml: claims\.x\[0\]\.reading: unknown reading 'mostt'"):
+    with pytest.raises(
+        ReproductionConfigError, match=r"a\.yaml: claims\.x\[0\]\.reading: unknown reading 'mostt'"
+    ):
         load_rules(tmp_path)
     (tmp_path / "a.yaml").write_text(
         "known_inconsistencies: {x: why}\nclaims:\n  x: [{check: direction, greater: y, than: x}]\n",
