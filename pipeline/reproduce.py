@@ -597,8 +597,11 @@ def run(
     on; without it every distribution claim fails.
     """
     published = load_published(settings)
-    rules = load_rules(settings.cfg / "reproduction")
-    check_against_published(rules, {p["id"]: p for p in published})
+    try:
+        rules = load_rules(settings.cfg / "reproduction")
+        check_against_published(rules, {p["id"]: p for p in published})
+    except ReproductionConfigError as exc:  # a user's config mistake: one line, no traceback
+        raise SystemExit(f"configuration error: {exc}") from None
     computed = {v["id"]: v for v in computed_values}
     table = compare(published, computed, rules, la_distributions(settings, derived))
     strict = gate_applies(settings)
