@@ -377,39 +377,71 @@ def la_distributions(settings: Settings, derived: dict | None) -> dict[str, pd.S
     """One value per answering LA for each distribution a claim can name.
 
     Built with the analysis' own helpers, so each is exactly the set of LA rates or shares whose
-    mean the analysis publishes (the back-test checks the means agree).
+    mean the analysis publishes (the back-test checks the means agree). A wave that lacks the
+    answers a distribution needs simply does not have it: its claims then fail, visibly.
     """
     if derived is None:
         return {}
-    from .analysis.provision import Data, _la_state_share, _phase_rates
-    from .derive import choice_answers
+    from .analysis.provision import Data
 
     d = Data(settings, derived)
-    places, pupils = _phase_rates(d, d.places), _phase_rates(d, d.pupils)
-    share = _la_state_share(d)
-    independent = 100 - share["state"]  # the non-state remainder counts as independent (line 515)
     threshold = float(settings.figures["fig04"]["state_funded_threshold"])
-    clean = derived["clean"]
-    reasons = choice_answers(clean, "ap_reasons")
-    arrangement = choice_answers(clean, "pex_financial_arrangement")
-    duration = choice_answers(clean, "pex_charge_duration")
-    unspecified = {}
-    for ph in ("primary", "secondary"):
-        a = arrangement.loc[arrangement["school_phase"] == ph].set_index("la_code")["value"]
-        unspecified[ph] = a[a.ne("none")].eq("unspecified")  # among LAs with an arrangement
+    out: dict[str, pd.Series] = {}
+    for builder, args in (
+        (_rate_distributions, (d,)),
+        (_place_share_distributions, (d, threshold)),
+        (_reasons_distribution, (derived["clean"],)),
+        (_pex_distributions, (derived["clean"],)),
+    ):
+        try:
+            out.update(builder(*args))
+        except (KeyError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _rate_distributions(d) -> dict[str, pd.Series]:
+    from .analysis.provision import _phase_rates
+
+    places, pupils = _phase_rates(d, d.places), _phase_rates(d, d.pupils)
     return {
         "places_per_10k.primary": places["primary"],
         "places_per_10k.secondary": places["secondary"],
         "pupils_per_10k.primary": pupils["primary"],
         "pupils_per_10k.secondary": pupils["secondary"],
+    }
+
+
+def _place_share_distributions(d, threshold: float) -> dict[str, pd.Series]:
+    from .analysis.provision import _la_state_share
+
+    share = _la_state_share(d)
+    independent = 100 - share["state"]  # the non-state remainder counts as independent (line 515)
+    return {
         "independent_place_share": independent,
         "wider_range.independent_place_share": independent[share["state"] < threshold],
-        "ap_reasons_selected": reasons["value"].eq("yes").groupby(reasons["la_code"]).sum(),
-        "pex_arrangement_unspecified.primary": unspecified["primary"],
-        "pex_arrangement_unspecified.secondary": unspecified["secondary"],
-        # LAs answering the charge-duration item whose charge continues in either phase
-        "pex_charge_continues": duration["value"].eq("to_end_of_phase").groupby(duration["la_code"]).any(),
     }
+
+
+def _reasons_distribution(clean: pd.DataFrame) -> dict[str, pd.Series]:
+    from .derive import choice_answers
+
+    reasons = choice_answers(clean, "ap_reasons")
+    return {"ap_reasons_selected": reasons["value"].eq("yes").groupby(reasons["la_code"]).sum()}
+
+
+def _pex_distributions(clean: pd.DataFrame) -> dict[str, pd.Series]:
+    from .derive import choice_answers
+
+    arrangement = choice_answers(clean, "pex_financial_arrangement")
+    duration = choice_answers(clean, "pex_charge_duration")
+    out = {}
+    for ph in ("primary", "secondary"):
+        a = arrangement.loc[arrangement["school_phase"] == ph].set_index("la_code")["value"]
+        out[f"pex_arrangement_unspecified.{ph}"] = a[a.ne("none")].eq("unspecified")  # LAs with one
+    # LAs answering the charge-duration item whose charge continues in either phase
+    out["pex_charge_continues"] = duration["value"].eq("to_end_of_phase").groupby(duration["la_code"]).any()
+    return out
 
 
 # ---- claims ------------------------------------------------------------------------------------------
@@ -451,7 +483,7 @@ def evaluate_claim(
         return direction_holds(ca, cb, (na, nb + (" (published)" if claim.get("than_published") else "")))
     values = distributions.get(claim["distribution"])
     if values is None:
-        return False, f"{claim['distribution']}: no per-LA data given"
+        return False, f"{claim['distribution']}: no per-LA data (not given, or the wave lacks the answers)"
     reading = readings.get(claim.get("reading"), {})
     at_least, at_most = int(reading.get("at_least", 1)), float(reading.get("at_most_share", 100))
     if kind == "count_flagged":
