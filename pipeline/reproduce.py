@@ -29,6 +29,8 @@ e.g. "a small number" = at most 15% of the LAs answering, are in ``readings.yaml
   distance of the distribution's mean meets the reading.
 - ``count_flagged``: "a small number of LAs did X": the count of LAs flagged (a yes/no per LA)
   is between the reading's bounds.
+- ``significant_difference``: "group A significantly more often X than group B" (line 517): the
+  share is higher in A and Fisher's exact test (two-sided) gives p below the findings' level.
 - ``direction``: "A is higher than B": computed A > computed B, or > the published B where B is
   outside the survey (``than_published``); the report's published A > B is checked when the
   config is read.
@@ -83,8 +85,9 @@ STATUSES = (
     "external",
 )
 DISTRIBUTION_CHECKS = ("count_beyond", "count_flagged", "modal_band", "share_within", "clustered")
+GROUP_CHECKS = ("significant_difference",)
 REPLACES_VALUE_CHECK = ("modal_band", "share_within")  # and count_beyond at the id's own value
-CHECKS = (*DISTRIBUTION_CHECKS, "direction")
+CHECKS = (*DISTRIBUTION_CHECKS, *GROUP_CHECKS, "direction")
 DISTRIBUTIONS = (
     "places_per_10k.primary",
     "places_per_10k.secondary",
@@ -96,6 +99,8 @@ DISTRIBUTIONS = (
     "pex_arrangement_unspecified.primary",
     "pex_arrangement_unspecified.secondary",
     "pex_charge_continues",
+    "rural.wider_range",
+    "rural.mostly_state_funded",
 )
 
 
@@ -239,6 +244,24 @@ def clustered(values: pd.Series, within_relative: float, more_than_share: float)
     )
 
 
+def significant_difference(higher: pd.Series, lower: pd.Series, level: float) -> tuple[bool, str]:
+    """'Group A significantly more often X than group B' (one yes/no per LA in each group): the
+    share is higher in A and Fisher's exact test (two-sided, small groups) gives p < level."""
+    from scipy.stats import fisher_exact
+
+    a, b = higher.dropna().astype(bool), lower.dropna().astype(bool)
+    if a.empty or b.empty:
+        return False, "a group has no LAs"
+    ka, kb = int(a.sum()), int(b.sum())
+    p = float(fisher_exact([[ka, len(a) - ka], [kb, len(b) - kb]]).pvalue)
+    sa, sb = _share(ka, len(a)), _share(kb, len(b))
+    ok = sa > sb and p < level
+    return ok, (
+        f"{ka} of {len(a)} ({sa:.1f}%) vs {kb} of {len(b)} ({sb:.1f}%); Fisher's exact p = {p:.3g} "
+        f"(report: higher, significant at {level:g})"
+    )
+
+
 def direction_holds(greater: float, lesser: float, names: tuple[str, str]) -> tuple[bool, str]:
     """'A is higher than B' on the computed values."""
     if is_missing(greater) or is_missing(lesser):
@@ -323,6 +346,12 @@ def _check_readings(rules: Rules) -> None:
             if c["check"] in DISTRIBUTION_CHECKS and c.get("distribution") not in DISTRIBUTIONS:
                 raise ReproductionConfigError(
                     f"{key}.distribution: {c.get('distribution')!r} is not one of {list(DISTRIBUTIONS)}"
+                )
+            if c["check"] in GROUP_CHECKS and not (
+                len(c.get("groups") or []) == 2 and set(c["groups"]) <= set(DISTRIBUTIONS)
+            ):
+                raise ReproductionConfigError(
+                    f"{key}.groups: expected [higher group, lower group] from {list(DISTRIBUTIONS)}"
                 )
             for k in ("reading", "threshold_reading"):
                 if k in c and c[k] not in rules.readings:
@@ -417,9 +446,13 @@ def _place_share_distributions(d, threshold: float) -> dict[str, pd.Series]:
 
     share = _la_state_share(d)
     independent = 100 - share["state"]  # the non-state remainder counts as independent (line 515)
+    wider = share["state"] < threshold
+    rural = d.ctx["rurality"].reindex(share.index).fillna("").str.contains("Rural")  # as Figure 4
     return {
         "independent_place_share": independent,
-        "wider_range.independent_place_share": independent[share["state"] < threshold],
+        "wider_range.independent_place_share": independent[wider],
+        "rural.wider_range": rural[wider],
+        "rural.mostly_state_funded": rural[~wider],
     }
 
 
@@ -471,9 +504,15 @@ def evaluate_claim(
     computed: dict[str, dict],
     distributions: dict[str, pd.Series],
     readings: dict[str, dict],
+    level: float = 0.05,
 ) -> tuple[bool, str]:
     """Run one configured claim check; (holds, what was measured)."""
     kind = claim["check"]
+    if kind == "significant_difference":
+        groups = [distributions.get(g) for g in claim["groups"]]
+        if any(g is None for g in groups):
+            return False, f"{claim['groups']}: no per-LA data (not given, or the wave lacks the answers)"
+        return significant_difference(groups[0], groups[1], level)
     if kind == "direction":
         a, b = claim["greater"], claim["than"]
         ca, cb = (computed.get(x, {}).get("value", float("nan")) for x in (a, b))
@@ -525,7 +564,12 @@ def compare(
         cval = c["value"] if c else float("nan")
         cval = float("nan") if is_missing(cval) else cval
         claims = [] if p["source"] == "external" else rules.claims.get(p["id"], [])
-        results = [evaluate_claim(x, p["id"], by_id, computed, distributions, rules.readings) for x in claims]
+        results = [
+            evaluate_claim(
+                x, p["id"], by_id, computed, distributions, rules.readings, rules.significance_level
+            )
+            for x in claims
+        ]
         claims_ok = all(ok for ok, _ in results)
         claim_text = "; ".join(("holds: " if ok else "FAILS: ") + text for ok, text in results)
         note = ""

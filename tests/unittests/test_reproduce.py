@@ -359,3 +359,17 @@ def test_short_names_keep_what_differs():
 
     assert short_names("fig26.share.year11.other_ap", "fig26.share.ks5.other_ap") == ("year11", "ks5")
     assert short_names("a.b.ks3.x", "a.b.ks4.x.exec") == ("ks3.x", "ks4.x.exec")
+
+
+def test_significant_difference_fisher_exact():
+    from pipeline.reproduce import significant_difference
+
+    # 5 of 5 vs 0 of 5: Fisher two-sided p = 2 / C(10, 5) = 2 / 252 = 0.0079 < 0.05
+    ok, text = significant_difference(pd.Series([True] * 5), pd.Series([False] * 5), 0.05)
+    assert ok and "p = 0.00794" in text
+    # 3 of 5 vs 2 of 5: higher, but p = 1 (the most likely table): not significant
+    assert not significant_difference(
+        pd.Series([True] * 3 + [False] * 2), pd.Series([True] * 2 + [False] * 3), 0.05
+    )[0]
+    # significant but the other way round
+    assert not significant_difference(pd.Series([False] * 5), pd.Series([True] * 5), 0.05)[0]
