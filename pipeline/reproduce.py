@@ -31,6 +31,8 @@ e.g. "a small number" = at most 15% of the LAs answering, are in ``readings.yaml
   is between the reading's bounds.
 - ``significant_difference``: "group A significantly more often X than group B" (line 517): the
   share is higher in A and Fisher's exact test (two-sided) gives p below the findings' level.
+- ``range_edge``: "ranged from A to B" (an observed range): the computed extreme rounds to the
+  edge, so the edge is attained and the range is two-sided, not merely contained.
 - ``direction``: "A is higher than B": computed A > computed B, or > the published B where B is
   outside the survey (``than_published``); the report's published A > B is checked when the
   config is read.
@@ -87,7 +89,7 @@ STATUSES = (
 DISTRIBUTION_CHECKS = ("count_beyond", "count_flagged", "modal_band", "share_within", "clustered")
 GROUP_CHECKS = ("significant_difference",)
 REPLACES_VALUE_CHECK = ("modal_band", "share_within")  # and count_beyond at the id's own value
-CHECKS = (*DISTRIBUTION_CHECKS, *GROUP_CHECKS, "direction")
+CHECKS = (*DISTRIBUTION_CHECKS, *GROUP_CHECKS, "direction", "range_edge")
 DISTRIBUTIONS = (
     "places_per_10k.primary",
     "places_per_10k.secondary",
@@ -260,6 +262,16 @@ def significant_difference(higher: pd.Series, lower: pd.Series, level: float) ->
         f"{ka} of {len(a)} ({sa:.1f}%) vs {kb} of {len(b)} ({sb:.1f}%); Fisher's exact p = {p:.3g} "
         f"(report: higher, significant at {level:g})"
     )
+
+
+def range_edge(published: dict, computed: float | None) -> tuple[bool, str]:
+    """'Ranged from A to B': the edge is attained, i.e. the computed extreme rounds to the
+    published edge (not merely lies inside it)."""
+    if is_missing(computed):
+        return False, "edge not computed"
+    ok = matches(float(published["value"]), computed, published["rounding"], "exact")
+    c = rounded(computed, published["rounding"])
+    return ok, f"range edge {c:g} {'=' if ok else '!='} {published['value']:g} (the report names the extreme)"
 
 
 def direction_holds(greater: float, lesser: float, names: tuple[str, str]) -> tuple[bool, str]:
@@ -508,6 +520,8 @@ def evaluate_claim(
 ) -> tuple[bool, str]:
     """Run one configured claim check; (holds, what was measured)."""
     kind = claim["check"]
+    if kind == "range_edge":
+        return range_edge(published[id_], computed.get(id_, {}).get("value"))
     if kind == "significant_difference":
         groups = [distributions.get(g) for g in claim["groups"]]
         if any(g is None for g in groups):

@@ -373,3 +373,14 @@ def test_significant_difference_fisher_exact():
     )[0]
     # significant but the other way round
     assert not significant_difference(pd.Series([False] * 5), pd.Series([True] * 5), 0.05)[0]
+
+
+def test_range_edge_is_attained_not_merely_contained():
+    from pipeline.reproduce import range_edge
+
+    edge = {"value": 71, "rounding": 1}
+    assert range_edge(edge, 70.6)[0]  # rounds to 71
+    assert not range_edge(edge, 70.0)[0]  # inside "60 to 71", but 71 is never reached
+    assert not range_edge(edge, None)[0]
+    low = {"value": 10, "rounding": 1}
+    assert not range_edge(low, 10.6)[0]  # rounds to 11: the range does not start at 10
