@@ -6,7 +6,11 @@ with the published one read with its qualifier: ``exact`` equal; ``lower_bound``
 "at least") computed >= published; ``upper_bound`` ("under", "up to") computed <= published;
 ``approximate`` ("around") within 5% (or one rounding unit, if larger). A ``finding`` (a
 direction such as "devolved LAs had lower costs") is computed as a difference, group minus
-comparison group, and matches when its sign agrees.
+comparison group, and matches when its sign agrees. A regression finding (from ``regress``) is
+a value dict with the signed coefficient as ``value`` and its robust ``p_value``; it matches when
+the sign agrees and, where the report calls it statistically significant (config/reproduction/
+findings.yaml, ``significance_stated``), p < ``alpha``; where the report says it was not
+significant, p >= ``alpha``.
 """
 
 from __future__ import annotations
@@ -66,9 +70,24 @@ def direction(difference: float) -> str:
     return "positive" if difference > 0 else ("negative" if difference < 0 else "no difference")
 
 
+def significance_agrees(computed: dict, stated: str | None, alpha: float) -> bool:
+    """Does a finding's p-value agree with what the report says of its significance?"""
+    p = computed.get("p_value")
+    if stated is None or p is None:
+        return True
+    return p < alpha if stated == "significant" else p >= alpha
+
+
 def compare(
-    published: list[dict], computed: dict[str, dict], inconsistencies: dict[str, str]
+    published: list[dict],
+    computed: dict[str, dict],
+    inconsistencies: dict[str, str],
+    significance: dict[str, str] | None = None,
+    alpha: float = 0.05,
+    pending: dict[str, str] | None = None,
 ) -> pd.DataFrame:
+    significance = significance or {}
+    pending = pending or {}
     rows = []
     for p in published:
         c = computed.get(p["id"])
@@ -83,7 +102,11 @@ def compare(
         elif c is None or p["value"] is None:
             status = "not_computed"
         elif p["unit"] == "finding":
-            status = "match" if direction(cval) == p["value"] else "mismatch"
+            agrees = direction(cval) == p["value"] and significance_agrees(
+                c, significance.get(p["id"]), alpha
+            )
+            status = "match" if agrees else ("pending_data" if p["id"] in pending else "mismatch")
+            note = pending.get(p["id"], "") if status == "pending_data" else ""
         else:
             status = (
                 "match" if matches(float(p["value"]), cval, p["rounding"], p["qualifier"]) else "mismatch"
@@ -116,7 +139,9 @@ def summary(table: pd.DataFrame) -> str:
         f"reproduced {n_match} of {len(comparable)} published survey and public values"
         f" ({n_def} of them analysis definitions)"
     ]
-    for status in ("mismatch", "known_inconsistency", "not_computed", "external"):
+    for status in ("mismatch", "pending_data", "known_inconsistency", "not_computed", "external"):
+        if status == "pending_data" and not counts.get(status, 0):
+            continue
         parts.append(f"{int(counts.get(status, 0))} {status.replace('_', ' ')}")
     return "; ".join(parts)
 
@@ -147,14 +172,32 @@ def gate_applies(settings: Settings) -> bool:
     return manifest_lines(return_files(settings), settings.root) == expected
 
 
+def _findings_config(settings: Settings) -> dict:
+    path = settings.cfg / "reproduction" / "findings.yaml"
+    return (read_yaml(path) or {}) if path.exists() else {}
+
+
 def run(settings: Settings, computed_values: list[dict]) -> tuple[pd.DataFrame, str, bool]:
     """Compare, summarise, and say whether mismatches should fail the run."""
     computed = {v["id"]: v for v in computed_values}
-    table = compare(load_published(settings), computed, settings.known_inconsistencies)
+    findings = _findings_config(settings)
+    table = compare(
+        load_published(settings),
+        computed,
+        settings.known_inconsistencies,
+        findings.get("significance_stated") or {},
+        float(findings.get("alpha", 0.05)),
+        findings.get("pending_data") or {},
+    )
     strict = gate_applies(settings)
     line = summary(table)
     if not strict:
         line += " (returns differ from the reproduction manifest: mismatches reported, not fatal)"
+    pend = table.loc[table["status"] == "pending_data", "id"].tolist()
+    if pend:
+        line += "\npending data (config/reproduction/findings.yaml; fail on today's returns): " + ", ".join(
+            pend
+        )
     ki = table.loc[table["status"] == "known_inconsistency", "id"].tolist()
     if ki:
         line += "\nknown inconsistencies (docs/reproduction.md): " + ", ".join(ki)
