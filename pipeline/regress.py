@@ -17,6 +17,7 @@ that finding id, with ``p_value`` (robust) beside it. Nothing here reads publish
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 from .config import Settings, read_yaml
 
 CONFIG_FILE = "regressions.yaml"
+Z975 = 1.959963984540054  # standard normal 97.5% quantile
 DATA_LABELS = {
     "real": "real public data only",
     "survey": "depends on the LA returns",
@@ -164,40 +166,63 @@ class Fit:
     cooks: np.ndarray
     la_codes: np.ndarray
     la_names: np.ndarray
-    result: object
+    cov: np.ndarray  # HC3 covariance of the coefficients
 
 
 def fit_ols_hc3(data: pd.DataFrame, outcome: str, terms: list[str], model: str, sample: str = "all") -> Fit:
-    """OLS with an intercept on complete cases; HC3 robust SEs; Cook's distance from the plain fit."""
-    from statsmodels.regression.linear_model import OLS
+    """OLS with an intercept on complete cases; HC3 robust SEs; Cook's distance from the plain fit.
 
+    In closed form (numpy, so the run does not import statsmodels; the unit tests check it against
+    statsmodels' ``OLS(...).fit().get_robustcov_results("HC3")`` and hand-computed answers):
+    b = (X'X)^-1 X'y, e = y - Xb, h_i = x_i'(X'X)^-1 x_i,
+    V_HC3 = (X'X)^-1 X' diag(e_i^2 / (1 - h_i)^2) X (X'X)^-1, z = b / se, p = 2 (1 - Phi(|z|)),
+    Cook's D_i = e_i^2 h_i / (k s^2 (1 - h_i)^2) with k parameters and s^2 = e'e / (n - k).
+    """
     d = data.dropna(subset=[outcome, *terms])
-    if len(d) <= len(terms) + 2:
-        raise ValueError(f"model {model}: only {len(d)} LAs with every variable")
-    X = np.column_stack([np.ones(len(d)), d[terms].to_numpy(float)])
+    n, k = len(d), len(terms) + 1
+    if n <= k + 1:
+        raise ValueError(f"model {model}: only {n} LAs with every variable")
+    X = np.column_stack([np.ones(n), d[terms].to_numpy(float)])
+    y = d[outcome].to_numpy(float)
+    xtx_inv = np.linalg.inv(X.T @ X)
+    b = xtx_inv @ X.T @ y
+    e = y - X @ b
+    h = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
+    meat = X.T @ (X * (e**2 / (1 - h) ** 2)[:, None])
+    cov = xtx_inv @ meat @ xtx_inv
+    se = np.sqrt(np.diag(cov))
+    z = b / se
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) for v in z])
+    s2 = float(e @ e) / (n - k)
+    cooks = e**2 * h / (k * s2 * (1 - h) ** 2)
     names = ["Intercept", *terms]
-    plain = OLS(d[outcome].to_numpy(float), X).fit()
-    robust = plain.get_robustcov_results(cov_type="HC3", use_t=False)
-    cooks = plain.get_influence().cooks_distance[0]
-    ci = robust.conf_int(0.05)
+    tss = float(((y - y.mean()) ** 2).sum())
     return Fit(
         model=model,
         sample=sample,
         outcome=outcome,
         terms=terms,
-        params=pd.Series(robust.params, index=names),
-        se=pd.Series(robust.bse, index=names),
-        pvalues=pd.Series(robust.pvalues, index=names),
-        ci=pd.DataFrame(ci, index=names, columns=["lower", "upper"]),
-        n=int(plain.nobs),
-        r2=float(plain.rsquared),
-        fitted=plain.fittedvalues,
-        resid=plain.resid,
+        params=pd.Series(b, index=names),
+        se=pd.Series(se, index=names),
+        pvalues=pd.Series(p, index=names),
+        ci=pd.DataFrame({"lower": b - Z975 * se, "upper": b + Z975 * se}, index=names),
+        n=n,
+        r2=1 - float(e @ e) / tss if tss > 0 else float("nan"),
+        fitted=X @ b,
+        resid=e,
         cooks=cooks,
         la_codes=d["la_code"].to_numpy(),
         la_names=d["la_name"].to_numpy(),
-        result=robust,
+        cov=cov,
     )
+
+
+def predict_mean(fit: Fit, x_values: np.ndarray) -> pd.DataFrame:
+    """Fitted mean and its 95% interval (robust covariance) along one term of a one-term model."""
+    X0 = np.column_stack([np.ones(len(x_values)), x_values])
+    mean = X0 @ fit.params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", X0, fit.cov, X0))
+    return pd.DataFrame({"mean": mean, "lower": mean - Z975 * se, "upper": mean + Z975 * se})
 
 
 def influential(fit: Fit, multiple: float) -> pd.DataFrame:
@@ -401,10 +426,9 @@ def open_data(rows: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.
 # Stage
 
 
-def write_outputs(results: Results, settings: Settings) -> list[str]:
-    """Write regressions.csv (+ meta), the influence table and the figures; return file stems."""
+def write_outputs(results: Results, settings: Settings) -> pd.DataFrame:
+    """Write regressions.csv (+ meta), the influence table and the skipped list; return the rows."""
     from . import present
-    from .regress_figures import draw_all
 
     out = settings.processed_dir
     rows = coefficient_rows(results)
@@ -417,16 +441,25 @@ def write_outputs(results: Results, settings: Settings) -> list[str]:
     present.write_csv(
         out / "regression_skipped.csv", pd.DataFrame(results.skipped, columns=["model", "reason"])
     )
-    return draw_all(results, rows, settings)
+    return rows
 
 
-def stage(settings: Settings, la_frame: pd.DataFrame, log=print) -> list[dict]:
-    """Fit, write and return the finding values (the run loop's hook). Config mistakes: one line."""
+def stage(settings: Settings, la_frame: pd.DataFrame, log=print, draw=None) -> list[dict]:
+    """Fit, write and return the finding values (the run loop's hook). Config mistakes: one line.
+
+    ``draw(fn, *args)`` schedules the figures elsewhere (the run's figure workers); without it
+    they are drawn here."""
+    from .regress_figures import draw_all
+
     results = fit_all(la_frame, settings)
-    drawn = write_outputs(results, settings)
+    rows = write_outputs(results, settings)
+    if draw is None:
+        draw_all(results, rows, settings)
+    else:
+        draw(draw_all, results, rows, settings)
     log(
         f"fitted {len(results.fits)} regression models (+{len(results.robustness)} robustness refits); "
-        f"{len(drawn)} figures; {len(results.skipped)} skipped"
+        f"{len(results.skipped)} skipped"
     )
     return finding_values(results)
 

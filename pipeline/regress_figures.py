@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .regress import predict_mean
 
 
 def _save(fig, stem) -> None:
@@ -190,14 +191,14 @@ def scatter_figure(results, settings: Settings) -> str | None:
     stem = settings.figures_dir / sc["slug"]
     write_csv(stem.with_suffix(".csv"), d[["la_code", "la_name", "responded", x_name, y_name]])
     grid = np.linspace(d[x_name].min(), d[x_name].max(), 50)
-    pred = fit.result.get_prediction(np.column_stack([np.ones_like(grid), grid])).summary_frame(alpha=0.05)
+    pred = predict_mean(fit, grid)
     fig = plt.figure(figsize=(9, 6.2))
     ax = fig.add_subplot()
     c1, c2, c3 = _colours("categorical", 3)
     ax.fill_between(
         grid,
-        pred["mean_ci_lower"],
-        pred["mean_ci_upper"],
+        pred["lower"],
+        pred["upper"],
         color=c3,
         alpha=0.3,
         label="95% interval of the fitted line",

@@ -125,3 +125,22 @@ def test_finding_needs_direction_and_significance_and_pending_is_visible():
     sig = dict.fromkeys(["ok", "weak", "wrong", "pend"], "significant")
     t = compare(pub, comp, {}, sig, 0.05, {"pend": "generator not calibrated yet"}).set_index("id")["status"]
     assert t.to_dict() == {"ok": "match", "weak": "mismatch", "wrong": "mismatch", "pend": "pending_data"}
+
+
+def test_closed_form_agrees_with_statsmodels():
+    from statsmodels.regression.linear_model import OLS
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"la_code": range(40), "la_name": range(40), "a": rng.normal(size=40)})
+    d["b"] = (rng.uniform(size=40) > 0.6).astype(float)
+    d["y"] = 1 + 2 * d["a"] - d["b"] + rng.normal(size=40) * (1 + d["a"].abs())
+    f = fit_ols_hc3(d, "y", ["a", "b"], "m")
+    X = np.column_stack([np.ones(40), d[["a", "b"]]])
+    plain = OLS(d["y"].to_numpy(), X).fit()
+    ref = plain.get_robustcov_results(cov_type="HC3", use_t=False)
+    assert np.allclose(f.params, ref.params)
+    assert np.allclose(f.se, ref.bse)
+    assert np.allclose(f.pvalues, ref.pvalues)
+    assert np.allclose(f.ci, ref.conf_int(0.05))
+    assert np.allclose(f.cooks, plain.get_influence().cooks_distance[0])
+    assert f.r2 == pytest.approx(plain.rsquared)
