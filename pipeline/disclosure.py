@@ -255,7 +255,15 @@ def _meta(col: str, kind: str, label: str, dp="") -> dict:
     }
 
 
-PUBLISHED_PATTERNS = ("fig*.csv", "txt_*.csv", "regressions.csv", "regressions.meta.csv")
+PUBLISHED_PATTERNS = (
+    "fig*.csv",
+    "txt_*.csv",
+    "regressions.csv",
+    "regressions.meta.csv",
+    "nonresponse_respondents_vs_frame*.csv",
+    "nonresponse_headline_estimates*.csv",
+    "nonresponse_grossed_up_totals*.csv",
+)
 README = """# Publication tables ({wave})
 
 The tables meant for release, in DfE open-data (EES) format with their .meta.csv. Everything
@@ -269,6 +277,8 @@ for publication as it stands.
 - fig*.csv, txt_*.csv: national tables behind the figures and the prose (no LA-level counts;
   lowest/highest LA values are suppressed where fewer than {min_count} LAs answered).
 - regressions.csv: the regression models (see docs/methods.md).
+- nonresponse_*.csv: respondents against the frame, headline estimates unweighted and with
+  calibration weights, England totals grossed up three ways (a sensitivity; docs/methods.md).
 
 Data: {note}
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import analyse, derive, disclosure, present, public, regress, reproduce, schemas
+from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
 from .config import Settings
 from .ingest import read_wave
 from .validate import validate
@@ -122,6 +122,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     except regress.RegressionConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    nonresponse.stage(settings, derived["la_frame"], clean)
     disclosure.write_publication(settings, derived["la_frame"])
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
     present.write_csv(out / "computed_values.csv", computed)
