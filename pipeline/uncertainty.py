@@ -132,3 +132,68 @@ def bootstrap_ratio(y, x, N: int, reps: int = 2000, seed: int = 20180) -> Interv
     # A with-replacement bootstrap estimates var * (n - 1) / n of the with-replacement variance.
     var = fpc(n, N) * float(reps_r.var(ddof=1)) * n / (n - 1)
     return _interval(float(y.sum() / x.sum()), var, n)
+
+
+# ------------------------------------------------------------------------------------------------
+# Adapters with the inputs of pipeline/estimators.py (so a table builder adds an interval with one
+# call beside its estimate). Percent estimators return percent; rows are grouped to LAs first,
+# because the LA is the sampling unit.
+
+
+def interval_share_of_las(answered, N: int) -> Interval:
+    """Beside estimators.share_of_las: one entry per LA (True/False/missing), percent."""
+    import pandas as pd
+
+    s = pd.Series(answered).dropna().astype(bool).astype(float)
+    return _scaled(share_of_las(s.to_numpy(), N), 100.0)
+
+
+def interval_pooled_share(values, in_category, la_codes, N: int) -> Interval:
+    """Beside estimators.pooled_share: rows are LA cells; per LA y = its count in the category,
+    x = its total; ratio of totals, percent."""
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "la": list(la_codes),
+            "v": pd.Series(values).to_numpy(float),
+            "c": pd.Series(in_category).to_numpy(bool),
+        }
+    )
+    df = df[~np.isnan(df["v"])]
+    per_la = df.assign(y=df["v"].where(df["c"], 0.0)).groupby("la", sort=False)[["y", "v"]].sum()
+    return _scaled(ratio_of_totals(per_la["y"].to_numpy(), per_la["v"].to_numpy(), N), 100.0)
+
+
+def interval_mean_of_la_rates(count, pupils, N: int) -> Interval:
+    """Beside estimators.mean_of_la_rates: one entry per LA; LAs without a denominator left out."""
+    c = np.asarray(count, dtype=float)
+    p = np.asarray(pupils, dtype=float)
+    rates = np.where(p > 0, c / np.where(p > 0, p, 1.0) * 10_000, np.nan)
+    return mean_of_values(rates, N)
+
+
+def interval_place_weighted_cost(cost, places, la_codes, N: int) -> Interval:
+    """Beside estimators.place_weighted_cost: rows are cost cells; the weights are those of
+    estimators.place_weights; per LA y = sum(cost x weight), x = sum(weight); ratio of totals."""
+    import pandas as pd
+
+    from .estimators import place_weights
+
+    df = pd.DataFrame(
+        {
+            "la": list(la_codes),
+            "c": pd.Series(cost).to_numpy(float),
+            "p": pd.Series(places).to_numpy(float),
+        }
+    )
+    df = df[~np.isnan(df["c"])]
+    if df.empty:
+        return Interval(math.nan, math.nan, math.nan, 0, math.nan)
+    df["w"] = place_weights(df["p"].reset_index(drop=True)).to_numpy()
+    per_la = df.assign(cw=df["c"] * df["w"]).groupby("la", sort=False)[["cw", "w"]].sum()
+    return ratio_of_totals(per_la["cw"].to_numpy(), per_la["w"].to_numpy(), N)
+
+
+def _scaled(iv: Interval, k: float) -> Interval:
+    return Interval(iv.estimate * k, iv.lower * k, iv.upper * k, iv.n, iv.se * k)

@@ -90,3 +90,40 @@ def test_bootstrap_agrees_with_taylor_and_is_seeded():
     assert boot.estimate == taylor.estimate
     assert boot.se == pytest.approx(taylor.se, rel=0.1)
     assert bootstrap_ratio(y, x, N=150, reps=500, seed=7) == bootstrap_ratio(y, x, N=150, reps=500, seed=7)
+
+
+def test_pooled_share_groups_rows_to_las_first():
+    # LA a: cells 2 (in) + 2 (out); LA b: 1 (in) + 3 (out); LA c: 3 (in) + 1 (out)
+    # per LA y = (2, 1, 3), x = (4, 4, 4): R = 6/12 = 0.5; e = (0, -1, 1); xbar = 4; n = 3, N = 6
+    # var = 0.5 * 2 / (2 * 3 * 16) = 1/96 -> percent: 50, se = 100 / sqrt(96)
+    from pipeline.uncertainty import interval_pooled_share
+
+    iv = interval_pooled_share(
+        [2, 2, 1, 3, 3, 1], [True, False, True, False, True, False], list("aabbcc"), N=6
+    )
+    assert iv.estimate == pytest.approx(50)
+    assert iv.se == pytest.approx(100 / math.sqrt(96))
+    assert iv.n == 3
+
+
+def test_place_weighted_cost_adapter():
+    # LA a: cells (cost 100, 1 place), (200, 1); LA b: (300, 2): per LA cw = (300, 600), w = (2, 2)
+    # R = 900 / 4 = 225; e = (300 - 450, 600 - 450) = (-150, 150); xbar = 2; n = 2, N = 4:
+    # var = 0.5 * 45000 / (1 * 2 * 4) = 2812.5
+    from pipeline.uncertainty import interval_place_weighted_cost
+
+    iv = interval_place_weighted_cost([100, 200, 300], [1, 1, 2], list("aab"), N=4)
+    assert iv.estimate == pytest.approx(225)
+    assert iv.se == pytest.approx(math.sqrt(2812.5))
+
+
+def test_share_and_rate_adapters():
+    from pipeline.uncertainty import interval_mean_of_la_rates, interval_share_of_las
+
+    iv = interval_share_of_las([True, False] * 5 + [None], N=40)
+    assert iv.estimate == 50 and iv.n == 10
+    assert iv.se == pytest.approx(100 * math.sqrt(0.75 * 0.25 / 9))
+    # rates 10 and 30 per 10,000 (the LA without pupils is left out): mean 20, s^2 = 200, n = 2, N = 4
+    r = interval_mean_of_la_rates([1, 3, 5], [1000, 1000, 0], N=4)
+    assert r.estimate == pytest.approx(20) and r.n == 2
+    assert r.se == pytest.approx(math.sqrt(0.5 * 200 / 2))
