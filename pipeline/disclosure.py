@@ -142,8 +142,12 @@ def ranges(v: np.ndarray, mask: np.ndarray) -> dict[tuple[int, int], tuple[float
 
 
 def suppress(counts: pd.DataFrame, min_count: int, zeros: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
-    """Counts with totals, and the mask of cells to publish as 'c' (primary + secondary)."""
+    """Counts with totals, and the mask of cells to publish as 'c' (primary + secondary).
+
+    With no rows there is nothing to protect: the totals row is published as it is (zeros)."""
     table = with_totals(counts)
+    if counts.empty:
+        return table, np.zeros(table.shape, bool)
     return table, secondary_mask(table, primary_mask(table, min_count, zeros))
 
 
@@ -194,6 +198,8 @@ def la_pupils_placed(la_frame: pd.DataFrame, settings: Settings) -> tuple[pd.Dat
     table, mask = suppress(counts, int(sup["min_count"]), bool(sup.get("zeros", True)))
     shown = table.map(_fmt).astype(object)
     shown = shown.mask(mask, SUPPRESSED).rename(columns={"total": "pupils_placed_total"})
+    if counts.empty:  # nobody answered: the national row is unavailable, not zero
+        shown.loc["total"] = NOT_AVAILABLE
     for rate, (count, _) in RATES.items():
         vals = answered[rate].reindex(shown.index)
         shown[rate] = [
@@ -295,10 +301,11 @@ def write_publication(settings: Settings, la_frame: pd.DataFrame) -> list[str]:
         for path in sorted(settings.processed_dir.glob(pattern)):
             shutil.copyfile(path, out / path.name)
             written.append(path.name)
-    data, meta = la_pupils_placed(la_frame, settings)
-    write_csv(out / "la_pupils_placed.csv", data)
-    write_csv(out / "la_pupils_placed.meta.csv", meta)
-    written += ["la_pupils_placed.csv", "la_pupils_placed.meta.csv"]
+    if {"pupils_placed_total", *PHASES, *RATES} - {"pupils_placed_post16"} <= set(la_frame.columns):
+        data, meta = la_pupils_placed(la_frame, settings)
+        write_csv(out / "la_pupils_placed.csv", data)
+        write_csv(out / "la_pupils_placed.meta.csv", meta)
+        written += ["la_pupils_placed.csv", "la_pupils_placed.meta.csv"]
     min_count = settings.analysis["suppression"]["min_count"]
     write_text(
         out / "README.md", README.format(wave=settings.wave, min_count=min_count, note=settings.data_note)

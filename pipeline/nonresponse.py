@@ -87,6 +87,8 @@ def respondents_vs_frame(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     rows = []
     r = frame["responded"]
     for c in spec["compare"]:
+        if c["column"] not in frame:
+            continue
         col = frame[c["column"]]
         if pd.api.types.is_numeric_dtype(col):
             ok = col.notna()
@@ -181,6 +183,8 @@ def headline_estimates(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     N = len(frame)
     rows = []
     for h in spec["headline"]:
+        if h["column"] not in frame:
+            continue
         col = frame[h["column"]]
         answered = frame["responded"] & col.notna()
         if h["estimator"] == "share":

@@ -60,3 +60,44 @@ def test_random_tables_publish_nothing_small_and_nothing_recoverable(seed):
     counts = pd.DataFrame(rng.poisson([3, 40, 2], size=(25, 3)).astype(float), columns=list("abc"))
     table, mask = suppress(counts, 5)
     _published_ok(table, mask, 5)
+
+
+def _la_frame(placed):
+    n = len(placed)
+    return pd.DataFrame(
+        {
+            "la_code": [f"E0{i}" for i in range(n)],
+            "old_la_code": [str(800 + i) for i in range(n)],
+            "la_name": [f"LA {i}" for i in range(n)],
+            "region_code": "E12000001",
+            "region_name": "North East",
+            "pupils_placed_primary": [p[0] for p in placed],
+            "pupils_placed_secondary": [p[1] for p in placed],
+            "pupils_placed_total": [p[0] + p[1] + p[2] for p in placed],
+            "ap_use_per_10k_primary": [p[0] / 10 for p in placed],
+            "ap_use_per_10k_secondary": [p[1] / 10 for p in placed],
+        }
+    )
+
+
+def test_la_table_suppresses_counts_and_their_rates():
+    from pipeline.config import Settings
+    from pipeline.disclosure import la_pupils_placed
+
+    frame = _la_frame([(3, 40, 6), (10, 60, 7), (12, 80, 9), (np.nan, np.nan, np.nan)])
+    data, _ = la_pupils_placed(frame, Settings("2018"))
+    la = data[data["geographic_level"] == "Local authority"].set_index("la_name")
+    assert la.loc["LA 0", "pupils_placed_primary"] == "c"
+    assert la.loc["LA 0", "ap_use_per_10k_primary"] == "c"
+    assert la.loc["LA 3", "pupils_placed_total"] == "x"  # did not answer
+    national = data[data["geographic_level"] == "National"].iloc[0]
+    assert national["pupils_placed_total"] == str(3 + 40 + 6 + 10 + 60 + 7 + 12 + 80 + 9)
+
+
+def test_la_table_when_nobody_answered():
+    from pipeline.config import Settings
+    from pipeline.disclosure import la_pupils_placed
+
+    frame = _la_frame([(np.nan, np.nan, np.nan)] * 3)
+    data, _ = la_pupils_placed(frame, Settings("2018"))
+    assert (data.iloc[:, -6:] == "x").all().all()
