@@ -39,10 +39,16 @@ class WeightingConfigError(ValueError):
 
 def load_spec(settings: Settings) -> dict:
     name = f"config/{CONFIG_FILE}"
-    spec = read_yaml(settings.cfg / CONFIG_FILE) or {}
+    try:
+        spec = read_yaml(settings.cfg / CONFIG_FILE) or {}
+    except FileNotFoundError as exc:
+        raise WeightingConfigError(f"{name}: file missing") from exc
     for key in ("margins", "compare", "headline", "totals"):
         if not isinstance(spec.get(key), list):
             raise WeightingConfigError(f"{name}: key '{key}' must be a list")
+        for i, item in enumerate(spec[key]):
+            if not isinstance(item, dict) or "column" not in item or "label" not in item:
+                raise WeightingConfigError(f"{name}: {key}[{i}] needs 'column' and 'label'")
     for i, h in enumerate(spec["headline"]):
         if h.get("estimator") not in ("mean", "share"):
             raise WeightingConfigError(f"{name}: headline[{i}].estimator must be 'mean' or 'share'")

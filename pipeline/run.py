@@ -119,10 +119,10 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     values = [v for t in tables for v in t.values]
     try:
         values += regress.stage(settings, derived["la_frame"], log, pool.call if pool is not None else None)
-    except regress.RegressionConfigError as exc:
+        nonresponse.stage(settings, derived["la_frame"], clean)
+    except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    nonresponse.stage(settings, derived["la_frame"], clean)
     disclosure.write_publication(settings, derived["la_frame"])
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
     present.write_csv(out / "computed_values.csv", computed)

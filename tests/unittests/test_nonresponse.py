@@ -71,3 +71,17 @@ def test_margin_without_answering_la_is_left_out_with_a_note():
     w, notes = calibration_weights(f, f["responded"] & f["y"].notna(), SPEC)
     assert len(w) == 2 and np.allclose(w, 3.5)  # N / n = 7 / 2
     assert "Region" in notes[0]
+
+
+def test_weighting_config_mistake_is_one_line(tmp_path):
+    import yaml
+
+    from pipeline.config import Settings
+    from pipeline.nonresponse import WeightingConfigError, load_spec
+
+    (tmp_path / "config").mkdir()
+    bad = {"margins": [{"label": "Region"}], "compare": [], "headline": [], "totals": []}
+    (tmp_path / "config" / "weighting.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(WeightingConfigError) as exc:
+        load_spec(Settings("x", root=tmp_path))
+    assert str(exc.value) == "config/weighting.yaml: margins[0] needs 'column' and 'label'"
