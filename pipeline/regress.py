@@ -169,7 +169,9 @@ class Fit:
     cov: np.ndarray  # HC3 covariance of the coefficients
 
 
-def fit_ols_hc3(data: pd.DataFrame, outcome: str, terms: list[str], model: str, sample: str = "all") -> Fit:
+def fit_ols_hc3(
+    data: pd.DataFrame, outcome: str, terms: list[str], model: str, sample: str = "all", min_las: int = 0
+) -> Fit:
     """OLS with an intercept on complete cases; HC3 robust SEs; Cook's distance from the plain fit.
 
     In closed form (numpy, so the run does not import statsmodels; the unit tests check it against
@@ -180,8 +182,8 @@ def fit_ols_hc3(data: pd.DataFrame, outcome: str, terms: list[str], model: str, 
     """
     d = data.dropna(subset=[outcome, *terms])
     n, k = len(d), len(terms) + 1
-    if n <= k + 1:
-        raise ValueError(f"model {model}: only {n} LAs with every variable")
+    if n <= k + 1 or n < min_las:
+        raise ValueError(f"model {model}: only {n} LAs with every variable (minimum {max(min_las, k + 2)})")
     X = np.column_stack([np.ones(n), d[terms].to_numpy(float)])
     y = d[outcome].to_numpy(float)
     xtx_inv = np.linalg.inv(X.T @ X)
@@ -253,6 +255,7 @@ def fit_all(la_frame: pd.DataFrame, settings: Settings, spec: dict | None = None
     data, missing = variable_frame(la_frame, spec, settings)
     multiple = spec.get("influence", {}).get("cooks_multiple", 4)
     listed = spec.get("influence", {}).get("max_listed", 5)
+    min_las = int(spec.get("min_las", 0))
     fits, robust, infl, skipped = [], [], [], []
     for m in spec["models"]:
         outcome, terms = parse_formula(m["formula"])
@@ -264,7 +267,7 @@ def fit_all(la_frame: pd.DataFrame, settings: Settings, spec: dict | None = None
             continue
         sub = sample_of(data, m.get("sample", "respondents"))
         try:
-            f = fit_ols_hc3(sub, outcome, terms, m["id"])
+            f = fit_ols_hc3(sub, outcome, terms, m["id"], min_las=min_las)
         except ValueError as exc:
             skipped.append({"model": m["id"], "reason": str(exc)})
             continue
@@ -274,7 +277,9 @@ def fit_all(la_frame: pd.DataFrame, settings: Settings, spec: dict | None = None
         if len(top):
             keep = sub[~sub["la_code"].isin(top["la_code"])]
             try:
-                robust.append(fit_ols_hc3(keep, outcome, terms, m["id"], sample="without_influential"))
+                robust.append(
+                    fit_ols_hc3(keep, outcome, terms, m["id"], sample="without_influential", min_las=min_las)
+                )
             except ValueError as exc:
                 skipped.append({"model": f"{m['id']} (robustness)", "reason": str(exc)})
     cols = ["model", "rank", "la_code", "la_name", "cooks_distance"]

@@ -144,3 +144,8 @@ def test_closed_form_agrees_with_statsmodels():
     assert np.allclose(f.ci, ref.conf_int(0.05))
     assert np.allclose(f.cooks, plain.get_influence().cooks_distance[0])
     assert f.r2 == pytest.approx(plain.rsquared)
+
+
+def test_minimum_number_of_las():
+    with pytest.raises(ValueError, match="minimum 20"):
+        fit_ols_hc3(HAND, "y", ["x"], "m", min_las=20)
