@@ -12,7 +12,6 @@ import yaml
 
 from pipeline.config import Settings
 from pipeline.regress import RegressionConfigError, fit_ols_hc3, influential, load_spec, parse_formula
-from pipeline.reproduce import compare, significance_agrees
 
 # Two groups of two LAs: x = 0 has y 0 and 2 (mean 1), x = 1 has y 1 and 5 (mean 3).
 # OLS: intercept 1, slope 2; residuals -1, 1, -2, 2; every leverage h = 1/2.
@@ -87,44 +86,6 @@ def test_config_mistake_is_one_line_naming_file_and_key(tmp_path):
 def test_the_shipped_config_loads():
     spec = load_spec(Settings("2018"))
     assert all(m.get("finding", {}).get("id", "txt.regression.").startswith("txt.") for m in spec["models"])
-
-
-@pytest.mark.parametrize(
-    ("p", "stated", "expected"),
-    [
-        (0.01, "significant", True),
-        (0.07, "significant", False),
-        (0.07, "not_significant", True),
-        (0.01, "not_significant", False),
-        (0.07, None, True),
-    ],
-)
-def test_significance_agrees(p, stated, expected):
-    assert significance_agrees({"p_value": p}, stated, 0.05) is expected
-
-
-def test_finding_needs_direction_and_significance_and_pending_is_visible():
-    pub = [
-        {
-            "id": i,
-            "figure": None,
-            "source": "survey",
-            "value": "negative",
-            "unit": "finding",
-            "rounding": None,
-            "qualifier": "exact",
-        }
-        for i in ("ok", "weak", "wrong", "pend")
-    ]
-    comp = {
-        "ok": {"value": -1.0, "p_value": 0.01, "basis": "r", "n_las": 10},
-        "weak": {"value": -1.0, "p_value": 0.2, "basis": "r", "n_las": 10},
-        "wrong": {"value": 1.0, "p_value": 0.01, "basis": "r", "n_las": 10},
-        "pend": {"value": 1.0, "p_value": 0.01, "basis": "r", "n_las": 10},
-    }
-    sig = dict.fromkeys(["ok", "weak", "wrong", "pend"], "significant")
-    t = compare(pub, comp, {}, sig, 0.05, {"pend": "generator not calibrated yet"}).set_index("id")["status"]
-    assert t.to_dict() == {"ok": "match", "weak": "mismatch", "wrong": "mismatch", "pend": "pending_data"}
 
 
 def test_closed_form_agrees_with_statsmodels():
