@@ -26,6 +26,12 @@ def _footer(fig, lines: list[str]) -> None:
     fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left", color="#3D3D3D")
 
 
+def _sample_note(spec: dict, model: str) -> str:
+    """', all LAs' for a model fitted on the whole frame (the others use respondents)."""
+    m = next((m for m in spec["models"] if m["id"] == model), {})
+    return ", all LAs" if m.get("sample") == "frame" else ""
+
+
 def _grid(n: int) -> tuple[int, int]:
     cols = 3 if n > 4 else max(1, min(n, 2))
     return int(np.ceil(n / cols)), cols
@@ -69,7 +75,11 @@ def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> st
         )
         ax.axvline(0, color="#3D3D3D", linewidth=0.8)
         ax.set_yticks(pos, d["term"])
-        ax.set_title(f"{d['formula'].iloc[0]}\n(n = {d['n_las'].iloc[0]})", fontsize=8.5, loc="left")
+        ax.set_title(
+            f"{d['formula'].iloc[0]}\n(n = {d['n_las'].iloc[0]}{_sample_note(spec, model)})",
+            fontsize=8.5,
+            loc="left",
+        )
         ax.tick_params(labelsize=7.5)
         ax.grid(axis="y", visible=False)
     for ax in list(axes.flat)[len(models) :]:
@@ -86,7 +96,7 @@ def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> st
             "Each panel is one model; points are coefficients (change in the outcome per unit of the term), "
             "bars 95% intervals from HC3 robust standard errors. Variables and units: "
             "config/regressions.yaml and the data file.",
-            f"Level of AP use: {spec['variables']['ap_use']['label']}."
+            f"{spec['variables']['ap_use']['label']}."
             if "ap_use" in spec["variables"]
             else "",
             f"Data: {settings.data_note_short} Models using AP use or the decision-making model depend on "
@@ -144,7 +154,9 @@ def residual_figure(results, settings: Settings) -> str:
         ax.scatter(f.fitted[~big], f.resid[~big], s=10, color=c1, label="LA")
         ax.scatter(f.fitted[big], f.resid[big], s=18, color=c2, marker="D", label=f"Cook's D > {multiple}/n")
         ax.axhline(0, color="#3D3D3D", linewidth=0.8)
-        ax.set_title(f"{formula[f.model]} (n = {f.n})", fontsize=8.5, loc="left")
+        ax.set_title(
+            f"{formula[f.model]} (n = {f.n}{_sample_note(results.spec, f.model)})", fontsize=8.5, loc="left"
+        )
         ax.set_xlabel("fitted", fontsize=7.5)
         ax.set_ylabel("residual", fontsize=7.5)
         ax.tick_params(labelsize=7.5)
