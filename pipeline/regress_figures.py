@@ -96,9 +96,7 @@ def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> st
             "Each panel is one model; points are coefficients (change in the outcome per unit of the term), "
             "bars 95% intervals from HC3 robust standard errors. Variables and units: "
             "config/regressions.yaml and the data file.",
-            f"{spec['variables']['ap_use']['label']}."
-            if "ap_use" in spec["variables"]
-            else "",
+            f"{spec['variables']['ap_use']['label']}." if "ap_use" in spec["variables"] else "",
             f"Data: {settings.data_note_short} Models using AP use or the decision-making model depend on "
             "the returns.",
         ],
