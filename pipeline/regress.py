@@ -17,7 +17,6 @@ that finding id, with ``p_value`` (robust) beside it. Nothing here reads publish
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,29 +173,23 @@ def fit_ols_hc3(
 ) -> Fit:
     """OLS with an intercept on complete cases; HC3 robust SEs; Cook's distance from the plain fit.
 
-    In closed form (numpy, so the run does not import statsmodels; the unit tests check it against
-    statsmodels' ``OLS(...).fit().get_robustcov_results("HC3")`` and hand-computed answers):
-    b = (X'X)^-1 X'y, e = y - Xb, h_i = x_i'(X'X)^-1 x_i,
-    V_HC3 = (X'X)^-1 X' diag(e_i^2 / (1 - h_i)^2) X (X'X)^-1, z = b / se, p = 2 (1 - Phi(|z|)),
+    Fitted by statsmodels (``OLS(y, X).fit(cov_type="HC3")``; normal reference distribution for
+    the robust z statistics, as statsmodels does by default for robust covariances):
+    b = (X'X)^-1 X'y, V_HC3 = (X'X)^-1 X' diag(e_i^2 / (1 - h_i)^2) X (X'X)^-1,
     Cook's D_i = e_i^2 h_i / (k s^2 (1 - h_i)^2) with k parameters and s^2 = e'e / (n - k).
     """
+    from statsmodels.regression.linear_model import OLS
+
     d = data.dropna(subset=[outcome, *terms])
     n, k = len(d), len(terms) + 1
     if n <= k + 1 or n < min_las:
         raise ValueError(f"model {model}: only {n} LAs with every variable (minimum {max(min_las, k + 2)})")
     X = np.column_stack([np.ones(n), d[terms].to_numpy(float)])
     y = d[outcome].to_numpy(float)
-    xtx_inv = np.linalg.inv(X.T @ X)
-    b = xtx_inv @ X.T @ y
-    e = y - X @ b
-    h = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
-    meat = X.T @ (X * (e**2 / (1 - h) ** 2)[:, None])
-    cov = xtx_inv @ meat @ xtx_inv
-    se = np.sqrt(np.diag(cov))
-    z = b / se
-    p = np.array([math.erfc(abs(v) / math.sqrt(2)) for v in z])
-    s2 = float(e @ e) / (n - k)
-    cooks = e**2 * h / (k * s2 * (1 - h) ** 2)
+    result = OLS(y, X).fit(cov_type="HC3")
+    b, se, p, cov = result.params, result.bse, result.pvalues, result.cov_params()
+    e = result.resid
+    cooks = result.get_influence().cooks_distance[0]
     names = ["Intercept", *terms]
     tss = float(((y - y.mean()) ** 2).sum())
     return Fit(
