@@ -46,7 +46,7 @@ def _main(argv: list[str] | None) -> int:
         p.add_argument("--workers", type=int, default=2, help="processes used to draw figures")
         p.add_argument("--quiet", action="store_true")
     p = sub.add_parser("regress", help="fit the regression models on the wave's la_frame.csv")
-    p.add_argument("--wave", default="2018")
+    p.add_argument("--wave", default=None)
     p = sub.add_parser("template", help="write blank return workbooks")
     p.add_argument("--wave", required=True)
     p.add_argument("--out", required=True, type=Path)

@@ -85,6 +85,14 @@ class Rurality:
 
 
 @dataclass(frozen=True)
+class RegressionSource:
+    file: PublicFile
+    join: dict[str, str]
+    columns: dict[str, str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class WaveConfig:
     """The keys of ``config/waves/<wave>.yaml`` (each is explained in the default wave's file).
 
@@ -114,6 +122,7 @@ class WaveConfig:
     rurality: Rurality | None = None
     context_measures: ConfigFile | None = None
     context_inputs: dict[str, PublicFile] = field(default_factory=dict)
+    regression_sources: dict[str, RegressionSource] = field(default_factory=dict)
     published_values: PublicFile | None = None
     reproduction_manifest: str | None = None
 

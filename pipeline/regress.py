@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Settings, read_yaml
+from .config import Settings, fill_strings, read_yaml
 
 CONFIG_FILE = "regressions.yaml"
 Z975 = 1.959963984540054  # standard normal 97.5% quantile
@@ -45,7 +45,7 @@ def load_spec(settings: Settings) -> dict:
     path = settings.cfg / CONFIG_FILE
     name = f"config/{CONFIG_FILE}"
     try:
-        spec = read_yaml(path) or {}
+        spec = fill_strings(read_yaml(path) or {}, settings.fill)  # {exclusions_year} etc. from the wave
     except FileNotFoundError as exc:
         raise RegressionConfigError(f"{name}: file missing") from exc
     variables = spec.get("variables")
@@ -117,7 +117,9 @@ def variable_frame(la_frame: pd.DataFrame, spec: dict, settings: Settings) -> tu
         if v.get("source"):
             src = v["source"]
             if src not in sources:
-                sources[src] = _source(la_frame, spec["sources"][src], settings)
+                sources[src] = _source(
+                    la_frame, settings.wave_config.get("regression_sources") or {}, src, settings
+                )
             base = sources[src]
             if base is None:
                 missing.append(f"{key}: no '{src}' source configured for wave {settings.wave}")
@@ -132,9 +134,9 @@ def variable_frame(la_frame: pd.DataFrame, spec: dict, settings: Settings) -> tu
     return out, missing
 
 
-def _source(la_frame: pd.DataFrame, by_wave: dict, settings: Settings) -> pd.DataFrame | None:
-    """A per-LA public file aligned to the rows of la_frame (None if the wave has none)."""
-    s = (by_wave or {}).get(settings.wave)
+def _source(la_frame: pd.DataFrame, of_wave: dict, name: str, settings: Settings) -> pd.DataFrame | None:
+    """The wave's per-LA file for a source, aligned to the rows of la_frame (None if it has none)."""
+    s = of_wave.get(name)
     if not s:
         return None
     ((frame_key, file_key),) = s["join"].items()

@@ -826,7 +826,7 @@ def txt_semh_interface(d: Data) -> FigureTable:
         "txt_semh_interface",
         vals,
         "Group comparison of means of LA values: secondary pupils placed in AP and SEMH places per 10,000 "
-        "secondary pupils; real 2016/17 secondary permanent-exclusion rate (DfE, % of pupils; "
+        "secondary pupils; real {exclusions_year} secondary permanent-exclusion rate (DfE, % of pupils; "
         "suppressed LAs left out).",
         "LAs with separate vs integrated or combined AP and SEMH provision",
     )
