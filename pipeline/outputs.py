@@ -87,7 +87,9 @@ def parse_alt_text(text: str) -> tuple[str, str, str, dict[str, str]]:
 
 def read_figures(figures_dir: Path, reproduction: pd.DataFrame | None = None) -> list[Figure]:
     """Every figure of a run folder that has an image, in figure order."""
-    stems = sorted({p.stem for p in figures_dir.glob("fig*.svg")} | {p.stem for p in figures_dir.glob("fig*.png")})
+    stems = sorted(
+        {p.stem for p in figures_dir.glob("fig*.svg")} | {p.stem for p in figures_dir.glob("fig*.png")}
+    )
     figures = []
     for stem in stems:
         match = FIGURE_STEM.match(stem)

@@ -1,0 +1,22 @@
+"""After the stages: the run record, the reviewer's report and the publication spreadsheet.
+
+Called once by ``run`` with the stage log; each product is timed as a stage of the run record.
+``run.json`` is written first (so the report can show it) and again at the end with every stage.
+"""
+
+from __future__ import annotations
+
+from . import report, runrecord
+from .config import Settings
+from .runrecord import StageLog
+
+
+def publish(settings: Settings, log: StageLog, exit_code: int) -> int:
+    """Write run.json, the HTML report and the spreadsheet; returns the run's exit code unchanged."""
+    runrecord.write(settings, log, exit_code)
+    if not any(s["stage"] == "reproduce" for s in log.stages):
+        return exit_code  # stopped early (validation errors): the outputs on disk are not this run's
+    index = report.build(settings)
+    log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
+    runrecord.write(settings, log, exit_code)
+    return exit_code

@@ -1,0 +1,76 @@
+"""The reviewer's report of a full 2018 run, opened from files in Debian's headless Chromium.
+
+Every page loads without a console error, every image resolves, every figure page has its image
+and data table, and the check fails when an image is removed. Screenshots of every page are kept
+in out/test-artifacts/report/. Without Chromium the test is skipped, except in CI (CI=true),
+where it fails naming the missing program (`make browser` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.run import run
+
+from ..browser.site_check import check_site, find_browser, first_tab_target, start_browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "out" / "test-artifacts" / "report"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver_path = find_browser()
+    if not (chromium and driver_path):
+        missing = " and ".join(n for n, p in (("chromium", chromium), ("chromedriver", driver_path)) if not p)
+        message = f"{missing} not found: run `make browser` (Debian: apt-get install -y chromium chromium-driver)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"browser test cannot run in CI: {message}", pytrace=False)
+        pytest.skip(message)
+    driver = start_browser(chromium, driver_path)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A full run of the 2018 wave into a temporary root (the repository's outputs untouched)."""
+    root = tmp_path_factory.mktemp("report_2018")
+    (root / "data").mkdir()
+    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
+    settings = Settings("2018", root=root, config_dir=REPO / "config")
+    assert run(settings, workers=2, quiet=True) == 0
+    return settings
+
+
+def test_every_page_loads_with_its_images_and_tables(browser, site):
+    index = site.processed_dir / "report" / "index.html"
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    problems, pages = check_site(browser, index, screenshots=ARTIFACTS)
+    assert problems == []
+    figures = sorted(site.figures_dir.glob("fig*.svg"))
+    figure_pages = [p for p in pages if p.name.startswith("fig")]
+    assert len(figures) >= 27
+    assert len(figure_pages) == len(figures)
+    assert {p.name for p in pages} >= {"index.html", "validation.html", "run.html"}
+    assert (ARTIFACTS / "index.png").stat().st_size > 0
+
+
+def test_a_removed_image_fails_the_check(browser, site, tmp_path):
+    copy = tmp_path / "report"
+    shutil.copytree(site.processed_dir / "report", copy)
+    removed = sorted((copy / "figures").glob("*.svg"))[0]
+    removed.unlink()
+    problems, _ = check_site(browser, copy / "index.html")
+    broken = [p for p in problems if removed.name in p]
+    assert any("image did not load" in p for p in broken)
+    assert any("console error" in p for p in broken)
+
+
+def test_keyboard_reaches_the_skip_link_first(browser, site):
+    assert first_tab_target(browser, site.processed_dir / "report" / "index.html") == "Skip to main content"
