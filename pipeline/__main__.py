@@ -95,7 +95,9 @@ def run(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False, summary
 
 
 @app.command()
-def reproduce(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+def reproduce(
+    wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False, summary: Summary = True
+) -> None:
     """Same as run."""
     _stages("reproduce", wave, workers, quiet, summary)
 

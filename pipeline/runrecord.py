@@ -1,4 +1,4 @@
-"""The run record: which code, config, inputs and packages produced an output folder, and how long each stage took.
+"""The run record: which code, config, inputs and packages made an output folder, and stage times.
 
 Every run writes ``data/processed/<wave>/run.json``: wave, command, git commit (and whether the
 work tree had uncommitted changes), one sha256 over the config files, the sha256 of every input

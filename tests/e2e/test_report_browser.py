@@ -28,7 +28,9 @@ def browser():
     chromium, driver_path = find_browser()
     if not (chromium and driver_path):
         missing = " and ".join(n for n, p in (("chromium", chromium), ("chromedriver", driver_path)) if not p)
-        message = f"{missing} not found: run `make browser` (Debian: apt-get install -y chromium chromium-driver)"
+        message = (
+            f"{missing} not found: run `make browser` (Debian: apt-get install -y chromium chromium-driver)"
+        )
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"browser test cannot run in CI: {message}", pytrace=False)
         pytest.skip(message)
