@@ -6,7 +6,7 @@ Called once by ``run`` with the stage log; each product is timed as a stage of t
 
 from __future__ import annotations
 
-from . import report, runrecord
+from . import report, runrecord, spreadsheet
 from .config import Settings
 from .runrecord import StageLog
 
@@ -18,5 +18,7 @@ def publish(settings: Settings, log: StageLog, exit_code: int) -> int:
         return exit_code  # stopped early (validation errors): the outputs on disk are not this run's
     index = report.build(settings)
     log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
+    book = spreadsheet.build(settings)
+    log(f"wrote the publication spreadsheet {book.relative_to(settings.root)}", stage="spreadsheet")
     runrecord.write(settings, log, exit_code)
     return exit_code

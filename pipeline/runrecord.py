@@ -45,10 +45,11 @@ def sha256_tree(paths: list[Path], root: Path) -> str:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """Path as seen from the project root (symlinks inside the root are not followed)."""
+    for p, r in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+        if p.is_relative_to(r):
+            return p.relative_to(r).as_posix()
+    return path.as_posix()
 
 
 def _files(folder: Path | None) -> list[Path]:

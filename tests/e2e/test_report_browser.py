@@ -14,9 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
-from pipeline.run import run
-
 from ..browser.site_check import check_site, find_browser, first_tab_target, start_browser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,14 +37,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A full run of the 2018 wave into a temporary root (the repository's outputs untouched)."""
-    root = tmp_path_factory.mktemp("report_2018")
-    (root / "data").mkdir()
-    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
-    settings = Settings("2018", root=root, config_dir=REPO / "config")
-    assert run(settings, workers=2, quiet=True) == 0
-    return settings
+def site(full_run_2018):
+    return full_run_2018
 
 
 def test_every_page_loads_with_its_images_and_tables(browser, site):
