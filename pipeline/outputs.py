@@ -16,8 +16,9 @@ import pandas as pd
 
 from .config import Settings
 
-FIGURE_STEM = re.compile(r"^(?P<key>fig(?P<number>\d+)[a-z]?)_(?P<slug>.+)$")
+FIGURE_STEM = re.compile(r"^(?P<key>(?P<prefix>fig|ctx)(?P<number>\d+)[a-z]?)_(?P<slug>.+)$")
 ALT_TEXT_LIMIT = 250
+EES_CONTEXT = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
 NOTE_PREFIXES = ("Base:", "Method:", "Data:", "Source:", "Note:", "Notes:")
 
 
@@ -85,15 +86,15 @@ def parse_alt_text(text: str) -> tuple[str, str, str, dict[str, str]]:
     return title, subtitle, "\n".join(body).strip(), notes
 
 
-def read_figures(figures_dir: Path, reproduction: pd.DataFrame | None = None) -> list[Figure]:
-    """Every figure of a run folder that has an image, in figure order."""
-    stems = sorted(
-        {p.stem for p in figures_dir.glob("fig*.svg")} | {p.stem for p in figures_dir.glob("fig*.png")}
-    )
+def read_figures(
+    figures_dir: Path, reproduction: pd.DataFrame | None = None, prefix: str = "fig"
+) -> list[Figure]:
+    """Every figure of a run folder that has an image, in figure order (``ctx``: context figures)."""
+    stems = sorted({p.stem for ext in ("svg", "png") for p in figures_dir.glob(f"{prefix}*.{ext}")})
     figures = []
     for stem in stems:
         match = FIGURE_STEM.match(stem)
-        if not match:
+        if not match or match["prefix"] != prefix:
             continue
         txt = figures_dir / f"{stem}.txt"
         title, subtitle, description, notes = parse_alt_text(

@@ -6,7 +6,7 @@ Called once by ``run`` with the stage log; each product is timed as a stage of t
 
 from __future__ import annotations
 
-from . import report, runrecord, spreadsheet
+from . import census_context, report, runrecord, spreadsheet
 from .config import Settings
 from .runrecord import StageLog
 
@@ -16,6 +16,8 @@ def publish(settings: Settings, log: StageLog, exit_code: int) -> int:
     runrecord.write(settings, log, exit_code)
     if not any(s["stage"] == "reproduce" for s in log.stages):
         return exit_code  # stopped early (validation errors): the outputs on disk are not this run's
+    drawn = census_context.build(settings)
+    log(f"drew {len(drawn)} context figures", stage="context", figures=len(drawn))
     index = report.build(settings)
     log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
     book = spreadsheet.build(settings)

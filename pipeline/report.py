@@ -77,10 +77,23 @@ def validation_line(validation: pd.DataFrame) -> str:
     return "; ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items()))
 
 
-def _page_figure(f: outputs.Figure) -> dict:
+def extra_tables(settings: Settings, f: outputs.Figure) -> list[tuple[str, pd.DataFrame]]:
+    """Open-data tables written for a figure beside its plotted data (``<stem>_*.csv`` with metadata)."""
+    out = []
+    for table in outputs.read_open_data(settings.processed_dir):
+        if table.name.startswith(f.stem + "_"):
+            shown = table.data.drop(columns=[c for c in outputs.EES_CONTEXT if c in table.data])
+            suffix = table.name.removeprefix(f.stem + "_").replace("_", " ")
+            caption = f"{f.title.split(':')[0]}: {suffix} table ({table.name}.csv)"
+            out.append((caption, shown.rename(columns=table.label)))
+    return out
+
+
+def _page_figure(f: outputs.Figure, settings: Settings) -> dict:
     return {
         "stem": f.stem,
         "number": f.number,
+        "extra_tables": extra_tables(settings, f),
         "label": f"Figure {f.number}" if f.key.startswith("fig") else f.title.split(":")[0],
         "title": f.title,
         "subtitle": f.subtitle,
@@ -105,12 +118,12 @@ def _record_tables(record: dict) -> dict:
     return {"record_fields": fields, "stages": stages, "packages": packages, "inputs": inputs}
 
 
-def build(settings: Settings, context_figures: list[outputs.Figure] | None = None) -> Path:
+def build(settings: Settings) -> Path:
     """Write the site into data/processed/<wave>/report/ and return the path of index.html."""
     out = report_dir(settings)
     reproduction = outputs.read_csv(settings.processed_dir / "reproduction.csv")
     figures = outputs.read_figures(settings.figures_dir, reproduction if len(reproduction) else None)
-    context = context_figures or []
+    context = outputs.read_figures(settings.figures_dir, prefix="ctx")
     validation = outputs.read_csv(settings.processed_dir / "validation_report.csv")
     record = outputs.read_run_record(settings)
     env = _environment()
@@ -125,8 +138,8 @@ def build(settings: Settings, context_figures: list[outputs.Figure] | None = Non
                 shutil.copyfile(image, out / "figures" / image.name)
     shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
 
-    pages = [_page_figure(f) for f in figures]
-    context_pages = [_page_figure(f) for f in context]
+    pages = [_page_figure(f, settings) for f in figures]
+    context_pages = [_page_figure(f, settings) for f in context]
     line = validation_line(validation)
     write_text(
         out / "index.html",

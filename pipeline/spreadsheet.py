@@ -50,9 +50,9 @@ def spreadsheet_path(settings: Settings) -> Path:
 
 def sheet_name(table_name: str) -> str:
     """Short sheet label: 'Fig02' for figure tables, 'Text_ap_sen' for text tables (<= 31 chars)."""
-    match = re.match(r"^fig(\d+[a-z]?)_", table_name)
+    match = re.match(r"^(fig|ctx)(\d+[a-z]?)_", table_name)
     if match:
-        return f"Fig{match[1]}"
+        return f"{'Fig' if match[1] == 'fig' else 'Context'}{match[2]}"
     return re.sub(r"^txt_", "Text_", table_name)[:31]
 
 
@@ -143,7 +143,11 @@ def build(settings: Settings) -> Path:
     import gptables as gpt
 
     tables = outputs.read_open_data(settings.processed_dir)
-    figure_titles = {f.key: f.title for f in outputs.read_figures(settings.figures_dir)}
+    figure_titles = {
+        f.key: f.title
+        for prefix in ("fig", "ctx")
+        for f in outputs.read_figures(settings.figures_dir, prefix=prefix)
+    }
     data_note = settings.data_note
     sheets = {}
     for table in tables:
