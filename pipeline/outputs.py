@@ -151,32 +151,28 @@ class OpenDataTable:
     data: pd.DataFrame
     meta: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        rows = self.meta.to_dict("records") if "col_name" in self.meta else []
+        self._meta = {str(r["col_name"]): r for r in rows}
+
+    def field(self, column: str, key: str) -> str:
+        """One metadata field of a column ('' when the metadata does not say)."""
+        return str(self._meta.get(column, {}).get(key, "") or "")
+
     def label(self, column: str) -> str:
-        if len(self.meta) and "col_name" in self.meta:
-            row = self.meta[self.meta["col_name"] == column]
-            if len(row) and row.iloc[0].get("label"):
-                return str(row.iloc[0]["label"])
-        return column.replace("_", " ").capitalize()
+        return self.field(column, "label") or column.replace("_", " ").capitalize()
 
     def column_type(self, column: str) -> str:
-        if len(self.meta) and "col_name" in self.meta:
-            row = self.meta[self.meta["col_name"] == column]
-            if len(row):
-                return str(row.iloc[0].get("col_type", ""))
-        return ""
+        return self.field(column, "col_type")
 
     def unit(self, column: str) -> str:
-        if len(self.meta) and "col_name" in self.meta:
-            row = self.meta[self.meta["col_name"] == column]
-            if len(row):
-                return str(row.iloc[0].get("indicator_unit", "") or "")
-        return ""
+        return self.field(column, "indicator_unit")
 
 
-def read_open_data(processed_dir: Path) -> list[OpenDataTable]:
+def read_open_data(processed_dir: Path, pattern: str = "*") -> list[OpenDataTable]:
     """Every table that has a ``.meta.csv`` beside it (the EES open-data tables), by name."""
     tables = []
-    for meta_path in sorted(processed_dir.glob("*.meta.csv")):
+    for meta_path in sorted(processed_dir.glob(f"{pattern}.meta.csv")):
         name = meta_path.name[: -len(".meta.csv")]
         data_path = processed_dir / f"{name}.csv"
         if data_path.exists():

@@ -77,10 +77,10 @@ def validation_line(validation: pd.DataFrame) -> str:
     return "; ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items()))
 
 
-def extra_tables(settings: Settings, f: outputs.Figure) -> list[tuple[str, pd.DataFrame]]:
+def extra_tables(tables: list[outputs.OpenDataTable], f: outputs.Figure) -> list[tuple[str, pd.DataFrame]]:
     """Open-data tables written for a figure beside its plotted data (``<stem>_*.csv`` with metadata)."""
     out = []
-    for table in outputs.read_open_data(settings.processed_dir):
+    for table in tables:
         if table.name.startswith(f.stem + "_"):
             shown = table.data.drop(columns=[c for c in outputs.EES_CONTEXT if c in table.data])
             suffix = table.name.removeprefix(f.stem + "_").replace("_", " ")
@@ -89,11 +89,11 @@ def extra_tables(settings: Settings, f: outputs.Figure) -> list[tuple[str, pd.Da
     return out
 
 
-def _page_figure(f: outputs.Figure, settings: Settings) -> dict:
+def _page_figure(f: outputs.Figure, tables: list[outputs.OpenDataTable]) -> dict:
     return {
         "stem": f.stem,
         "number": f.number,
-        "extra_tables": extra_tables(settings, f),
+        "extra_tables": extra_tables(tables, f),
         "label": f"Figure {f.number}" if f.key.startswith("fig") else f.title.split(":")[0],
         "title": f.title,
         "subtitle": f.subtitle,
@@ -138,8 +138,9 @@ def build(settings: Settings) -> Path:
                 shutil.copyfile(image, out / "figures" / image.name)
     shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
 
-    pages = [_page_figure(f, settings) for f in figures]
-    context_pages = [_page_figure(f, settings) for f in context]
+    extra = [t for t in outputs.read_open_data(settings.processed_dir, "ctx*") if t.name.count("_")]
+    pages = [_page_figure(f, extra) for f in figures]
+    context_pages = [_page_figure(f, extra) for f in context]
     line = validation_line(validation)
     write_text(
         out / "index.html",

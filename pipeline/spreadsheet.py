@@ -58,11 +58,8 @@ def sheet_name(table_name: str) -> str:
 
 def decimals(table: outputs.OpenDataTable, column: str) -> int | None:
     """The column's ``indicator_dp`` from the metadata, or None when not stated."""
-    if len(table.meta) and "indicator_dp" in table.meta:
-        row = table.meta[table.meta["col_name"] == column]
-        if len(row) and str(row.iloc[0]["indicator_dp"]).strip().isdigit():
-            return int(row.iloc[0]["indicator_dp"])
-    return None
+    dp = table.field(column, "indicator_dp").strip()
+    return int(dp) if dp.isdigit() else None
 
 
 def period_text(time_period: str, time_identifier: str) -> str:
@@ -211,7 +208,7 @@ def build(settings: Settings) -> Path:
             notes_table=notes_table,
             contentsheet_options={"additional_elements": ["subtitles", "source"]},
             auto_width=True,
-            workbook_options={"strings_to_formulas": False, "strings_to_urls": False},
+            workbook_options={"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True},
         )
     tmp.replace(path)
     return path

@@ -17,7 +17,16 @@ def test_run_record_names_code_config_inputs_packages_and_stages(full_run_2018):
     assert len(record["config_sha256"]) == 64
     assert record["started"] <= record["ended"]
     stages = [s["stage"] for s in record["stages"]]
-    assert stages == ["validate", "derive", "analyse", "figures", "reproduce", "report", "spreadsheet"]
+    assert stages == [
+        "validate",
+        "derive",
+        "analyse",
+        "figures",
+        "reproduce",
+        "context",
+        "report",
+        "spreadsheet",
+    ]
     validate = record["stages"][0]
     assert validate["files"] == 118 and validate["las"] == 118 and validate["errors"] == 0
     for name in ("pandas", "matplotlib", "gptables", "jinja2", "python"):
