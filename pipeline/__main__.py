@@ -25,7 +25,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-Wave = Annotated[str, typer.Option(help="survey wave: the name of a file config/waves/<wave>.yaml")]
+Wave = Annotated[
+    str | None,
+    typer.Option(help="survey wave: the name of a file config/waves/<wave>.yaml (default: the default wave)"),
+]
 Workers = Annotated[int, typer.Option(min=1, help="processes used to draw figures")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="print no progress, only the summary and errors")]
 Summary = Annotated[
@@ -50,8 +53,15 @@ def configured_waves(settings: Settings) -> list[str]:
     return sorted(p.stem for p in (settings.cfg / "waves").glob("*.yaml"))
 
 
-def checked_settings(wave: str, need_returns: bool = True) -> Settings:
+def default_wave() -> str:
+    """The wave the wave files mark as default (config.default_wave where it exists), else 2018."""
+    chooser = getattr(config_module, "default_wave", None)
+    return chooser() if callable(chooser) else "2018"
+
+
+def checked_settings(wave: str | None, need_returns: bool = True) -> Settings:
     """Settings of a wave whose config exists and whose returns are there, else a UserError."""
+    wave = wave or default_wave()
     settings = Settings(wave)
     path = settings.cfg / "waves" / f"{wave}.yaml"
     if not path.exists():
@@ -81,7 +91,7 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _stages(until: str, wave: str, workers: int, quiet: bool, summary: bool = True) -> None:
+def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     from .run import run
 
     settings = checked_settings(wave)
@@ -89,39 +99,37 @@ def _stages(until: str, wave: str, workers: int, quiet: bool, summary: bool = Tr
 
 
 @app.command()
-def run(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+def run(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
     """Run every stage of a wave (validate, derive, analyse, figures, reproduce), then write the report."""
     _stages("reproduce", wave, workers, quiet, summary)
 
 
 @app.command()
-def reproduce(
-    wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False, summary: Summary = True
-) -> None:
+def reproduce(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
     """Same as run."""
     _stages("reproduce", wave, workers, quiet, summary)
 
 
 @app.command()
-def validate(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False) -> None:
+def validate(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
     """Read and validate the returns; write responses.csv and validation_report.csv."""
     _stages("validate", wave, workers, quiet)
 
 
 @app.command()
-def derive(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False) -> None:
+def derive(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
     """Validate, then derive la_frame.csv (one row per LA of the frame)."""
     _stages("derive", wave, workers, quiet)
 
 
 @app.command()
-def analyse(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False) -> None:
+def analyse(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
     """Validate and derive, then write the figure and text tables (open-data CSVs)."""
     _stages("analyse", wave, workers, quiet)
 
 
 @app.command()
-def figures(wave: Wave = "2018", workers: Workers = 2, quiet: Quiet = False) -> None:
+def figures(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
     """Run the stages up to the figures (figures/<wave>/)."""
     _stages("figures", wave, workers, quiet)
 
@@ -144,12 +152,12 @@ def template(
 
 
 @app.command()
-def synth(wave: Wave = "2018") -> None:
+def synth(wave: Wave = None) -> None:
     """Regenerate the synthetic default wave from its generator config (writes data/raw/<wave>/returns)."""
     from .synth.generate import main as synth_main
 
-    checked_settings(wave, need_returns=False)
-    raise typer.Exit(synth_main(wave))
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(synth_main(settings.wave))
 
 
 @app.command()
@@ -162,13 +170,45 @@ def docs() -> None:
 
 @app.command()
 def bench(
-    wave: Wave = "2018", repeat: Annotated[int, typer.Option(min=1, help="clean runs to time")] = 3
+    wave: Wave = None, repeat: Annotated[int, typer.Option(min=1, help="clean runs to time")] = 3
 ) -> None:
     """Time a clean run against the import cost of pandas, matplotlib and statsmodels."""
     from .bench import main as bench_main
 
-    checked_settings(wave)
-    raise typer.Exit(bench_main(wave, repeat))
+    settings = checked_settings(wave)
+    raise typer.Exit(bench_main(settings.wave, repeat))
+
+
+@app.command()
+def compare(
+    old_wave: Annotated[str, typer.Argument(help="the earlier wave")],
+    new_wave: Annotated[str, typer.Argument(help="the later wave")],
+) -> None:
+    """Compare the figure tables of two waves side by side (needs both waves' outputs)."""
+    for wave in (old_wave, new_wave):
+        checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("compare", "compare two waves").main(old_wave, new_wave))
+
+
+@app.command()
+def regress(wave: Wave = None) -> None:
+    """Fit the regression models of config/regressions.yaml on the wave's la_frame.csv (needs derive)."""
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("regress", "fit the regressions").main(settings.wave))
+
+
+def _optional_module(name: str, what: str):
+    """A stage module another part of the project adds; a clear line if this version lacks it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        raise UserError(
+            f"this version of the pipeline cannot {what}: pipeline/{name}.py is missing"
+        ) from None
 
 
 def _settings_for_frame(wave: str, frame_wave: str | None) -> Settings:

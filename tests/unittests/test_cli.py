@@ -22,6 +22,8 @@ COMMANDS = [
     "synth",
     "docs",
     "bench",
+    "compare",
+    "regress",
 ]
 
 
