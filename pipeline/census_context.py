@@ -235,14 +235,20 @@ def key_message(series: pd.DataFrame, first: int, last: int, spec: dict) -> str:
 
 
 def build(settings: Settings) -> list[ContextProducts]:
-    """Write every configured context series for the wave; [] when the wave has no places table."""
+    """Write every configured context series for the wave.
+
+    A series is left out when its input file or the wave's places table is missing (the stage
+    log counts the context figures drawn).
+    """
     path = settings.cfg / CONFIG_FILE
     if not path.exists():
         return []
     products = []
     for spec in (read_yaml(path) or {}).values():
         if not (settings.processed_dir / f"{spec['survey']['table']}.csv").exists():
-            continue
+            continue  # the wave has no places table to compare
+        if not settings.path(spec["file"]).exists():
+            continue  # a project without the external series (e.g. a test fixture)
         series = load_series(settings, spec)
         year = survey_year(settings)
         first, last = int(series["census_year"].min()), int(series["census_year"].max())

@@ -11,11 +11,17 @@ from .config import Settings
 from .runrecord import StageLog
 
 
-def publish(settings: Settings, log: StageLog, exit_code: int) -> int:
-    """Write run.json, the HTML report and the spreadsheet; returns the run's exit code unchanged."""
+def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True) -> int:
+    """Write run.json and, after a full run, the context, HTML report and spreadsheet.
+
+    Returns the run's exit code unchanged. A run stopped by validation errors writes nothing
+    (only its validation report changes); a run stopped before reproduction writes run.json only.
+    """
+    if log.validation_failed:
+        return exit_code
     runrecord.write(settings, log, exit_code)
-    if not any(s["stage"] == "reproduce" for s in log.stages):
-        return exit_code  # stopped early (validation errors): the outputs on disk are not this run's
+    if not (full and any(s["stage"] == "reproduce" for s in log.stages)):
+        return exit_code
     drawn = census_context.build(settings)
     log(f"drew {len(drawn)} context figures", stage="context", figures=len(drawn))
     index = report.build(settings)

@@ -11,7 +11,7 @@ import sys
 
 import pandas as pd
 
-from . import analyse, derive, present, public, reproduce, runrecord, schemas
+from . import analyse, derive, present, public, reproduce, schemas
 from .config import Settings
 from .ingest import read_wave
 from .publish import publish
@@ -86,10 +86,7 @@ def run(
     finally:
         if pool is not None:
             pool.close()
-    if until == "reproduce":
-        return publish(settings, log, code)
-    runrecord.write(settings, log, code)
-    return code
+    return publish(settings, log, code, full=until == "reproduce")
 
 
 def _stages(settings: Settings, until: str, log: Log, pool) -> int:

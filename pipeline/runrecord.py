@@ -129,6 +129,10 @@ class StageLog:
     def __post_init__(self) -> None:
         self._last = self.t0
 
+    @property
+    def validation_failed(self) -> bool:
+        return any(s["stage"] == "validate" and s.get("errors") for s in self.stages)
+
     def __call__(self, message: str, stage: str | None = None, **counts) -> None:
         now = time.perf_counter()
         if stage:
