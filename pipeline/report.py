@@ -27,6 +27,8 @@ STATUS_SYMBOL = {
     "mismatch": "✗",
     "known_inconsistency": "!",
     "not_computed": "–",
+    "pending_data": "…",
+    "definition": "≡",
     "external": "↗",
 }
 STATUS_ORDER = list(STATUS_SYMBOL)
