@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from ..browser import site_check
 from ..browser.site_check import check_site, find_browser, first_tab_target, start_browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "out" / "test-artifacts" / "report"
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_browser() -> tuple[str, str]:
+    """Paths of Chromium and chromedriver; skip without them, but fail in CI (CI=true)."""
     chromium, driver_path = find_browser()
     if not (chromium and driver_path):
         missing = " and ".join(n for n, p in (("chromium", chromium), ("chromedriver", driver_path)) if not p)
@@ -31,7 +32,12 @@ def browser():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"browser test cannot run in CI: {message}", pytrace=False)
         pytest.skip(message)
-    driver = start_browser(chromium, driver_path)
+    return chromium, driver_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_browser(*require_browser())
     yield driver
     driver.quit()
 
@@ -67,3 +73,14 @@ def test_a_removed_image_fails_the_check(browser, site, tmp_path):
 
 def test_keyboard_reaches_the_skip_link_first(browser, site):
     assert first_tab_target(browser, site.processed_dir / "report" / "index.html") == "Skip to main content"
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch, ci, outcome):
+    monkeypatch.setattr(site_check.shutil, "which", lambda name: None)
+    monkeypatch.setattr(site_check, "CHROMIUM_CANDIDATES", ())
+    monkeypatch.setattr(site_check, "DRIVER_CANDIDATES", ())
+    monkeypatch.setattr("tests.e2e.test_report_browser.find_browser", site_check.find_browser)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="chromium and chromedriver not found"):
+        require_browser()
