@@ -87,15 +87,25 @@ def parse_alt_text(text: str) -> tuple[str, str, str, dict[str, str]]:
 
 
 def read_figures(
-    figures_dir: Path, reproduction: pd.DataFrame | None = None, prefix: str = "fig"
+    figures_dir: Path, reproduction: pd.DataFrame | None = None, prefix: str | None = "fig"
 ) -> list[Figure]:
-    """Every figure of a run folder that has an image, in figure order (``ctx``: context figures)."""
-    stems = sorted({p.stem for ext in ("svg", "png") for p in figures_dir.glob(f"{prefix}*.{ext}")})
+    """Every figure of a run folder that has an image, in figure order.
+
+    ``prefix`` "fig": the report's figures; "ctx": context figures; None: every other figure
+    (e.g. the regression charts), keyed by its file name.
+    """
+    stems = sorted({p.stem for ext in ("svg", "png") for p in figures_dir.glob(f"{prefix or ''}*.{ext}")})
     figures = []
     for stem in stems:
         match = FIGURE_STEM.match(stem)
-        if not match or match["prefix"] != prefix:
+        if prefix is None:
+            if match:
+                continue
+            key, number = stem, 0
+        elif not match or match["prefix"] != prefix:
             continue
+        else:
+            key, number = match["key"], int(match["number"])
         txt = figures_dir / f"{stem}.txt"
         title, subtitle, description, notes = parse_alt_text(
             txt.read_text(encoding="utf-8") if txt.exists() else stem
@@ -104,8 +114,8 @@ def read_figures(
         data = pd.read_csv(csv, dtype=str, keep_default_na=False) if csv.exists() else pd.DataFrame()
         svg, png = figures_dir / f"{stem}.svg", figures_dir / f"{stem}.png"
         figure = Figure(
-            key=match["key"],
-            number=int(match["number"]),
+            key=key,
+            number=number,
             stem=stem,
             title=title,
             subtitle=subtitle,

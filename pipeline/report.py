@@ -96,7 +96,7 @@ def _page_figure(f: outputs.Figure, tables: list[outputs.OpenDataTable]) -> dict
         "stem": f.stem,
         "number": f.number,
         "extra_tables": extra_tables(tables, f),
-        "label": f"Figure {f.number}" if f.key.startswith("fig") else f.title.split(":")[0],
+        "label": f"Figure {f.number}" if f.key.startswith("fig") else _short_label(f.title),
         "title": f.title,
         "subtitle": f.subtitle,
         "alt": f.alt,
@@ -110,6 +110,12 @@ def _page_figure(f: outputs.Figure, tables: list[outputs.OpenDataTable]) -> dict
         "published_rows": list(f.published.fillna("").itertuples(index=False)) if len(f.published) else [],
         "status_counts": status_counts(f.published["status"]) if len(f.published) else [],
     }
+
+
+def _short_label(title: str) -> str:
+    """'Context figure 1' from 'Context figure 1: ...'; else the title up to its first bracket or stop."""
+    head = title.split(":")[0] if ":" in title[:40] else title
+    return head.split(" (")[0].rstrip(".")
 
 
 def _record_tables(record: dict) -> dict:
@@ -126,6 +132,7 @@ def build(settings: Settings) -> Path:
     reproduction = outputs.read_csv(settings.processed_dir / "reproduction.csv")
     figures = outputs.read_figures(settings.figures_dir, reproduction if len(reproduction) else None)
     context = outputs.read_figures(settings.figures_dir, prefix="ctx")
+    others = outputs.read_figures(settings.figures_dir, prefix=None)
     validation = outputs.read_csv(settings.processed_dir / "validation_report.csv")
     record = outputs.read_run_record(settings)
     env = _environment()
@@ -134,7 +141,7 @@ def build(settings: Settings) -> Path:
     if out.exists():
         shutil.rmtree(out)
     (out / "figures").mkdir(parents=True)
-    for f in [*figures, *context]:
+    for f in [*figures, *context, *others]:
         for image in (f.svg, f.png):
             if image is not None:
                 shutil.copyfile(image, out / "figures" / image.name)
@@ -143,6 +150,7 @@ def build(settings: Settings) -> Path:
     extra = [t for t in outputs.read_open_data(settings.processed_dir, "ctx*") if t.name.count("_")]
     pages = [_page_figure(f, extra) for f in figures]
     context_pages = [_page_figure(f, extra) for f in context]
+    other_pages = [_page_figure(f, extra) for f in others]
     line = validation_line(validation)
     write_text(
         out / "index.html",
@@ -155,9 +163,10 @@ def build(settings: Settings) -> Path:
             validation_line=line,
             figures=pages,
             context=context_pages,
+            others=other_pages,
         ),
     )
-    sequence = pages + context_pages
+    sequence = pages + context_pages + other_pages
     for i, page in enumerate(sequence):
         write_text(
             out / f"{page['stem']}.html",
