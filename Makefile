@@ -20,7 +20,7 @@ write_input_list = $(shell mkdir -p data/processed/$(1) && printf '%s\n' $(call 
 _ := $(foreach w,$(WAVES),$(call write_input_list,$(w)))
 
 .DEFAULT_GOAL := help
-.PHONY: all run figures test lint format clean bench templates synth docs compare help
+.PHONY: all run figures test lint format clean bench templates synth docs compare help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
@@ -37,17 +37,20 @@ all: $(foreach w,$(WAVES),data/processed/$(w)/.run-complete) ## run every stage 
 
 .SECONDEXPANSION:
 data/processed/%/.run-complete: $(INSTALLED) $$(call inputs_of,$$*) data/processed/%/.inputs
-	$(PY) -m pipeline run --wave $*
+	$(PY) -m pipeline run --wave $* --no-summary || { cat data/processed/$*/summary.txt 2>/dev/null; exit 1; }
 	@touch $@
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)
 
-figures: $(INSTALLED) ## run the stages up to the figures (figures/$(WAVE)/)
+figures: $(INSTALLED) ## run the stages up to the figures (figures/<wave>/)
 	$(PY) -m pipeline figures --wave $(WAVE)
 
-test: $(INSTALLED) ## install if needed, then run the test suite
+test: $(INSTALLED) browser ## install if needed, then run the test suite
 	$(PY) -m pytest
+
+browser: ## install Debian's chromium + chromium-driver for the report's browser test, where missing
+	@scripts/install-chromium
 
 lint: $(INSTALLED) ## ruff lint and format check
 	$(PY) -m ruff check pipeline tests

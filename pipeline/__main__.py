@@ -1,110 +1,244 @@
-"""Command line: ``python -m pipeline <command> --wave W``.
+"""Command line: ``python -m pipeline <command> --wave W`` (``--help`` on every command).
 
-Commands
-  run        all stages of a wave (validate, derive, analyse, figures, reproduce)
-  validate   read and validate the returns; write responses.csv and validation_report.csv
-  derive     ... and la_frame.csv
-  analyse    ... and the figure tables
-  figures    ... and the figures
-  reproduce  same as run
-  regress    the regression models of config/regressions.yaml (needs la_frame.csv from derive)
-  template   blank return workbooks for every LA of the frame
-  compare    two waves side by side: python -m pipeline compare OLD NEW
-  synth      (re)generate the synthetic default wave from its generator config
-  docs       regenerate docs/data-contract.md from the codebook
-  bench      time a clean run against the import cost of pandas, matplotlib and statsmodels
+A user mistake (no wave config, an unreadable or invalid setting, an empty returns folder, an
+unknown wave) prints one line ``error: ...`` naming the file and exits 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated
 
-from .config import ConfigError, Settings, default_wave
+import typer
+import yaml
+
+from . import config as config_module
+from .config import Settings
+
+app = typer.Typer(
+    name="python -m pipeline",
+    help="apmarket: the reproducible pipeline for LA surveys of alternative provision.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+Wave = Annotated[
+    str | None,
+    typer.Option(help="survey wave: the name of a file config/waves/<wave>.yaml (default: the default wave)"),
+]
+Workers = Annotated[int, typer.Option(min=1, help="processes used to draw figures")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="print no progress, only the summary and errors")]
+Summary = Annotated[
+    bool, typer.Option(help="print the reproduction summary line (make all prints summary.txt itself)")
+]
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line."""
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a mistake in the settings or inputs, not a bug."""
+    errors: list[type[BaseException]] = [UserError, FileNotFoundError, yaml.YAMLError]
+    config_error = getattr(config_module, "ConfigError", None)
+    if isinstance(config_error, type):
+        errors.append(config_error)
+    return tuple(errors)
+
+
+def configured_waves(settings: Settings) -> list[str]:
+    return sorted(p.stem for p in (settings.cfg / "waves").glob("*.yaml"))
+
+
+def default_wave() -> str:
+    """The wave whose wave file says ``default: true``."""
+    return config_module.default_wave()
+
+
+def checked_settings(wave: str | None, need_returns: bool = True) -> Settings:
+    """Settings of a wave whose config exists and whose returns are there, else a UserError."""
+    wave = wave or default_wave()
+    settings = Settings(wave)
+    path = settings.cfg / "waves" / f"{wave}.yaml"
+    if not path.exists():
+        known = ", ".join(configured_waves(settings)) or "none"
+        raise UserError(f"no wave configuration {_rel(path)} for wave {wave!r} (configured waves: {known})")
+    if need_returns:
+        returns, export = settings.returns_dir, settings.export_file
+        has_returns = returns is not None and returns.is_dir() and any(_visible(p) for p in returns.iterdir())
+        has_export = export is not None and export.exists()
+        if not (has_returns or has_export):
+            where = _rel(returns) if returns is not None else "(no returns_dir)"
+            raise UserError(
+                f"{_rel(path)}: no returns for wave {wave!r}: {where} is missing or empty"
+                + (f" and export_file {_rel(export)} does not exist" if export is not None else "")
+            )
+    return settings
+
+
+def _visible(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith((".", "~$"))
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config_module.ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
+    from .run import run
+
+    settings = checked_settings(wave)
+    raise typer.Exit(run(settings, until=until, workers=workers, quiet=quiet, summary=summary))
+
+
+@app.command()
+def run(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+    """Run every stage of a wave (validate, derive, analyse, figures, reproduce), then write the report."""
+    _stages("reproduce", wave, workers, quiet, summary)
+
+
+@app.command()
+def reproduce(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+    """Same as run."""
+    _stages("reproduce", wave, workers, quiet, summary)
+
+
+@app.command()
+def validate(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Read and validate the returns; write responses.csv and validation_report.csv."""
+    _stages("validate", wave, workers, quiet)
+
+
+@app.command()
+def derive(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Validate, then derive la_frame.csv (one row per LA of the frame)."""
+    _stages("derive", wave, workers, quiet)
+
+
+@app.command()
+def analyse(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Validate and derive, then write the figure and text tables (open-data CSVs)."""
+    _stages("analyse", wave, workers, quiet)
+
+
+@app.command()
+def figures(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Run the stages up to the figures (figures/<wave>/)."""
+    _stages("figures", wave, workers, quiet)
+
+
+@app.command()
+def template(
+    wave: Annotated[str, typer.Option(help="configured wave: its instrument, wording and LA frame")],
+    out: Annotated[Path, typer.Option(help="folder to write the blank workbooks into")],
+    frame_wave: Annotated[
+        str | None,
+        typer.Option(help="another configured wave whose LA frame to use (default: the wave's own)"),
+    ] = None,
+) -> None:
+    """Write a blank return workbook for every LA of the wave's frame (wave config required)."""
+    from . import public
+    from .template import write_templates
+
+    settings = checked_settings(wave, need_returns=False)
+    frame_settings = checked_settings(frame_wave, need_returns=False) if frame_wave else settings
+    paths = write_templates(settings.codebook, wave, public.la_frame(frame_settings), out)
+    print(f"wrote {len(paths)} blank return workbooks to {out}")
+
+
+@app.command()
+def synth(wave: Wave = None) -> None:
+    """Regenerate the synthetic default wave from its generator config (writes data/raw/<wave>/returns)."""
+    from .synth.generate import main as synth_main
+
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(synth_main(settings.wave))
+
+
+@app.command()
+def docs() -> None:
+    """Regenerate docs/data-contract.md (and one per other instrument version in use)."""
+    from .docs import write_data_contracts
+
+    for path in write_data_contracts():
+        print(f"wrote {path}")
+
+
+@app.command()
+def bench(
+    wave: Wave = None, repeat: Annotated[int, typer.Option(min=1, help="clean runs to time")] = 3
+) -> None:
+    """Time a clean run against the import cost of pandas, matplotlib and statsmodels."""
+    from .bench import main as bench_main
+
+    settings = checked_settings(wave)
+    raise typer.Exit(bench_main(settings.wave, repeat))
+
+
+@app.command()
+def compare(
+    old_wave: Annotated[str, typer.Argument(help="the earlier wave")],
+    new_wave: Annotated[str, typer.Argument(help="the later wave")],
+) -> None:
+    """Compare the figure tables of two waves side by side (needs both waves' returns)."""
+    for wave in (old_wave, new_wave):
+        checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("compare", "compare two waves").main(old_wave, new_wave))
+
+
+@app.command()
+def regress(wave: Wave = None) -> None:
+    """Fit the regression models of config/regressions.yaml on the wave's la_frame.csv (needs derive)."""
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("regress", "fit the regressions").main(settings.wave))
+
+
+def _optional_module(name: str, what: str):
+    """A stage module another part of the project adds; a clear line if this version lacks it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        raise UserError(
+            f"this version of the pipeline cannot {what}: pipeline/{name}.py is missing"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; a configuration mistake is printed as one line (exit 2), never a traceback."""
+    """Run the command line; a user mistake is one line on stderr and exit code 2."""
     try:
-        return _main(argv)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code or 0)
+    except user_errors() as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except typer.TyperException as exc:  # usage mistakes: unknown option, bad value, no command
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(str(exc), file=sys.stderr)
+            return 2
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        command = getattr(getattr(exc, "ctx", None), "command_path", "python -m pipeline")
+        print(f"error: {_one_line(message)} (see: {command} --help)", file=sys.stderr)
+        return 2
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 2
+    return 0
 
 
-def _main(argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
-        p = sub.add_parser(name, help=f"run the pipeline up to '{name}'")
-        p.add_argument("--wave", default=None, help="default: the wave marked `default: true`")
-        p.add_argument("--workers", type=int, default=2, help="processes used to draw figures")
-        p.add_argument("--quiet", action="store_true")
-    p = sub.add_parser("regress", help="fit the regression models on the wave's la_frame.csv")
-    p.add_argument("--wave", default=None)
-    p = sub.add_parser("template", help="write blank return workbooks")
-    p.add_argument("--wave", required=True)
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument(
-        "--frame-wave",
-        default=None,
-        help="configured wave whose LA frame to use (default: the wave's own)",
-    )
-    p = sub.add_parser("compare", help="compare the figure tables of two waves")
-    p.add_argument("old_wave")
-    p.add_argument("new_wave")
-    p = sub.add_parser("synth", help="regenerate the synthetic default wave")
-    p.add_argument("--wave", default=None)
-    p = sub.add_parser("docs", help="regenerate docs/data-contract.md (one per instrument version)")
-    p = sub.add_parser("bench", help="benchmark a clean run")
-    p.add_argument("--wave", default=None)
-    p.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    if getattr(args, "wave", "") is None:
-        args.wave = default_wave()
-
-    if args.command in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
-        from .run import run
-
-        until = "reproduce" if args.command in ("run", "reproduce") else args.command
-        return run(Settings(args.wave), until=until, workers=args.workers, quiet=args.quiet)
-    if args.command == "regress":
-        from .regress import main as regress_main
-
-        return regress_main(args.wave)
-    if args.command == "template":
-        from . import public
-        from .template import write_templates
-
-        settings = Settings(args.wave)
-        frame_settings = Settings(args.frame_wave) if args.frame_wave else settings
-        paths = write_templates(settings.codebook, args.wave, public.la_frame(frame_settings), args.out)
-        print(f"wrote {len(paths)} blank return workbooks to {args.out}")
-        return 0
-    if args.command == "synth":
-        from .synth.generate import main as synth_main
-
-        return synth_main(args.wave)
-    if args.command == "compare":
-        from .compare import main as compare_main
-
-        return compare_main(args.old_wave, args.new_wave)
-    if args.command == "docs":
-        from .docs import write_data_contracts
-
-        for path in write_data_contracts():
-            print(f"wrote {path}")
-        return 0
-    if args.command == "bench":
-        from .bench import main as bench_main
-
-        return bench_main(args.wave, args.repeat)
-    return 2
+def _one_line(exc: BaseException | str) -> str:
+    text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -140,18 +140,27 @@ def test_real_wave_files_load():
 def test_cli_prints_one_line_and_exits_2(capsys):
     assert main(["template", "--wave", "w0", "--out", "unused"]) == 2
     err = capsys.readouterr().err.strip()
-    assert (
-        err
-        == "configuration error: config/waves/w0.yaml: no such wave configuration (add config/waves/<wave>.yaml)"
-    )
+    assert err.startswith("error: no wave configuration config/waves/w0.yaml for wave 'w0'")
+    assert "\n" not in err
 
 
 def test_cli_frame_only_wave_cannot_run(capsys):
     assert main(["run", "--wave", "2025"]) == 2
     err = capsys.readouterr().err.strip()
+    assert err.startswith("error: config/waves/2025.yaml: no returns for wave '2025'") and "\n" not in err
+
+
+def test_cli_config_error_is_one_line(tmp_path, capsys, monkeypatch):
+    """A ConfigError raised anywhere under a command is printed as one line, exit 2."""
+    import pipeline.__main__ as cli
+
+    def broken(*args, **kwargs):
+        raise ConfigError("config/waves/w1.yaml: finance_year: required key missing")
+
+    monkeypatch.setattr(cli, "checked_settings", broken)
+    assert main(["template", "--wave", "w1", "--out", str(tmp_path)]) == 2
     assert (
-        err
-        == "configuration error: config/waves/2025.yaml: returns_dir: required to run wave 2025 (or export_file)"
+        capsys.readouterr().err.strip() == "error: config/waves/w1.yaml: finance_year: required key missing"
     )
 
 
