@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import TOTAL_LABEL, FigureTable, value
+from ..analyse import TOTAL_LABEL, FigureTable, attempt, require, require_groups, tables_of, value
 from ..config import Settings
 from ..estimators import place_weighted_cost
 
@@ -25,6 +25,7 @@ PLACE_WEIGHTED_NOTE = (
 
 
 def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     codebook = settings.codebook
     threshold = settings.analysis["cost_thresholds"]["high_cost_gbp"]
     la_costs = cells
@@ -117,6 +118,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
 
 
 def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     phases = list(settings.codebook.dimensions["phase"].values)
     id_names = settings.figures["fig09"].get("id_names", {})
     rows, vals = [], []
@@ -143,6 +145,7 @@ def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
 
 def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
     """Cost by level of AP use: primary costs by the primary band, KS3 and KS4 by the secondary band."""
+    require(cells, "question 'costs'")
     bands = la_frame.set_index("la_code")[["usage_band_primary", "usage_band_secondary"]]
     rows, vals = [], []
     for ph, band_col in (
@@ -201,6 +204,7 @@ def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 
 
 def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     bands = la_frame.set_index("la_code")["provider_count_band"]
     c = cells.join(bands.rename("band"), on="la_code")
     rows, vals = [], []
@@ -228,8 +232,10 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
 
 def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
     """Costs of LAs with devolved vs centralised decision-making (secondary-phase arrangements)."""
+    require(cells, "question 'costs'")
     c = cells.join(la_frame.set_index("la_code")["la_model"].rename("la_model"), on="la_code")
     c = c[c["la_model"].notna()]
+    require_groups(c["la_model"], ("devolved", "centralised"), "the cost question")
     ptypes = [TOTAL_LABEL, *settings.codebook.dimensions["provider_type"].values]
     rows, vals = [], []
     for p in ptypes:
@@ -275,13 +281,13 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     """Cost tables; costs were asked for a financial year (EES time identifier 'Financial year')."""
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
-    tables = [
-        fig08_cost_by_provider(types, la_frame, settings),
-        fig09_cost_by_phase(phases, settings),
-        fig10_cost_by_usage(phases, la_frame, settings),
-        fig11_cost_by_providers(types, la_frame, settings),
-        fig34_cost_by_model(types, la_frame, settings),
-    ]
+    tables = tables_of(
+        attempt("fig08", fig08_cost_by_provider, types, la_frame, settings),
+        attempt("fig09", fig09_cost_by_phase, phases, settings),
+        attempt("fig10", fig10_cost_by_usage, phases, la_frame, settings),
+        attempt("fig11", fig11_cost_by_providers, types, la_frame, settings),
+        attempt("fig34", fig34_cost_by_model, types, la_frame, settings),
+    )
     for t in tables:
         t.time_identifier = "Financial year"
     return tables

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..analyse import FigureTable, attempt, tables_of, value
+from ..analyse import FigureTable, asked_choice, asked_numeric, attempt, require_groups, tables_of, value
 from ..config import Settings
-from ..derive import choice_answers, numeric_answers
+from ..derive import choice_answers
 from ..estimators import (
     answered_cells,
     category_shares,
@@ -39,14 +39,14 @@ def _table(key, df, filters, indicators, estimator, base, vals) -> FigureTable:
 
 def _single(clean: pd.DataFrame, qid: str) -> pd.Series:
     """A single-answer question: one answer per LA (index la_code)."""
-    a = choice_answers(clean, qid)
+    a = asked_choice(clean, qid)
     return a.set_index("la_code")["value"]
 
 
 def la_models(clean: pd.DataFrame) -> pd.Series:
     """Each LA's model, classified on its secondary-phase arrangements: devolved (partially or
     fully) or centralised (report line 874)."""
-    dm = choice_answers(clean, "decision_model")
+    dm = asked_choice(clean, "decision_model")
     sec = dm[dm["school_phase"] == "secondary"].set_index("la_code")["value"]
     return sec.map(lambda v: "centralised" if v == "centralised" else "devolved")
 
@@ -97,7 +97,7 @@ def txt_approach(derived: dict, settings: Settings) -> FigureTable:
 
 
 def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    a = choice_answers(clean, "ap_reasons")
+    a = asked_choice(clean, "ap_reasons")
     ticked = a.assign(yes=a["value"].eq("yes"))
     reasons = list(settings.codebook.dimensions["ap_reason"].values)
     n = ticked["la_code"].nunique()
@@ -172,7 +172,7 @@ def txt_strategic_planning(clean: pd.DataFrame, settings: Settings) -> FigureTab
 
 
 def fig16_models(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, FigureTable]:
-    dm = choice_answers(clean, "decision_model")
+    dm = asked_choice(clean, "decision_model")
     same = _single(clean, "same_arrangements")
     separate = same[same.eq("no")].index
     rows, vals = [], []
@@ -249,7 +249,8 @@ def fig16_models(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, 
 
 
 def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
-    arr = choice_answers(clean, "pex_financial_arrangement")
+    arr = asked_choice(clean, "pex_financial_arrangement")
+    # optional: no LA charging is an answer, not a reason to skip
     charge = choice_answers(clean, "pex_charge_amount").assign(x=lambda d: d["value"].astype(float))
     rows, vals = [], []
     for ph in ("primary", "secondary"):
@@ -324,7 +325,7 @@ def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
 
 
 def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = numeric_answers(clean, settings.codebook, "placement_reasons")
+    df = asked_numeric(clean, settings.codebook, "placement_reasons")
     sh = pooled_shares(df, ["phase"], "placement_reason")
     vals = [value("fig20.n_las.any_phase", df["la_code"].nunique(), "count_las")]
     for ph, n in sh.groupby("phase", sort=False)["n_las"].first().items():
@@ -353,8 +354,8 @@ def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 
 
 def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    model = la_models(clean)
-    df = numeric_answers(clean, settings.codebook, "placement_reasons")
+    model = require_groups(la_models(clean), ("devolved", "centralised"), "the decision-making question")
+    df = asked_numeric(clean, settings.codebook, "placement_reasons")
     df = df[df["phase"] == "ks4"].assign(model=lambda d: d["la_code"].map(model))
     sh = pooled_shares(df, ["model"], "placement_reason")
     vals = []
@@ -377,7 +378,7 @@ def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> Figu
                 len(g),
             )
         )
-    se = choice_answers(clean, "self_evaluation").assign(model=lambda d: d["la_code"].map(model))
+    se = asked_choice(clean, "self_evaluation").assign(model=lambda d: d["la_code"].map(model))
     dis = (
         se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])["disagree"].mean()
         * 100
@@ -409,7 +410,7 @@ def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> Figu
 
 
 def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = numeric_answers(clean, settings.codebook, "place_types")
+    df = asked_numeric(clean, settings.codebook, "place_types")
     sh = pooled_shares(df, ["phase"], "place_type")
     overall = pooled_shares(df.assign(all="all"), ["all"], "place_type").rename(columns={"all": "phase"})
     table = pd.concat([sh, overall], ignore_index=True)
@@ -445,7 +446,7 @@ def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 
 
 def fig24_history(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = numeric_answers(clean, settings.codebook, "placement_history")
+    df = asked_numeric(clean, settings.codebook, "placement_history")
     sh = pooled_shares(df, ["phase"], "placement_history")
     vals = [value("fig24.n_las.any_phase", df["la_code"].nunique(), "count_las")]
     for ph, n in sh.groupby("phase", sort=False)["n_las"].first().items():
@@ -471,7 +472,7 @@ def fig24_history(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 
 
 def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = numeric_answers(clean, settings.codebook, "placement_length")
+    df = asked_numeric(clean, settings.codebook, "placement_length")
     sh = mean_of_la_shares(df, ["year_group"], "length_band")
     answered = answered_cells(df, ["year_group"])  # LA x year-group answers, before pooling groups
     overall = mean_of_la_shares(answered.assign(all="all"), ["all"], "length_band").rename(
@@ -505,7 +506,7 @@ def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 
 
 def fig26_27_destinations(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, FigureTable]:
-    df = numeric_answers(clean, settings.codebook, "destinations")
+    df = asked_numeric(clean, settings.codebook, "destinations")
     sh = pooled_shares(df, ["leaver_group"], "destination")
     vals = []
     for g, n in sh.groupby("leaver_group", sort=False)["n_las"].first().items():
@@ -670,7 +671,7 @@ def txt_demand(clean: pd.DataFrame, settings: Settings) -> list[FigureTable]:
 
 
 def fig29_pex_change(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    a = choice_answers(clean, "pex_rate_change")
+    a = asked_choice(clean, "pex_rate_change")
     cats = list(settings.codebook.category_sets["change3"])
     rows, vals = [], []
     for ph in ("secondary", "primary"):
@@ -700,7 +701,7 @@ def fig29_pex_change(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 
 
 def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, pd.Series]:
-    se = choice_answers(clean, "self_evaluation")
+    se = asked_choice(clean, "self_evaluation")
     cats = list(settings.codebook.category_sets["likert5"])
     statements = list(settings.codebook.dimensions["statement"].values)
     rows, agree, disagree, cant = [], {}, {}, {}

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import FigureTable, attempt, tables_of, value
+from ..analyse import FigureTable, asked_choice, asked_numeric, attempt, require_groups, tables_of, value
 from ..config import Settings
-from ..derive import choice_answers, numeric_answers
 from ..estimators import (
     la_rate_per_10k,
     lowest_outlier,
@@ -25,6 +24,7 @@ from ..estimators import (
 )
 
 SEC = ["ks3", "ks4"]
+MODELS = ("devolved", "centralised")
 SCHOOL_AGE = ["primary", "ks3", "ks4"]
 PCT = {"unit": "%", "dp": 0}
 RATE = {"unit": "", "dp": 0}
@@ -61,34 +61,57 @@ class Data:
         self.n_frame = len(derived["context"])
         ctx = derived["context"].set_index("la_code")
         self.ctx = ctx.loc[ctx.index.isin(self.respondents)]
-        self.places = numeric_answers(clean, cb, "places")
-        self.ehc_assessment = numeric_answers(clean, cb, "ehc_assessment_share").set_index("la_code")["x"]
-        self.pupils = numeric_answers(clean, cb, "pupils_placed")
-        self.providers = numeric_answers(clean, cb, "providers")
-        self.sen = numeric_answers(clean, cb, "pupils_by_sen")
-        self.semh_places = numeric_answers(clean, cb, "semh_places")
-        self.ehe = numeric_answers(clean, cb, "ehe")
-        self.nft = numeric_answers(clean, cb, "not_full_time")
-        self.nft_ap = numeric_answers(clean, cb, "not_full_time_in_ap")
-        self.deleg = numeric_answers(clean, cb, "delegated_use_school_share")
-        self.tuition = numeric_answers(clean, cb, "tuition_cost_per_pupil")
-        self.ehcp_n = numeric_answers(clean, cb, "ehcp_pupils_in_ap")
+        self.clean = clean
 
         def choice(qid, **where):
-            df = choice_answers(clean, qid)
+            df = asked_choice(clean, qid)
             for k, v in where.items():
                 df = df[df[k] == v]
             return df.set_index("la_code")["value"]
 
         self.choice = choice
-        self.semh = choice("semh_provision").reindex(self.respondents)
-        self.model = choice("semh_ap_model").reindex(self.respondents)
-        self.decision = choice("decision_model", school_phase="secondary").reindex(self.respondents)
-        self.devolved = (
-            self.decision.map({"centralised": "centralised"}).fillna("devolved").where(self.decision.notna())
-        )
-        self.places["group"] = self.places["provider_type"].map(self.group_of)
-        self.pupils["group"] = self.pupils["provider_type"].map(self.group_of)
+
+    NUMERIC = {
+        "places": "places",
+        "ehc_assessment": "ehc_assessment_share",
+        "pupils": "pupils_placed",
+        "providers": "providers",
+        "sen": "pupils_by_sen",
+        "semh_places": "semh_places",
+        "ehe": "ehe",
+        "nft": "not_full_time",
+        "nft_ap": "not_full_time_in_ap",
+        "deleg": "delegated_use_school_share",
+        "tuition": "tuition_cost_per_pupil",
+        "ehcp_n": "ehcp_pupils_in_ap",
+    }
+    CHOICE = {
+        "semh": ("semh_provision", {}),
+        "model": ("semh_ap_model", {}),
+        "decision": ("decision_model", {"school_phase": "secondary"}),
+    }
+
+    def __getattr__(self, name: str):
+        """Answers of a question, read on first use; :class:`NoAnswers` if nobody answered it."""
+        if name in self.NUMERIC:
+            df = asked_numeric(self.clean, self.cb, self.NUMERIC[name])
+            if "provider_type" in df:
+                df["group"] = df["provider_type"].map(self.group_of)
+            if name == "ehc_assessment":
+                df = df.set_index("la_code")["x"]
+        elif name in self.CHOICE:
+            qid, where = self.CHOICE[name]
+            df = self.choice(qid, **where).reindex(self.respondents)
+        elif name == "devolved":
+            df = (
+                self.decision.map({"centralised": "centralised"})
+                .fillna("devolved")
+                .where(self.decision.notna())
+            )
+        else:
+            raise AttributeError(name)
+        setattr(self, name, df)
+        return df
 
     def by_la(self, df: pd.DataFrame, phases: list[str], col: str = "phase") -> pd.Series:
         """Sum per LA over the given phases (LAs that answered, zero where none)."""
@@ -724,7 +747,7 @@ def fig14(d: Data) -> FigureTable:
     for ph, r in rates.items():
         has = d.by_la(d.sen, sen_phase[ph])
         base = r[r.index.isin(has[has > 0].index)].dropna()
-        grp = d.semh.reindex(base.index)
+        grp = require_groups(d.semh.reindex(base.index), ("yes", "no"), f"the SEMH provision question ({ph})")
         vals.append(value(f"fig14.n_las.{ph}", len(base), "count_las"))
         for g, label in (("yes", "semh_provision_some"), ("no", "semh_provision_none")):
             x = base[grp == g]
@@ -843,6 +866,7 @@ def fig32(d: Data) -> FigureTable:
     )
     rows, means = [], {}
     for measure, s in (("ap_pupils", ap), ("ehe", ehe)):
+        require_groups(d.devolved.reindex(s.dropna().index), MODELS, f"the {measure} question")
         for g in ("devolved", "centralised"):
             x = s[d.devolved.reindex(s.index) == g].dropna()
             means[(measure, g)] = x.mean()
@@ -869,7 +893,7 @@ def fig32(d: Data) -> FigureTable:
 
 def fig33(d: Data) -> FigureTable:
     rates = _type_rates(d)
-    grp = d.devolved.reindex(rates.index)
+    grp = require_groups(d.devolved.reindex(rates.index), MODELS, "the places question")
     rows = []
     for p in d.ptypes:
         for g in ("devolved", "centralised"):
