@@ -11,7 +11,7 @@ import pandas as pd
 
 from .codebook import TOTAL, Codebook
 from .config import Settings
-from .estimators import la_rate_per_10k
+from .estimators import la_rate_per_10k, place_weights
 
 SECONDARY_PHASES = ("ks3", "ks4")
 # LAs are classified on their secondary-phase arrangements (report footnote 7).
@@ -154,24 +154,40 @@ def build_la_frame(
     return df.sort_values("la_code").reset_index(drop=True)
 
 
-def grouped_place_weighted_cost(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """:func:`place_weighted_cost` within each group of ``keys`` (vectorised): keys..., cost."""
-    usable = cells["places"].where(cells["places"] > 0)
-    fill = usable.groupby([cells[k] for k in keys]).transform("mean").fillna(1.0)
-    w = usable.fillna(fill)
+def la_own_average(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """An LA's average cost for a provider type from its phase costs: weighted by its places in
+    each phase, a simple mean where it gave no positive place numbers for them. keys..., cost."""
+    w = cells["places"].where(cells["places"] > 0)
+    has_places = w.groupby([cells[k] for k in keys]).transform("count") > 0
+    w = w.fillna(0.0).where(has_places, 1.0)
     num = (cells["cost"] * w).groupby([cells[k] for k in keys]).sum()
     den = w.groupby([cells[k] for k in keys]).sum()
     return (num / den).rename("cost").reset_index()
 
 
+def with_place_weights(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Add each cost cell's place weight, once (see :func:`pipeline.estimators.place_weights`):
+    the LA's places in the cell (0 places: 0); ``fallback_weight`` True where the LA gave no
+    place numbers and the cell takes the mean positive place count of the cost cells of the same
+    ``keys`` (provider type, or provider type x phase). Our assumption, stated in docs/methods.md."""
+    out = cells.copy()
+    out["fallback_weight"] = out["places"].isna()
+    if len(out):
+        out["weight"] = out.groupby(keys, group_keys=False)["places"].apply(place_weights)
+    else:
+        out["weight"] = pd.Series(dtype=float)
+    return out
+
+
 def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
-    """Costs at two levels, each with the places that weight it.
+    """Costs at two levels, each with the place weight of every cell (computed here, once).
 
     * ``type_costs``: one row per LA x provider type: the LA's 'all phases' average cost for the
-      type, or, where it gave only phase costs, their place-weighted mean; weighted by the LA's
-      places in that type (missing when it gave no place numbers: the fallback case).
-    * ``phase_costs``: one row per LA x provider type x phase cost, weighted by the LA's places
-      in that type and phase.
+      type, or, where it gave only phase costs, their place-weighted mean; ``places``: the LA's
+      places in that type (missing when it gave no place numbers), ``weight`` and
+      ``fallback_weight`` (:func:`with_place_weights` within the provider type).
+    * ``phase_costs``: one row per LA x provider type x phase cost, with the LA's places in that
+      type and phase and the weight (fallback within provider type x phase).
     """
     costs = numeric_answers(clean, codebook, "costs").dropna(subset=["x"]).rename(columns={"x": "cost"})
     places = numeric_answers(clean, codebook, "places").rename(columns={"x": "places"})
@@ -180,17 +196,20 @@ def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFra
     phase = phase.merge(places, on=["la_code", "provider_type", "phase"], how="left")
     type_places = places.groupby(["la_code", "provider_type"], as_index=False)["places"].sum()
     given = costs[costs["cost_phase"] == "all_phases"][["la_code", "provider_type", "cost"]]
-    derived = grouped_place_weighted_cost(phase, ["la_code", "provider_type"])
+    derived = la_own_average(phase, ["la_code", "provider_type"])
     derived = derived.merge(given[["la_code", "provider_type"]], how="left", indicator=True)
     derived = derived[derived["_merge"] == "left_only"].drop(columns="_merge")
     types = pd.concat([given, derived], ignore_index=True).merge(
         type_places, on=["la_code", "provider_type"], how="left"
     )
+    types = with_place_weights(types, ["provider_type"])
+    phase = with_place_weights(phase, ["provider_type", "phase"])
     for df in (types, phase):
         df["provider_group"] = df["provider_type"].map(groups)
+    cols = ["la_code", "provider_type", "cost", "places", "weight", "fallback_weight", "provider_group"]
     return {
-        "type_costs": types.sort_values(["la_code", "provider_type"]).reset_index(drop=True),
-        "phase_costs": phase[["la_code", "provider_type", "phase", "cost", "places", "provider_group"]]
+        "type_costs": types[cols].sort_values(["la_code", "provider_type"]).reset_index(drop=True),
+        "phase_costs": phase[[*cols[:2], "phase", *cols[2:]]]
         .sort_values(["la_code", "provider_type", "phase"])
         .reset_index(drop=True),
     }
