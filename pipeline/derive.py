@@ -14,6 +14,7 @@ from .config import Settings
 from .estimators import la_rate_per_10k, place_weights
 
 SECONDARY_PHASES = ("ks3", "ks4")
+SCHOOL_AGE_PHASES = ("primary", "ks3", "ks4")
 # LAs are classified on their secondary-phase arrangements (report footnote 7).
 MODEL_GROUPS = {"centralised": "centralised", "devolved_partial": "devolved", "devolved_full": "devolved"}
 
@@ -102,6 +103,29 @@ def count_band(values: pd.Series, bands: list) -> pd.Series:
     return out
 
 
+# Per-LA totals by phase turned into rates per 10,000 pupils of the phase (January census
+# headcount of the wave): name, question, phase dimension, {phase: the dimension values summed}.
+PHASE_RATES = (
+    ("places", "places", "phase", {"primary": ("primary",), "secondary": SECONDARY_PHASES}),
+    ("ehe", "ehe", "school_phase", {"primary": ("primary",), "secondary": ("secondary",)}),
+    ("semh_places", "semh_places", "school_phase", {"secondary": ("secondary",)}),
+)
+
+
+def phase_totals(
+    clean: pd.DataFrame, codebook: Codebook, qid: str, dim: str, phases: dict, name: str
+) -> pd.DataFrame:
+    """la_code, ``<name>_<phase>``: each answering LA's total over the phase's dimension values
+    (0 where it gave none in the phase; LAs that did not answer the question are absent)."""
+    ans = numeric_answers(clean, codebook, qid)
+    las = pd.Index(sorted(ans["la_code"].unique()), name="la_code")
+    out = pd.DataFrame(index=las)
+    for ph, values in phases.items():
+        part = ans[ans[dim].isin(values)].groupby("la_code")["x"].sum()
+        out[f"{name}_{ph}"] = part.reindex(las, fill_value=0.0).astype(float)
+    return out.reset_index()
+
+
 def build_la_frame(
     context: pd.DataFrame,
     clean: pd.DataFrame,
@@ -135,6 +159,11 @@ def build_la_frame(
     df["usage_band_primary"] = band(df["ap_use_per_10k_primary"], **bands["primary"])
     df["usage_band_secondary"] = band(df["ap_use_per_10k_secondary"], **bands["secondary"])
 
+    for name, qid, dim, phases in PHASE_RATES:
+        df = df.merge(phase_totals(clean, codebook, qid, dim, phases, name), on="la_code", how="left")
+        for ph in phases:
+            df[f"{name}_per_10k_{ph}"] = la_rate_per_10k(df[f"{name}_{ph}"], df[f"pupils_{ph}"])
+
     model = choice_answers(clean, "decision_model")
     if len(model):
         sec = model[model["school_phase"] == "secondary"].set_index("la_code")["value"]
@@ -142,6 +171,9 @@ def build_la_frame(
     else:
         df["decision_model_secondary"] = pd.NA
     df["la_model"] = df["decision_model_secondary"].map(MODEL_GROUPS)
+    for col, qid in (("semh_provision", "semh_provision"), ("semh_model", "semh_ap_model")):
+        ans = choice_answers(clean, qid)
+        df[col] = df["la_code"].map(ans.set_index("la_code")["value"]) if len(ans) else pd.NA
 
     places = numeric_answers(clean, codebook, "places")
     for p in codebook.dimensions["provider_type"].values:

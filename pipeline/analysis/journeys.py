@@ -43,12 +43,10 @@ def _single(clean: pd.DataFrame, qid: str) -> pd.Series:
     return a.set_index("la_code")["value"]
 
 
-def la_models(clean: pd.DataFrame) -> pd.Series:
-    """Each LA's model, classified on its secondary-phase arrangements: devolved (partially or
-    fully) or centralised (report line 874)."""
-    dm = asked_choice(clean, "decision_model")
-    sec = dm[dm["school_phase"] == "secondary"].set_index("la_code")["value"]
-    return sec.map(lambda v: "centralised" if v == "centralised" else "devolved")
+def la_models(la_frame: pd.DataFrame) -> pd.Series:
+    """Each answering LA's model from derive (devolved or centralised, on its secondary-phase
+    arrangements; report line 874)."""
+    return la_frame.set_index("la_code")["la_model"].dropna()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -171,7 +169,9 @@ def txt_strategic_planning(clean: pd.DataFrame, settings: Settings) -> FigureTab
 # Responsibilities (Chapter Two)
 
 
-def fig16_models(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, FigureTable]:
+def fig16_models(
+    clean: pd.DataFrame, settings: Settings, la_frame: pd.DataFrame
+) -> tuple[FigureTable, FigureTable]:
     dm = asked_choice(clean, "decision_model")
     same = _single(clean, "same_arrangements")
     separate = same[same.eq("no")].index
@@ -195,7 +195,7 @@ def fig16_models(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, 
     sec = dm[dm["school_phase"] == "secondary"].set_index("la_code")["value"]
     n = int(sec.notna().sum())
     counts = sec.value_counts()
-    model = la_models(clean)
+    model = la_models(la_frame)
     t_vals = [
         value("txt.centralised_devolved.la_count.centralised", counts.get("centralised", 0), "count_las", n),
         value(
@@ -353,8 +353,10 @@ def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     )
 
 
-def txt_devolved_vs_centralised(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    model = require_groups(la_models(clean), ("devolved", "centralised"), "the decision-making question")
+def txt_devolved_vs_centralised(
+    clean: pd.DataFrame, settings: Settings, la_frame: pd.DataFrame
+) -> FigureTable:
+    model = require_groups(la_models(la_frame), ("devolved", "centralised"), "the decision-making question")
     df = asked_numeric(clean, settings.codebook, "placement_reasons")
     df = df[df["phase"] == "ks4"].assign(model=lambda d: d["la_code"].map(model))
     sh = pooled_shares(df, ["model"], "placement_reason")
@@ -799,10 +801,12 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("txt_approach", txt_approach, derived, settings),
         attempt("fig01", fig01_reasons, clean, settings),
         attempt("txt_strategic_planning", txt_strategic_planning, clean, settings),
-        attempt("fig16", fig16_models, clean, settings),
+        attempt("fig16", fig16_models, clean, settings, derived["la_frame"]),
         attempt("txt_pex_arrangements", txt_pex_arrangements, clean),
         attempt("fig20", fig20_reasons, clean, settings),
-        attempt("txt_devolved_vs_centralised", txt_devolved_vs_centralised, clean, settings),
+        attempt(
+            "txt_devolved_vs_centralised", txt_devolved_vs_centralised, clean, settings, derived["la_frame"]
+        ),
         attempt("fig23", fig23_place_types, clean, settings),
         attempt("fig24", fig24_history, clean, settings),
         attempt("fig25", fig25_length, clean, settings),

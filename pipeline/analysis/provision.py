@@ -12,7 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import FigureTable, asked_choice, asked_numeric, attempt, require_groups, tables_of, value
+from ..analyse import (
+    FigureTable,
+    asked_choice,
+    asked_numeric,
+    attempt,
+    require,
+    require_groups,
+    tables_of,
+    value,
+)
 from ..config import Settings
 from ..estimators import (
     la_rate_per_10k,
@@ -62,6 +71,7 @@ class Data:
         ctx = derived["context"].set_index("la_code")
         self.ctx = ctx.loc[ctx.index.isin(self.respondents)]
         self.clean = clean
+        self.la_frame = derived["la_frame"].set_index("la_code")
 
         def choice(qid, **where):
             df = asked_choice(clean, qid)
@@ -85,11 +95,26 @@ class Data:
         "tuition": "tuition_cost_per_pupil",
         "ehcp_n": "ehcp_pupils_in_ap",
     }
-    CHOICE = {
-        "semh": ("semh_provision", {}),
-        "model": ("semh_ap_model", {}),
-        "decision": ("decision_model", {"school_phase": "secondary"}),
+    # Per-LA concepts are read from derive's la_frame (the one place they are computed).
+    PER_LA = {
+        "semh": ("semh_provision", "semh_provision"),
+        "model": ("semh_model", "semh_ap_model"),
+        "devolved": ("la_model", "decision_model"),
     }
+    RATES = {  # name -> (la_frame total column, rate column, question), per phase
+        "places": ("places_{}", "places_per_10k_{}", "places"),
+        "pupils": ("pupils_placed_{}", "ap_use_per_10k_{}", "pupils_placed"),
+        "ehe": ("ehe_{}", "ehe_per_10k_{}", "ehe"),
+        "semh_places": ("semh_places_{}", "semh_places_per_10k_{}", "semh_places"),
+    }
+
+    def rates(self, name: str, phases=("primary", "secondary")) -> dict[str, pd.Series]:
+        """Each LA's rate per 10,000 pupils of the phase, from la_frame (NaN where the LA did not
+        answer or has no headcount); :class:`NoAnswers` when no LA answered the question."""
+        total, rate, qid = self.RATES[name]
+        lf = self.la_frame
+        require(lf[total.format(phases[0])].dropna(), f"question '{qid}'")
+        return {ph: lf[rate.format(ph)] for ph in phases}
 
     def __getattr__(self, name: str):
         """Answers of a question, read on first use; :class:`NoAnswers` if nobody answered it."""
@@ -99,15 +124,10 @@ class Data:
                 df["group"] = df["provider_type"].map(self.group_of)
             if name == "ehc_assessment":
                 df = df.set_index("la_code")["x"]
-        elif name in self.CHOICE:
-            qid, where = self.CHOICE[name]
-            df = self.choice(qid, **where).reindex(self.respondents)
-        elif name == "devolved":
-            df = (
-                self.decision.map({"centralised": "centralised"})
-                .fillna("devolved")
-                .where(self.decision.notna())
-            )
+        elif name in self.PER_LA:
+            col, qid = self.PER_LA[name]
+            df = self.la_frame[col].reindex(self.respondents)
+            require(df.dropna(), f"question '{qid}'")
         else:
             raise AttributeError(name)
         setattr(self, name, df)
@@ -341,17 +361,6 @@ def fig05(d: Data) -> FigureTable:
     )
 
 
-def _phase_rates(d: Data, df: pd.DataFrame) -> dict[str, pd.Series]:
-    return {
-        "primary": la_rate_per_10k(
-            d.by_la(df, ["primary"]), d.pupils_of("primary").reindex(df["la_code"].unique())
-        ),
-        "secondary": la_rate_per_10k(
-            d.by_la(df, SEC), d.pupils_of("secondary").reindex(df["la_code"].unique())
-        ),
-    }
-
-
 def _rate_values(prefix: str, rates: dict[str, pd.Series], modal: bool) -> list[dict]:
     vals = []
     for ph, r in rates.items():
@@ -368,7 +377,7 @@ def _rate_values(prefix: str, rates: dict[str, pd.Series], modal: bool) -> list[
 
 
 def txt_provision_by_phase(d: Data) -> FigureTable:
-    vals = _rate_values("txt.provision_by_phase.places_per_10k", _phase_rates(d, d.places), modal=True)
+    vals = _rate_values("txt.provision_by_phase.places_per_10k", d.rates("places"), modal=True)
     return _txt(
         "txt_provision_by_phase",
         vals,
@@ -484,7 +493,7 @@ def txt_other_services(d: Data) -> FigureTable:
 
 
 def txt_strategic_plan(d: Data) -> FigureTable:
-    vals = _rate_values("txt.strategic_plan.pupils_per_10k", _phase_rates(d, d.pupils), modal=False)
+    vals = _rate_values("txt.strategic_plan.pupils_per_10k", d.rates("pupils"), modal=False)
     return _txt(
         "txt_strategic_plan",
         vals,
@@ -604,10 +613,7 @@ def txt_pupils_placed(d: Data) -> FigureTable:
             n_ehe,
         ),
     ]
-    for ph in ("primary", "secondary"):
-        r = la_rate_per_10k(
-            d.by_la(ehe, [ph], "school_phase"), d.pupils_of(ph).reindex(ehe["la_code"].unique())
-        )
+    for ph, r in d.rates("ehe").items():
         vals.append(
             value(f"txt.pupils_placed.ehe.per_10k.{ph}", r.mean(), "per_10k_pupils", int(r.notna().sum()))
         )
@@ -741,7 +747,7 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
 def fig14(d: Data) -> FigureTable:
     """AP places per 10,000 pupils by SEMH provision, for LAs that gave places and an SEN profile
     with pupils in the phase (the report's bases for this comparison are the LAs answering both)."""
-    rates = _phase_rates(d, d.places)
+    rates = d.rates("places")
     sen_phase = {"primary": ["primary"], "secondary": SEC}
     rows, vals = [], []
     for ph, r in rates.items():
@@ -825,11 +831,8 @@ def txt_semh_interface(d: Data) -> FigureTable:
             "combined": "semh_integrated_or_combined",
         }
     )
-    ap = _phase_rates(d, d.pupils)["secondary"]
-    sp = d.semh_places
-    semh_sec = la_rate_per_10k(
-        d.by_la(sp, ["secondary"], "school_phase"), d.pupils_of("secondary").reindex(sp["la_code"].unique())
-    )
+    ap = d.rates("pupils")["secondary"]
+    semh_sec = d.rates("semh_places", ("secondary",))["secondary"]
     pex = d.ctx["pex_rate_secondary"]
     vals = []
     for g in ("semh_separate", "semh_integrated_or_combined"):
@@ -859,11 +862,8 @@ def txt_semh_interface(d: Data) -> FigureTable:
 
 
 def fig32(d: Data) -> FigureTable:
-    ap = _phase_rates(d, d.pupils)["secondary"]
-    ehe = la_rate_per_10k(
-        d.by_la(d.ehe, ["secondary"], "school_phase"),
-        d.pupils_of("secondary").reindex(d.ehe["la_code"].unique()),
-    )
+    ap = d.rates("pupils")["secondary"]
+    ehe = d.rates("ehe")["secondary"]
     rows, means = [], {}
     for measure, s in (("ap_pupils", ap), ("ehe", ehe)):
         require_groups(d.devolved.reindex(s.dropna().index), MODELS, f"the {measure} question")
