@@ -112,8 +112,14 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     ``on_tables`` is called with each module's tables as soon as they exist (so figures can be
     drawn while the next module computes)."""
     from .analysis import MODULES
+    from .analysis.specs import TableSpecError, load_specs
 
     SKIPPED.clear()
+    try:  # every section's specs checked before anything is computed: one line per mistake
+        for section in settings.codebook.sections:
+            load_specs(settings, section)
+    except TableSpecError as exc:
+        raise SystemExit(f"error: {exc}") from None
     tables: list[FigureTable] = []
     for module in MODULES:
         built = module.run(settings, derived)

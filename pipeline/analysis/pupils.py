@@ -36,6 +36,7 @@ from .common import (
     _table,
     _txt,
 )
+from .specs import build_section
 
 
 def txt_strategic_plan(d: Data) -> FigureTable:
@@ -239,32 +240,6 @@ def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     )
 
 
-def fig24_history(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = asked_numeric(clean, settings.codebook, "placement_history")
-    sh = pooled_shares(df, ["phase"], "placement_history")
-    vals = [value("fig24.n_las.any_phase", df["la_code"].nunique(), "count_las")]
-    for ph, n in sh.groupby("phase", sort=False)["n_las"].first().items():
-        vals.append(value(f"fig24.n_las.{ph}", n, "count_las"))
-    for r in sh.itertuples(index=False):
-        vals.append(
-            value(
-                f"fig24.placement_history_share.{r.phase}.{r.placement_history}", r.share, "percent", r.n_las
-            )
-        )
-    return _frame_table(
-        "fig24",
-        sh,
-        ["phase", "placement_history"],
-        {
-            "share": {"label": "Share of pupils in AP", **PCT},
-            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
-        },
-        POOLED_PUPILS,
-        "LAs giving placement history, by phase",
-        vals,
-    )
-
-
 def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     df = asked_numeric(clean, settings.codebook, "placement_length")
     sh = mean_of_la_shares(df, ["year_group"], "length_band")
@@ -411,8 +386,8 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("txt_pupils_placed", txt_pupils_placed, d),
         attempt("fig20", fig20_reasons, clean, settings),
         attempt("fig23", fig23_place_types, clean, settings),
-        attempt("fig24", fig24_history, clean, settings),
         attempt("fig25", fig25_length, clean, settings),
         attempt("fig26_27", fig26_27_destinations, clean, settings),
         attempt("txt_pupils_journeys", txt_pupils_journeys, clean, len(derived["respondents"])),
+        build_section("pupils", settings, derived),
     )
