@@ -29,7 +29,7 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
     se = asked_choice(clean, "self_evaluation")
     cats = list(settings.codebook.category_sets["likert5"])
     statements = list(settings.codebook.dimensions["statement"].values)
-    rows, agree, disagree, cant = [], {}, {}, {}
+    rows, agree, disagree, cant, answered = [], {}, {}, {}, {}
     n = se["la_code"].nunique()
     for st in statements:
         s = se[se["statement"] == st].set_index("la_code")["value"]
@@ -39,6 +39,7 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
         agree[st] = sh[list(AGREE)].sum()
         disagree[st] = sh[list(DISAGREE)].sum()
         cant[st] = sh["cant_say"]
+        answered[st] = int(s.notna().sum())
     agree, disagree = pd.Series(agree), pd.Series(disagree)
     wide = se.pivot(index="la_code", columns="statement", values="value")
     all_six = wide.isin(AGREE).all(axis=1)
@@ -51,9 +52,9 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
     ]
     for st in statements:
         vals += [
-            value(f"fig35.agree_share.{st}", agree[st], "percent", n),
-            value(f"fig35.disagree_share.{st}", disagree[st], "percent", n),
-            value(f"fig35.cant_say_share.{st}", cant[st], "percent", n),
+            value(f"fig35.agree_share.{st}", agree[st], "percent", answered[st]),
+            value(f"fig35.disagree_share.{st}", disagree[st], "percent", answered[st]),
+            value(f"fig35.cant_say_share.{st}", cant[st], "percent", answered[st]),
         ]
     fig = _frame_table(
         "fig35",

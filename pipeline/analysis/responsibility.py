@@ -43,12 +43,12 @@ from .common import (
 def fig32(d: Data) -> FigureTable:
     ap = d.rates("pupils")["secondary"]
     ehe = d.rates("ehe")["secondary"]
-    rows, means = [], {}
+    rows, means, bases = [], {}, {}
     for measure, s in (("ap_pupils", ap), ("ehe", ehe)):
         require_groups(d.devolved.reindex(s.dropna().index), MODELS, f"the {measure} question")
         for g in ("devolved", "centralised"):
             x = s[d.devolved.reindex(s.index) == g].dropna()
-            means[(measure, g)] = x.mean()
+            means[(measure, g)], bases[(measure, g)] = x.mean(), len(x)
             rows.append({"measure": measure, "la_group": g, "per_10k": x.mean(), "n_las": len(x)})
     vals = [
         value(
@@ -56,8 +56,18 @@ def fig32(d: Data) -> FigureTable:
             means[("ap_pupils", "devolved")] - means[("ap_pupils", "centralised")],
             "per_10k_pupils",
         ),
-        value("fig32.ehe_per_10k.secondary.devolved", means[("ehe", "devolved")], "per_10k_pupils"),
-        value("fig32.ehe_per_10k.secondary.centralised", means[("ehe", "centralised")], "per_10k_pupils"),
+        value(
+            "fig32.ehe_per_10k.secondary.devolved",
+            means[("ehe", "devolved")],
+            "per_10k_pupils",
+            bases[("ehe", "devolved")],
+        ),
+        value(
+            "fig32.ehe_per_10k.secondary.centralised",
+            means[("ehe", "centralised")],
+            "per_10k_pupils",
+            bases[("ehe", "centralised")],
+        ),
     ]
     return _table(
         "fig32",
