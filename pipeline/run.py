@@ -127,7 +127,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce":
-        table, line, strict = reproduce.run(settings, values)
+        table, line, strict = reproduce.run(settings, values, derived)
     drawn = pool.results()
     log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":
