@@ -111,12 +111,12 @@ class Data:
     }
 
     def rates(self, name: str, phases=("primary", "secondary")) -> dict[str, pd.Series]:
-        """Each LA's rate per 10,000 pupils of the phase, from la_frame (NaN where the LA did not
-        answer or has no headcount); :class:`NoAnswers` when no LA answered the question."""
+        """Each answering LA's rate per 10,000 pupils of the phase, from la_frame (NaN where it has
+        no headcount); :class:`NoAnswers` when no LA answered the question."""
         total, rate, qid = self.RATES[name]
         lf = self.la_frame
-        require(lf[total.format(phases[0])].dropna(), f"question '{qid}'")
-        return {ph: lf[rate.format(ph)] for ph in phases}
+        answered = require(lf[total.format(phases[0])].dropna(), f"question '{qid}'").index
+        return {ph: lf.loc[answered, rate.format(ph)] for ph in phases}
 
     def __getattr__(self, name: str):
         """Answers of a question, read on first use; :class:`NoAnswers` if nobody answered it."""
