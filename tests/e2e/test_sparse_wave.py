@@ -34,7 +34,7 @@ def _sparse_answers(codebook) -> dict:
 def sparse(tmp_path_factory):
     settings = build_project(tmp_path_factory.mktemp("sparse"))
     fw.write_workbooks(settings.codebook, settings.returns_dir, answers=_sparse_answers(settings.codebook))
-    rc = run(settings, until="figures", workers=1, quiet=True)
+    rc = run(settings, workers=1, quiet=True)  # every stage, reproduction included
     skipped = pd.read_csv(settings.processed_dir / "skipped_tables.csv")
     return settings, rc, skipped
 
