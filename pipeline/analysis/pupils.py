@@ -29,6 +29,7 @@ from .common import (
     PCT,
     POOLED,
     POOLED_PUPILS,
+    SCHOOL_AGE,
     SEC,
     Data,
     _frame_table,
@@ -175,33 +176,13 @@ def txt_pupils_placed(d: Data) -> FigureTable:
     )
 
 
-def fig20_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = asked_numeric(clean, settings.codebook, "placement_reasons")
-    sh = pooled_shares(df, ["phase"], "placement_reason")
-    vals = [value("fig20.n_las.any_phase", df["la_code"].nunique(), "count_las")]
-    for ph, n in sh.groupby("phase", sort=False)["n_las"].first().items():
-        vals.append(value(f"fig20.n_las.{ph}", n, "count_las"))
-    for r in sh.itertuples(index=False):
-        vals.append(value(f"fig20.reason_share.{r.phase}.{r.placement_reason}", r.share, "percent", r.n_las))
-    school_health = sh[(sh["placement_reason"] == "health") & sh["phase"].isin(["primary", "ks3", "ks4"])][
-        "share"
+def fig20_health_range(table: pd.DataFrame) -> list[dict]:
+    """The report's range of health shares over the school-age phases (Figure 20 prose)."""
+    health = table[(table["placement_reason"] == "health") & table["phase"].isin(SCHOOL_AGE)]["share"]
+    return [
+        value("fig20.reason_share.school_age.health.min", health.min(), "percent"),
+        value("fig20.reason_share.school_age.health.max", health.max(), "percent"),
     ]
-    vals += [
-        value("fig20.reason_share.school_age.health.min", school_health.min(), "percent"),
-        value("fig20.reason_share.school_age.health.max", school_health.max(), "percent"),
-    ]
-    return _frame_table(
-        "fig20",
-        sh,
-        ["phase", "placement_reason"],
-        {
-            "share": {"label": "Share of pupils in AP", **PCT},
-            "n_las": {"label": "LAs giving data for the phase", "unit": "", "dp": 0},
-        },
-        POOLED_PUPILS + " 'Not known' holds pupils whose reason the LA could not give.",
-        "LAs giving reasons for placement, by phase",
-        vals,
-    )
 
 
 def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
@@ -384,10 +365,9 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("txt_strategic_plan", txt_strategic_plan, d),
         attempt("fig19", fig19, d),
         attempt("txt_pupils_placed", txt_pupils_placed, d),
-        attempt("fig20", fig20_reasons, clean, settings),
         attempt("fig23", fig23_place_types, clean, settings),
         attempt("fig25", fig25_length, clean, settings),
         attempt("fig26_27", fig26_27_destinations, clean, settings),
         attempt("txt_pupils_journeys", txt_pupils_journeys, clean, len(derived["respondents"])),
-        build_section("pupils", settings, derived),
+        build_section("pupils", settings, derived, extras={"fig20": fig20_health_range}),
     )

@@ -10,7 +10,9 @@ Spec keys (all builders): ``builder``, ``question``, ``base`` (a sentence), opti
 dimension of the question) with ``by_values`` (order), ``note`` (added to the estimator text),
 ``measure`` (id template with ``{category}`` and ``{by}``), ``rename`` (category -> id part),
 ``measures`` (id -> categories pooled into one estimate), ``n_las_measure`` (id template of
-the base), ``total`` (add a ``Total`` row: true for tables where the categories add up).
+the base), ``total`` (add a ``Total`` row: true for tables where the categories add up),
+``label`` / ``n_label`` (indicator labels). Pooled shares also take ``category`` (the dimension
+shared out) and ``n_las_any_measure`` (LAs answering any part).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ BUILDER_KEYS = {
     "n_las_any_measure",
     "total",
     "category",
+    "label",
+    "n_label",
 }
 
 
@@ -106,7 +110,7 @@ def share_of_las_table(key: str, spec: dict, settings: Settings, derived: dict) 
         [*([by] if by else []), "response"],
         {
             "la_share": {"label": "Share of LAs", **PCT},
-            "n_las": {"label": "LAs answering", "unit": "", "dp": 0},
+            "n_las": {"label": spec.get("n_label", "LAs answering"), "unit": "", "dp": 0},
         },
         " ".join(filter(None, [SHARE_OF_LAS, spec.get("note")])),
         spec["base"],
@@ -135,7 +139,7 @@ def pooled_share_table(key: str, spec: dict, settings: Settings, derived: dict) 
         [by, cat],
         {
             "share": {"label": spec.get("label", "Share of pupils in AP"), **PCT},
-            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
+            "n_las": {"label": spec.get("n_label", "LAs giving data"), "unit": "", "dp": 0},
         },
         " ".join(filter(None, [POOLED_PUPILS, spec.get("note")])),
         spec["base"],
@@ -169,7 +173,7 @@ def load_specs(settings: Settings, section: str) -> dict[str, dict]:
             )
         if spec.get("question") not in settings.codebook.questions:
             raise TableSpecError(f"{where}: unknown question {spec.get('question')!r}")
-        unknown = set(spec) - BUILDER_KEYS - {"label"}
+        unknown = set(spec) - BUILDER_KEYS
         if unknown:
             raise TableSpecError(f"{where}: unknown key(s) {sorted(unknown)}")
         if "base" not in spec:
@@ -177,11 +181,18 @@ def load_specs(settings: Settings, section: str) -> dict[str, dict]:
     return specs
 
 
-def build_section(section: str, settings: Settings, derived: dict) -> list[FigureTable]:
-    """Every spec'd table of a section (a table with no answers is skipped with the reason)."""
+def build_section(
+    section: str, settings: Settings, derived: dict, extras: dict | None = None
+) -> list[FigureTable]:
+    """Every spec'd table of a section (a table with no answers is skipped with the reason).
+
+    ``extras``: table key -> a small named function ``(table) -> [values]`` for the few prose
+    values the report derives from an ordinary table (e.g. a range over phases)."""
     out = []
     for key, spec in load_specs(settings, section).items():
         built = attempt(key, BUILDERS[spec["builder"]], key, spec, settings, derived)
         if built is not None:
+            if extras and key in extras:
+                built.values += extras[key](built.table)
             out.append(built)
     return out
