@@ -1,5 +1,5 @@
-"""The purpose of local AP and how it is planned (codebook section 'purpose'): Figure 1 and
-the strategic-planning prose values.
+"""The purpose of local AP and how it is planned (codebook section 'purpose'): Figure 1 here;
+the strategic-planning tables are specs (config/tables/purpose.yaml).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from ..analyse import (
 )
 from ..config import Settings
 from ..estimators import (
-    category_shares,
     count_in_range,
     share_of_las,
 )
@@ -23,8 +22,8 @@ from .common import (
     PCT,
     SHARE_OF_LAS,
     _frame_table,
-    _single,
 )
+from .specs import build_section
 
 
 def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
@@ -66,41 +65,9 @@ def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     )
 
 
-def txt_strategic_planning(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    cats = list(settings.codebook.category_sets["likert5"])
-    sp = _single(clean, "strategic_planning")
-    sh = category_shares(sp, cats)
-    review = _single(clean, "reviewing_ap_system").eq("yes")
-    n = int(sp.notna().sum())
-    both = sh["strongly_agree"] + sh["agree"]
-    vals = [
-        value("txt.strategic_planning.n_las", n, "count_las"),
-        value("txt.strategic_planning.la_share.strongly_agree", sh["strongly_agree"], "percent", n),
-        value("txt.strategic_planning.la_share.agree", sh["agree"], "percent", n),
-        value("txt.strategic_planning.la_share.agree_or_strongly_agree", both, "percent", n),
-        value("txt.strategic_planning.la_share.agree_or_strongly_agree.footnote19", both, "percent", n),
-        value(
-            "txt.strategic_planning.la_share.reviewing_ap_system",
-            share_of_las(review),
-            "percent",
-            len(review),
-        ),
-    ]
-    table = pd.DataFrame({"response": cats, "la_share": sh.to_numpy()})
-    return _frame_table(
-        "txt_strategic_planning",
-        table,
-        ["response"],
-        {"la_share": {"label": "Share of LAs", **PCT}},
-        SHARE_OF_LAS + " Reviewing the AP system: LAs whose comments were coded as reviewing it.",
-        "LAs answering the strategic-planning statement",
-        vals,
-    )
-
-
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     clean = derived["clean"]
     return tables_of(
         attempt("fig01", fig01_reasons, clean, settings),
-        attempt("txt_strategic_planning", txt_strategic_planning, clean, settings),
+        build_section("purpose", settings, derived),
     )

@@ -161,3 +161,16 @@ def test_tables_without_answers_are_listed(wave):
     assert skipped["fig12"] == "no answers to question 'pupils_by_sen'"
     assert skipped["fig32"] == "no answers to question 'ehe'"
     assert "fig29" not in skipped.index and "fig24" not in skipped.index
+
+
+def test_strategic_planning_spec_tables(wave):
+    settings, values = wave
+    # A agree, B strongly agree, C disagree, D agree, E can't say
+    assert v(values, "txt.strategic_planning.la_share.strongly_agree") == pytest.approx(20)
+    assert v(values, "txt.strategic_planning.la_share.agree") == pytest.approx(40)
+    assert v(values, "txt.strategic_planning.la_share.agree_or_strongly_agree") == pytest.approx(60)
+    assert v(values, "txt.strategic_planning.n_las") == 5
+    # nobody's comments were coded: that table alone is skipped
+    skipped = pd.read_csv(settings.processed_dir / "skipped_tables.csv").set_index("table")["reason"]
+    assert skipped["txt_reviewing_ap_system"] == "no answers to question 'reviewing_ap_system'"
+    assert "txt_strategic_planning" not in skipped.index
