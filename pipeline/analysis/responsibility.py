@@ -203,7 +203,8 @@ def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
         with_arr = a[has]
         removal = share_of_las(with_arr.eq("funding_removed"))
         extra = share_of_las(with_arr.eq("additional_charge"))
-        mean_charge = charge.loc[charge["school_phase"] == ph, "x"].mean()
+        charges = charge.loc[charge["school_phase"] == ph, "x"].dropna()
+        mean_charge = charges.mean()
         n = int(a.notna().sum())
         rows.append(
             {
@@ -237,7 +238,7 @@ def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
                 f"txt.pex_financial_arrangements.average_additional_charge.{ph}",
                 mean_charge,
                 "gbp",
-                int(with_arr.eq("additional_charge").sum()),
+                len(charges),  # base: the LAs giving a charge (the mean's denominator)
             ),
             value(
                 f"txt.pex_financial_arrangements.la_share_contribution_beyond_awpu.{ph}",
