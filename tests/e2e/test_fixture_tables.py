@@ -174,3 +174,35 @@ def test_strategic_planning_spec_tables(wave):
     skipped = pd.read_csv(settings.processed_dir / "skipped_tables.csv").set_index("table")["reason"]
     assert skipped["txt_reviewing_ap_system"] == "no answers to question 'reviewing_ap_system'"
     assert "txt_strategic_planning" not in skipped.index
+
+
+def test_fig04_provider_mix_groups(wave):
+    _, values = wave
+    # state-funded share of each LA's places: A 60/70 = 85.7%, B 100%, D (20 + 10)/40 = 75%,
+    # E 100% (C gave no places): all four at or above the 75% threshold
+    assert v(values, "fig04.la_share.mostly_state_funded") == 100
+    assert v(values, "fig04.la_share.wider_range") == 0
+    assert n(values, "fig04.la_share.mostly_state_funded") == 4
+    # one main provider: at most 2 state-funded providers -> A, B, E (D has 3 PRUs + 2 free schools)
+    assert v(values, "fig04.la_share.one_main_provider") == pytest.approx(75)
+
+
+def test_provider_mix(wave):
+    _, values = wave
+    # providers: A 1 + 2, B 1, C 2 + 4, D 3 + 2 + 5 + 2, E 1 = 23; state-funded PRU 8 + free school 2
+    assert v(values, "txt.provider_mix.providers.total") == 23
+    assert v(values, "txt.provider_mix.providers.n_las") == 5
+    assert v(values, "txt.provider_mix.providers.share.state_funded") == pytest.approx(100 * 10 / 23)
+    assert v(values, "txt.provider_mix.providers.share.independent") == pytest.approx(100 * 11 / 23)
+    assert v(values, "txt.provider_mix.providers.share.independent_unregistered") == pytest.approx(
+        100 * 4 / 23
+    )
+
+
+def test_pupils_journeys_item_response(wave):
+    _, values = wave
+    # of the four journey items only placement history was answered (A, B); destinations by none
+    assert v(values, "txt.pupils_journeys.item_response_count.min") == 0
+    assert v(values, "txt.pupils_journeys.item_response_count.max") == 2
+    assert v(values, "txt.pupils_journeys.item_response_rate.max") == pytest.approx(40)
+    assert v(values, "txt.pupils_journeys.destinations_response_count") == 0
