@@ -185,40 +185,22 @@ def fig20_health_range(table: pd.DataFrame) -> list[dict]:
     ]
 
 
-def fig23_place_types(clean: pd.DataFrame, settings: Settings) -> FigureTable:
-    df = asked_numeric(clean, settings.codebook, "place_types")
-    sh = pooled_shares(df, ["phase"], "place_type")
-    overall = pooled_shares(df.assign(all="all"), ["all"], "place_type").rename(columns={"all": "phase"})
-    table = pd.concat([sh, overall], ignore_index=True)
-    vals = []
-    school = sh[sh["phase"].isin(["primary", "ks3", "ks4"])].groupby("phase")["n_las"].first()
-    vals += [
+def fig23_extras(table: pd.DataFrame) -> list[dict]:
+    """Figure 23 prose: the range of school-age bases, and the KS4 split-place share the
+    executive summary quotes again (its own id)."""
+    school = table[table["phase"].isin(SCHOOL_AGE)].groupby("phase")["n_las"].first()
+    ks4 = table[(table["phase"] == "ks4") & (table["place_type"] == "split_with_mainstream")]
+    out = [
         value("fig23.n_las.school_age.min", school.min(), "count_las"),
         value("fig23.n_las.school_age.max", school.max(), "count_las"),
     ]
-    for r in table.itertuples(index=False):
-        vals.append(value(f"fig23.place_type_share.{r.phase}.{r.place_type}", r.share, "percent", r.n_las))
-        if r.phase == "ks4" and r.place_type == "split_with_mainstream":
-            vals.append(
-                value(
-                    "fig23.place_type_share.ks4.split_with_mainstream.exec_summary",
-                    r.share,
-                    "percent",
-                    r.n_las,
-                )
+    for r in ks4.itertuples(index=False):
+        out.append(
+            value(
+                "fig23.place_type_share.ks4.split_with_mainstream.exec_summary", r.share, "percent", r.n_las
             )
-    return _frame_table(
-        "fig23",
-        table,
-        ["phase", "place_type"],
-        {
-            "share": {"label": "Share of pupils in AP", **PCT},
-            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
-        },
-        POOLED_PUPILS + " 'All' pools every phase an LA gave.",
-        "LAs giving types of place, by phase",
-        vals,
-    )
+        )
+    return out
 
 
 def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
@@ -365,9 +347,10 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("txt_strategic_plan", txt_strategic_plan, d),
         attempt("fig19", fig19, d),
         attempt("txt_pupils_placed", txt_pupils_placed, d),
-        attempt("fig23", fig23_place_types, clean, settings),
         attempt("fig25", fig25_length, clean, settings),
         attempt("fig26_27", fig26_27_destinations, clean, settings),
         attempt("txt_pupils_journeys", txt_pupils_journeys, clean, len(derived["respondents"])),
-        build_section("pupils", settings, derived, extras={"fig20": fig20_health_range}),
+        build_section(
+            "pupils", settings, derived, extras={"fig20": fig20_health_range, "fig23": fig23_extras}
+        ),
     )

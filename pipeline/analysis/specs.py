@@ -12,7 +12,8 @@ dimension of the question) with ``by_values`` (order), ``note`` (added to the es
 ``measures`` (id -> categories pooled into one estimate), ``n_las_measure`` (id template of
 the base), ``total`` (add a ``Total`` row: true for tables where the categories add up),
 ``label`` / ``n_label`` (indicator labels). Pooled shares also take ``category`` (the dimension
-shared out) and ``n_las_any_measure`` (LAs answering any part).
+shared out), ``n_las_any_measure`` (LAs answering any part) and ``overall`` (the label of an
+extra group pooling every value of ``by``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ BUILDER_KEYS = {
     "category",
     "label",
     "n_label",
+    "overall",
 }
 
 
@@ -124,12 +126,16 @@ def pooled_share_table(key: str, spec: dict, settings: Settings, derived: dict) 
     df = asked_numeric(derived["clean"], settings.codebook, spec["question"])
     by, cat = spec["by"], spec["category"]
     sh = pooled_shares(df, [by], cat)
+    if "overall" in spec:  # one more group pooling every value of ``by`` an LA gave
+        overall = pooled_shares(df.assign(**{by: spec["overall"]}), [by], cat)
+        sh = pd.concat([sh, overall], ignore_index=True)
     vals = []
     if "n_las_any_measure" in spec:
         vals.append(value(spec["n_las_any_measure"], df["la_code"].nunique(), "count_las"))
     if "n_las_measure" in spec:
         for g, n in sh.groupby(by, sort=False)["n_las"].first().items():
-            vals.append(value(spec["n_las_measure"].format(by=g), n, "count_las"))
+            if g != spec.get("overall"):
+                vals.append(value(spec["n_las_measure"].format(by=g), n, "count_las"))
     for r in sh.itertuples(index=False):
         g, c = getattr(r, by), getattr(r, cat)
         vals.append(value(spec["measure"].format(by=g, category=c), r.share, "percent", r.n_las))
