@@ -11,6 +11,7 @@ from ..analyse import (
     FigureTable,
     asked_numeric,
     attempt,
+    require,
     tables_of,
     value,
 )
@@ -19,7 +20,6 @@ from ..estimators import (
     answered_cells,
     mean_of_la_shares,
     pooled_share,
-    pooled_shares,
     share_of_las,
     truncated_extrapolation,
 )
@@ -237,28 +237,10 @@ def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
     )
 
 
-def fig26_27_destinations(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, FigureTable]:
-    df = asked_numeric(clean, settings.codebook, "destinations")
-    sh = pooled_shares(df, ["leaver_group"], "destination")
-    vals = []
-    for g, n in sh.groupby("leaver_group", sort=False)["n_las"].first().items():
-        vals.append(value(f"fig26.n_las.{g}", n, "count_las"))
-    for r in sh.itertuples(index=False):
-        vals.append(
-            value(f"fig26.destination_share.{r.leaver_group}.{r.destination}", r.share, "percent", r.n_las)
-        )
-    fig26 = _frame_table(
-        "fig26",
-        sh,
-        ["leaver_group", "destination"],
-        {
-            "share": {"label": "Share of pupils leaving AP", **PCT},
-            "n_las": {"label": "LAs giving data", "unit": "", "dp": 0},
-        },
-        POOLED_PUPILS.replace("pupils they reported", "leavers of the last 12 months they reported"),
-        "LAs giving destinations of pupils who left AP in the last 12 months, by phase or year group",
-        vals,
-    )
+def fig27_any_mainstream(specs: list[FigureTable], settings: Settings) -> FigureTable:
+    """Figure 27 from Figure 26's pooled destination shares (the spec'd table)."""
+    fig26 = require([t for t in specs if t.key == "fig26"], "question 'destinations'")
+    sh = fig26[0].table
     wide = sh.pivot(index="leaver_group", columns="destination", values="share")
     n_by = sh.groupby("leaver_group")["n_las"].first()
     mainstream = wide["mainstream_school"] + wide["fe_college"]
@@ -308,7 +290,7 @@ def fig26_27_destinations(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
         "LAs giving destinations of pupils who left AP in the last 12 months",
         vals,
     )
-    return fig26, fig27
+    return fig27
 
 
 def txt_pupils_journeys(clean: pd.DataFrame, n_resp: int) -> FigureTable:
@@ -342,15 +324,16 @@ def txt_pupils_journeys(clean: pd.DataFrame, n_resp: int) -> FigureTable:
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     clean = derived["clean"]
+    specs = build_section(
+        "pupils", settings, derived, extras={"fig20": fig20_health_range, "fig23": fig23_extras}
+    )
     d = Data(settings, derived)
     return tables_of(
         attempt("txt_strategic_plan", txt_strategic_plan, d),
         attempt("fig19", fig19, d),
         attempt("txt_pupils_placed", txt_pupils_placed, d),
         attempt("fig25", fig25_length, clean, settings),
-        attempt("fig26_27", fig26_27_destinations, clean, settings),
         attempt("txt_pupils_journeys", txt_pupils_journeys, clean, len(derived["respondents"])),
-        build_section(
-            "pupils", settings, derived, extras={"fig20": fig20_health_range, "fig23": fig23_extras}
-        ),
+        specs,
+        attempt("fig27", fig27_any_mainstream, specs, settings),
     )

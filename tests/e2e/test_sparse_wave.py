@@ -53,7 +53,7 @@ def test_blank_sections_are_skipped_with_the_reason(sparse):
         assert key in reasons.index, key
         assert "costs" in reasons[key]
     # pupils section blank
-    for key in ("fig19", "fig20", "fig23", "fig24", "fig25", "fig26_27"):
+    for key in ("fig19", "fig20", "fig23", "fig24", "fig25", "fig26", "fig27"):
         assert key in reasons.index, key
     assert "pupils_placed" in reasons["fig19"]
     assert "placement_reasons" in reasons["fig20"]
