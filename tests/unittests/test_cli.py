@@ -31,6 +31,8 @@ COMMANDS = [
 def project(tmp_path, monkeypatch):
     """The real config copied into tmp; the command line builds its Settings there."""
     shutil.copytree(REPO / "config", tmp_path / "config")
+    (tmp_path / "data").mkdir()  # the wave files' public data must exist (checked at load)
+    (tmp_path / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
     monkeypatch.setattr(cli, "Settings", lambda wave: Settings(wave, root=tmp_path))
     return tmp_path
 
@@ -65,7 +67,10 @@ def test_empty_returns_folder_is_one_line(project, capsys):
     wave = (project / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8")
     (project / "empty").mkdir()
     (project / "config" / "waves" / "empty.yaml").write_text(
-        wave.replace("returns_dir: data/raw/2018/returns", "returns_dir: empty"), encoding="utf-8"
+        wave.replace("returns_dir: data/raw/2018/returns", "returns_dir: empty")
+        .replace('wave: "2018"', 'wave: "empty"')
+        .replace("default: true", "default: false"),
+        encoding="utf-8",
     )
     assert cli.main(["validate", "--wave", "empty"]) == 2
     assert "missing or empty" in _one_error_line(capsys)
