@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import safe_text
 from .analyse import TOTAL_LABEL, FigureTable
 from .config import Settings
 from .estimators import round_half_up
@@ -38,8 +39,9 @@ def write_text(path: Path, text: str) -> None:
 
 
 def csv_text(df: pd.DataFrame) -> str:
+    """CSV text in which no cell would run as a spreadsheet formula (see ``safe_text``)."""
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    safe_text.neutralise_frame(df).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buf.getvalue()
 
 

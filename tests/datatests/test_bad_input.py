@@ -187,7 +187,9 @@ def test_required_answer_missing(make_project):
         A,
         "strategic_planning",
     )
-    assert row["message"] == "question 1.4 must be answered"  # 4th question of section 1
+    # 4th question of section 1; its answer cell C22 as in CELL_CASES (category case)
+    assert row["cell"] == "C22"
+    assert row["message"] == "question 1.4 must be answered (cell C22)"
 
 
 def test_required_grid_needs_only_one_answer(make_project):
