@@ -11,6 +11,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .codebook import TOTAL, Codebook, Question
@@ -112,7 +113,7 @@ def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, li
                 problems.append(_cell_problem(row, rule, message))
         keep.append(value is not None)
         values.append(value)
-    out = raw.assign(value=values)[keep]
+    out = raw.assign(value=values)[np.array(keep, dtype=bool)]  # an empty list would select columns
     return out, problems
 
 
