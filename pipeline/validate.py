@@ -329,3 +329,132 @@ def validate(
         ["la_code", "source_sheet", "source_cell"], kind="stable"
     )
     return clean.reset_index(drop=True), report, respondents
+
+
+# ------------------------------------------------------------------------------------------------
+# The data contract's section on damaged returns (rendered into docs/data-contract.md by docs.py)
+
+# (case, what happens, rule, what to do)
+DAMAGED_INPUT_CASES = [
+    (
+        "Excel error value (`#N/A`, `#DIV/0!`, `#VALUE!`, `#REF!`, `#NAME?`, `#NUM!`, `#NULL!`) typed, pasted "
+        "or computed in an answer cell, or written as text in an export",
+        "the cell is reported, never read as blank",
+        "excel_error",
+        "type the answer, or leave the cell empty if there is none",
+    ),
+    (
+        "a percentage typed with `%` (Excel stores `5%` as 0.05 in a cell it then formats as a percentage; "
+        "an export may hold the text `5%`)",
+        "accepted and converted: read as 5 (percent) with a warning; `%` after a count or an amount is a `type` error",
+        "percent_sign",
+        "type digits only (`5`)",
+    ),
+    (
+        "answer cells merged with each other (or with a neighbour)",
+        "only the first cell of a merged range holds a value, so the range is reported",
+        "merged_cells",
+        "unmerge the cells and type each answer in its own cell",
+    ),
+    (
+        "a row inserted or deleted in a section sheet",
+        "the hidden question ids in column A no longer match: the sheet is not read",
+        "layout_changed",
+        "copy the answers into an unchanged template",
+    ),
+    (
+        "a column inserted, deleted or moved in a section sheet",
+        "the column headers of grids no longer match (the sheet is not read); values outside the answer "
+        "cells are reported one by one",
+        "layout_changed, cell_outside_answers",
+        "copy the answers into an unchanged template; type answers only in the yellow cells",
+    ),
+    (
+        "any file name (`Sheffield AP return (final).xlsx`: spaces, brackets, quotes, non-ASCII letters)",
+        "accepted: the LA is the code in Cover!C4, never the file name",
+        "",
+        "",
+    ),
+    (
+        "a file name that names another LA of the frame (its name as whole words, or its code)",
+        "a warning: the return may have been saved over another LA's file",
+        "file_name_other_la",
+        "check that the right return was saved under this name",
+    ),
+    (
+        "text starting with `=`, `+`, `-`, `@`, a tab or a carriage return in a free-text answer or the LA name",
+        "kept, with a warning; every CSV written prefixes such text with `'` so that no spreadsheet runs it "
+        "(numbers such as `-5` are unchanged); a category answer like it is a `category` error",
+        "text_formula_like",
+        "nothing, unless the text was not meant",
+    ),
+    (
+        "a symbolic link in the returns folder",
+        "followed; the return is recorded under the link's own path, relative to the project root "
+        "(never an absolute path of the machine)",
+        "",
+        "",
+    ),
+    (
+        "a symbolic link that points to nothing",
+        "an error (the LA would otherwise silently become a non-respondent)",
+        "file_link_dangling",
+        "replace the link with the return, or remove it",
+    ),
+    (
+        "a sub-folder in the returns folder",
+        "not searched: a warning",
+        "folder_ignored",
+        "move returns out of sub-folders",
+    ),
+    (
+        "an export with the same column twice",
+        "the repeated column (its header cell) is reported and not read, before any other check",
+        "column_duplicate",
+        "keep one column per item",
+    ),
+    (
+        "a required question left blank",
+        "reported at its first empty answer cell (`cell`, and in the message)",
+        "required_missing",
+        "answer it",
+    ),
+    (
+        "shares along a column adding up to more than their maximum",
+        "reported at the column's first share",
+        "sum_above_max",
+        "correct the shares",
+    ),
+    (
+        "the survey wave on the cover (Cover!C6) differs from the wave being processed",
+        "an error (a return of another year); an empty cell is a warning",
+        "wave_mismatch, wave_missing",
+        "use this wave's template",
+    ),
+    (
+        "an LA code that is not in the wave's frame",
+        "an error at the code cell",
+        "la_code_not_in_frame",
+        "use the LA's ONS GSS code",
+    ),
+]
+
+
+def damaged_input_contract(severity: dict) -> list[str]:
+    """Markdown lines for docs/data-contract.md: what happens to each kind of damaged return."""
+    lines = [
+        "",
+        "## Damaged returns: what happens",
+        "",
+        "Every case below ends in a finding in `validation_report.csv` (file, sheet, cell or row and column,",
+        "rule, what to do), never in a crash or a silently lost answer. The whole wave is read before the",
+        "run stops; any error gives a non-zero exit, and nothing under `data/raw/` or among earlier",
+        "outputs is changed (only the validation report is rewritten).",
+        "",
+        "| case | what happens | rule (severity) | what to do |",
+        "| --- | --- | --- | --- |",
+    ]
+    for case, what, rules, todo in DAMAGED_INPUT_CASES:
+        named = ", ".join(f"`{r}` ({severity.get(r, 'error')})" for r in rules.split(", ")) if rules else "none"
+        lines.append(f"| {case} | {what} | {named} | {todo} |")
+    return lines
