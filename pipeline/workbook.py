@@ -235,8 +235,9 @@ class SheetFacts:
     percent: set[str]  # cells with a percentage number format
 
 
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]')
+_CELL_TAG = re.compile(rb"<c\b[^>]*>")
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
 def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
@@ -259,23 +260,23 @@ def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
 
 
 def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
+    """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
     facts = SheetFacts([], {}, [], set())
     facts.merged = [m.decode() for m in re.findall(rb'<mergeCell\b[^>]*?ref="([^"]+)"', xml)]
-    percent_attrs = [f's="{i}"'.encode() for i in percent_styles]
-    if b"<f" not in xml and b't="e"' not in xml and not any(a in xml for a in percent_attrs):
-        return facts
-    for m in _CELL.finditer(xml):
-        attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(m.group(1))}
-        ref, body = attrs.get("r", ""), m.group(2) or b""
-        if not ref:
-            continue
-        if re.search(rb"<f[\s>/]", body):
-            facts.formulas.append(ref)
-        if attrs.get("t") == "e":
-            v = re.search(rb"<v>(.*?)</v>", body, re.S)
-            facts.errors[ref] = _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
-        if attrs.get("s") in percent_styles:
-            facts.percent.add(ref)
+    facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
+    if b't="e"' in xml:
+        for m in re.finditer(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>', xml, re.S):
+            ref = _REF.search(m.group(0))
+            v = re.search(rb"<v>(.*?)</v>", m.group(1), re.S)
+            if ref:
+                facts.errors[ref.group(1).decode()] = _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+    styles = [f's="{i}"'.encode() for i in percent_styles]
+    if any(st in xml for st in styles):
+        for tag in _CELL_TAG.findall(xml):
+            if any(st in tag for st in styles):
+                ref = _REF.search(tag)
+                if ref:
+                    facts.percent.add(ref.group(1).decode())
     return facts
 
 
