@@ -9,7 +9,6 @@ Files that cannot be read at all become problems, not exceptions: the whole wave
 from __future__ import annotations
 
 import csv
-import io
 import os
 from pathlib import Path
 

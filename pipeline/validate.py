@@ -190,7 +190,11 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
                 )
             )
         is_return = row.code_sheet == COVER_SHEET  # an export holds every LA: its name is not checked
-        other = other_la_named(row.source_file, row.la_code, known) if is_return and row.la_code in known else None
+        other = (
+            other_la_named(row.source_file, row.la_code, known)
+            if is_return and row.la_code in known
+            else None
+        )
         if other:
             problems.append(
                 problem(
@@ -337,8 +341,8 @@ def validate(
 # (case, what happens, rule, what to do)
 DAMAGED_INPUT_CASES = [
     (
-        "Excel error value (`#N/A`, `#DIV/0!`, `#VALUE!`, `#REF!`, `#NAME?`, `#NUM!`, `#NULL!`) typed, pasted "
-        "or computed in an answer cell, or written as text in an export",
+        "Excel error value (`#N/A`, `#DIV/0!`, `#VALUE!`, `#REF!`, `#NAME?`, `#NUM!`, `#NULL!`) "
+        "typed, pasted or computed in an answer cell, or written as text in an export",
         "the cell is reported, never read as blank",
         "excel_error",
         "type the answer, or leave the cell empty if there is none",
@@ -346,7 +350,8 @@ DAMAGED_INPUT_CASES = [
     (
         "a percentage typed with `%` (Excel stores `5%` as 0.05 in a cell it then formats as a percentage; "
         "an export may hold the text `5%`)",
-        "accepted and converted: read as 5 (percent) with a warning; `%` after a count or an amount is a `type` error",
+        "accepted and converted: read as 5 (percent) with a warning; `%` after a count or an "
+        "amount is a `type` error",
         "percent_sign",
         "type digits only (`5`)",
     ),
@@ -382,7 +387,8 @@ DAMAGED_INPUT_CASES = [
         "check that the right return was saved under this name",
     ),
     (
-        "text starting with `=`, `+`, `-`, `@`, a tab or a carriage return in a free-text answer or the LA name",
+        "text starting with `=`, `+`, `-`, `@`, a tab or a carriage return in a free-text answer "
+        "or the LA name",
         "kept, with a warning; every CSV written prefixes such text with `'` so that no spreadsheet runs it "
         "(numbers such as `-5` are unchanged); a category answer like it is a `category` error",
         "text_formula_like",
@@ -455,6 +461,8 @@ def damaged_input_contract(severity: dict) -> list[str]:
         "| --- | --- | --- | --- |",
     ]
     for case, what, rules, todo in DAMAGED_INPUT_CASES:
-        named = ", ".join(f"`{r}` ({severity.get(r, 'error')})" for r in rules.split(", ")) if rules else "none"
+        named = (
+            ", ".join(f"`{r}` ({severity.get(r, 'error')})" for r in rules.split(", ")) if rules else "none"
+        )
         lines.append(f"| {case} | {what} | {named} | {todo} |")
     return lines

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -220,7 +220,18 @@ def check_file(path: Path) -> None:
         )
 
 
-EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+EXCEL_ERRORS = (
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 _BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
 
 
@@ -246,7 +257,9 @@ def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
         return set()
     xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
     custom = {
-        i for i, code in re.findall(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', xml) if "%" in code
+        i
+        for i, code in re.findall(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', xml)
+        if "%" in code
     }
     xfs = re.search(r"<cellXfs\b.*?</cellXfs>", xml, re.S)
     if not xfs:
@@ -269,7 +282,9 @@ def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
             ref = _REF.search(m.group(0))
             v = re.search(rb"<v>(.*?)</v>", m.group(1), re.S)
             if ref:
-                facts.errors[ref.group(1).decode()] = _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+                facts.errors[ref.group(1).decode()] = (
+                    _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+                )
     styles = [f's="{i}"'.encode() for i in percent_styles]
     if any(st in xml for st in styles):
         for tag in _CELL_TAG.findall(xml):
@@ -312,7 +327,11 @@ def range_cells(ref: str) -> list[str]:
     first, _, last = ref.partition(":")
     r1, c1 = parse_ref(first)
     r2, c2 = parse_ref(last or first)
-    return [cell_ref(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
+    return [
+        cell_ref(r, c)
+        for r in range(min(r1, r2), max(r1, r2) + 1)
+        for c in range(min(c1, c2), max(c1, c2) + 1)
+    ]
 
 
 def _unescape(name: str) -> str:

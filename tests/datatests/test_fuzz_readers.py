@@ -74,12 +74,22 @@ cell_values = st.one_of(
 )
 
 damage_ops = st.one_of(
-    st.tuples(st.just("cell"), st.sampled_from([*SECTION_SHEETS, COVER_SHEET]), st.integers(1, 80), st.integers(1, 9), cell_values),
+    st.tuples(
+        st.just("cell"),
+        st.sampled_from([*SECTION_SHEETS, COVER_SHEET]),
+        st.integers(1, 80),
+        st.integers(1, 9),
+        cell_values,
+    ),
     st.tuples(st.just("insert_row"), st.sampled_from(SECTION_SHEETS), st.integers(1, 60)),
     st.tuples(st.just("insert_col"), st.sampled_from(SECTION_SHEETS), st.integers(1, 8)),
     st.tuples(st.just("merge"), st.sampled_from(SECTION_SHEETS), st.integers(3, 60), st.integers(1, 7)),
     st.tuples(st.just("percent"), st.sampled_from(SECTION_SHEETS), st.integers(3, 60), st.integers(3, 7)),
-    st.tuples(st.just("rename"), st.sampled_from(SECTION_SHEETS), st.text(min_size=1, max_size=20).filter(lambda s: not set(s) & set("[]:*?/\\'"))),
+    st.tuples(
+        st.just("rename"),
+        st.sampled_from(SECTION_SHEETS),
+        st.text(min_size=1, max_size=20).filter(lambda s: not set(s) & set("[]:*?/\\'")),
+    ),
     st.tuples(st.just("drop"), st.sampled_from([*SECTION_SHEETS, COVER_SHEET])),
 )
 
@@ -140,7 +150,10 @@ def test_damaged_workbooks_end_in_findings(wave, ops):
 
 
 @FUZZ
-@given(cut=st.integers(0, 10_000), flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8))
+@given(
+    cut=st.integers(0, 10_000),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8),
+)
 def test_broken_bytes_end_in_findings(wave, cut, flips):
     data = bytearray(wave["workbook"])
     for at, byte in flips:
@@ -154,7 +167,9 @@ def test_broken_bytes_end_in_findings(wave, cut, flips):
 
 
 csv_cells = st.one_of(
-    st.sampled_from(["", "0", "12", "-3", "5%", "#N/A", "Yes", "yes", "x", "=1+2", "1.5", "E09000002", "E99999999"]),
+    st.sampled_from(
+        ["", "0", "12", "-3", "5%", "#N/A", "Yes", "yes", "x", "=1+2", "1.5", "E09000002", "E99999999"]
+    ),
     st.text(max_size=12),
 )
 

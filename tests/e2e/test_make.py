@@ -50,7 +50,9 @@ def _make(root: Path, py: str = sys.executable) -> subprocess.CompletedProcess:
 
 def test_make_all_runs_a_wave_with_real_file_names(tmp_path):
     settings = _project(tmp_path / "project")
-    for path, name in zip(sorted(fw.write_workbooks(settings.codebook, settings.returns_dir)), WEIRD_NAMES, strict=True):
+    for path, name in zip(
+        sorted(fw.write_workbooks(settings.codebook, settings.returns_dir)), WEIRD_NAMES, strict=True
+    ):
         path.rename(path.with_name(name))
     first = _make(settings.root)
     assert first.returncode == 0, first.stderr
@@ -85,7 +87,9 @@ def tracked(tmp_path):
     def runs_after_make() -> int:
         before = len(log.read_text().splitlines()) if log.exists() else 0
         result = _make(settings.root, str(stand_in))
-        assert ("summary of the run" in result.stdout) == (result.returncode == 0 and before == len(log.read_text().splitlines()))
+        assert ("summary of the run" in result.stdout) == (
+            result.returncode == 0 and before == len(log.read_text().splitlines())
+        )
         return len(log.read_text().splitlines()) - before
 
     return settings, runs_after_make
@@ -126,6 +130,12 @@ def test_a_failed_run_is_run_again(tracked):
 
 
 def test_make_help_shows_the_wave():
-    out = subprocess.run(["make", "--no-print-directory", "help", "WAVE=2031"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        ["make", "--no-print-directory", "help", "WAVE=2031"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "$(WAVE)" not in out.stdout
     assert "figures/2031/" in out.stdout
