@@ -39,14 +39,3 @@ def fixture_settings(make_project) -> Settings:
 def codebook():
     """The real codebook (read-only)."""
     return Settings("2018").codebook
-
-
-# Modules whose tests share one expensive module-scoped run of the pipeline: under pytest-xdist
-# (`make test` runs two workers) their tests stay on one worker, so the run happens once.
-SHARED_RUN_MODULES = ("test_fixture_wave.py", "test_reproduction_2018.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in SHARED_RUN_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
