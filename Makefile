@@ -14,7 +14,7 @@ INPUT_PATHS := data/raw/$(WAVE) data/raw/public data/raw/reference data/raw/exte
 INPUT_STAMP := $(OUT)/.inputs
 
 .DEFAULT_GOAL := help
-.PHONY: all run figures test lint format clean bench templates synth docs help
+.PHONY: all run figures test lint format clean bench templates synth docs help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
@@ -28,16 +28,20 @@ $(INSTALLED): pyproject.toml
 all: $(INSTALLED) ## install if needed, then run every stage of the wave if an input changed; print the summary
 	@if $(PY) -m pipeline.inputs unchanged $(INPUT_STAMP) $(INPUT_PATHS) && [ -f $(OUT)/summary.txt ]; \
 	then cat $(OUT)/summary.txt; \
-	else $(PY) -m pipeline run --wave $(WAVE) && $(PY) -m pipeline.inputs record $(INPUT_STAMP); fi
+	else $(PY) -m pipeline run --wave $(WAVE) --no-summary || { cat $(OUT)/summary.txt 2>/dev/null; exit 1; }; \
+	$(PY) -m pipeline.inputs record $(INPUT_STAMP); cat $(OUT)/summary.txt; fi
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)
 
-figures: $(INSTALLED) ## run the stages up to the figures (figures/$(WAVE)/)
+figures: $(INSTALLED) ## run the stages up to the figures (figures/<wave>/)
 	$(PY) -m pipeline figures --wave $(WAVE)
 
-test: $(INSTALLED) ## install if needed, then run the test suite
+test: $(INSTALLED) browser ## install if needed, then run the test suite
 	$(PY) -m pytest
+
+browser: ## install Debian's chromium + chromium-driver for the report's browser test, where missing
+	@scripts/install-chromium
 
 lint: $(INSTALLED) ## ruff lint and format check
 	$(PY) -m ruff check pipeline tests

@@ -87,9 +87,7 @@ def tracked(tmp_path):
     def runs_after_make() -> int:
         before = len(log.read_text().splitlines()) if log.exists() else 0
         result = _make(settings.root, str(stand_in))
-        assert ("summary of the run" in result.stdout) == (
-            result.returncode == 0 and before == len(log.read_text().splitlines())
-        )
+        assert result.stdout.count("summary of the run") == 1  # after a run, a failed run, or none
         return len(log.read_text().splitlines()) - before
 
     return settings, runs_after_make
