@@ -136,4 +136,4 @@ def test_make_help_shows_the_wave():
         timeout=60,
     )
     assert "$(WAVE)" not in out.stdout
-    assert "figures/2031/" in out.stdout
+    assert "out/templates/2031" in out.stdout  # the templates target names the wave
