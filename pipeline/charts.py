@@ -142,10 +142,12 @@ class Plan:
     base_all: str
 
 
-def _order(data: pd.DataFrame, spec: dict, total: str | None) -> list[str]:
+def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> list[str]:
     cats = list(dict.fromkeys(data["category"]))
     if spec.get("sort") == "value":
-        mean = data.groupby("category", sort=False)["value"].mean()
+        # a stack is sorted by its first segment (its total is 100); bars by their mean
+        first = data[data["series"] == data["series"].iloc[0]] if stacked and "series" in data else data
+        mean = first.groupby("category", sort=False)["value"].mean()
         cats = sorted(cats, key=lambda c: -(mean.get(c, 0) if not pd.isna(mean.get(c)) else -1e18))
     last = [c for c in cats if c in set(data.loc[data["category_code"].isin(spec.get("keep_last", [])), "category"])]
     cats = [c for c in cats if c not in last] + last
@@ -159,7 +161,7 @@ def plan(data: pd.DataFrame, spec: dict, total_label: str) -> Plan:
     total = total_codes.iloc[0] if len(total_codes) else None
     code_to_label = dict(zip(data["category_code"], data["category"]))
     subsets = {code_to_label[c]: code_to_label[p] for c, p in spec.get("subsets", {}).items() if c in code_to_label}
-    cats = [c for c in _order(data, spec, total) if c not in subsets]
+    cats = [c for c in _order(data, spec, total, spec["kind"].startswith("stacked")) if c not in subsets]
     series = list(dict.fromkeys(data["series"])) if "series" in data else None
     kind = spec["kind"]
     stacked = kind.startswith("stacked")
@@ -291,7 +293,7 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
         slot = (right - left) / max(1, len(p.cats))
         ticks = [wrap(t, SIZE["tick"], slot - 0.1) for t in ticks]
         tick_lines = max((n_lines(t) for t in ticks), default=1)
-        plot_h, pitch, bar_h = 3.2, slot, 0.6 * slot
+        plot_h, pitch, bar_h = 3.2, slot, min(0.6 * slot, 1.3)
         centres = [slot * (i + 0.5) for i in range(len(p.cats))]
         if p.total in p.cats:
             centres = [x if c != p.total else x for x, c in zip(centres, p.cats)]

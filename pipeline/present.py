@@ -261,7 +261,7 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
     fmt = spec.get("format", "number")
     labels = charts._label_texts(data, p, fmt)
-    subtitle = spec["subtitle"] + (f"; {p.base_all} LAs" if p.base_on == "subtitle" else "")
+    subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
     method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
     if spec.get("context_note"):
