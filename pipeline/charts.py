@@ -29,7 +29,15 @@ import pandas as pd
 
 WIDTH = 9.0  # inches; published at 100 dpi = 900 px
 PAD = 0.15
-SIZE = {"title": 13.0, "subtitle": 10.5, "tick": 10.0, "label": 9.0, "legend": 9.5, "footer": 8.5, "panel": 9.5}
+SIZE = {
+    "title": 13.0,
+    "subtitle": 10.5,
+    "tick": 10.0,
+    "label": 9.0,
+    "legend": 9.5,
+    "footer": 8.5,
+    "panel": 9.5,
+}
 GREY = "#3D3D3D"
 TOTAL_COLOUR = "#3D3D3D"
 MAX_CLUSTERED = 12
@@ -149,7 +157,11 @@ def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> 
         first = data[data["series"] == data["series"].iloc[0]] if stacked and "series" in data else data
         mean = first.groupby("category", sort=False)["value"].mean()
         cats = sorted(cats, key=lambda c: -(mean.get(c, 0) if not pd.isna(mean.get(c)) else -1e18))
-    last = [c for c in cats if c in set(data.loc[data["category_code"].isin(spec.get("keep_last", [])), "category"])]
+    last = [
+        c
+        for c in cats
+        if c in set(data.loc[data["category_code"].isin(spec.get("keep_last", [])), "category"])
+    ]
     cats = [c for c in cats if c not in last] + last
     if total in cats:
         cats = [c for c in cats if c != total] + [total]
@@ -159,15 +171,20 @@ def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> 
 def plan(data: pd.DataFrame, spec: dict, total_label: str) -> Plan:
     total_codes = data.loc[data["category_code"] == total_label, "category"]
     total = total_codes.iloc[0] if len(total_codes) else None
-    code_to_label = dict(zip(data["category_code"], data["category"]))
-    subsets = {code_to_label[c]: code_to_label[p] for c, p in spec.get("subsets", {}).items() if c in code_to_label}
+    code_to_label = dict(zip(data["category_code"], data["category"], strict=True))
+    subsets = {
+        code_to_label[c]: code_to_label[p] for c, p in spec.get("subsets", {}).items() if c in code_to_label
+    }
     cats = [c for c in _order(data, spec, total, spec["kind"].startswith("stacked")) if c not in subsets]
     series = list(dict.fromkeys(data["series"])) if "series" in data else None
     kind = spec["kind"]
     stacked = kind.startswith("stacked")
     long_labels = max((len(c) for c in cats), default=0) > LONG_LABEL
     horizontal = (
-        kind.endswith("barh") or long_labels or len(cats) > MAX_COLUMNS or (series is not None and not stacked)
+        kind.endswith("barh")
+        or long_labels
+        or len(cats) > MAX_COLUMNS
+        or (series is not None and not stacked)
     )
     panels = series is not None and not stacked and len(cats) * len(series) > MAX_CLUSTERED
     n = pd.to_numeric(data["n_las"], errors="coerce")
@@ -229,7 +246,7 @@ def _label_texts(data: pd.DataFrame, p: Plan, fmt: str) -> dict[tuple, str]:
             rows = data[data["category"] == c].set_index("series").reindex(p.series)
             fixed = stack_labels(list(rows["value"]))
             if fixed is not None:
-                for s, v in zip(p.series, fixed):
+                for s, v in zip(p.series, fixed, strict=True):
                     labels[(c, s)] = f"{v}%"
     if p.base_on == "bar":
         for r in data.itertuples(index=False):
@@ -295,8 +312,6 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
         tick_lines = max((n_lines(t) for t in ticks), default=1)
         plot_h, pitch, bar_h = 3.2, slot, min(0.6 * slot, 1.3)
         centres = [slot * (i + 0.5) for i in range(len(p.cats))]
-        if p.total in p.cats:
-            centres = [x if c != p.total else x for x, c in zip(centres, p.cats)]
         label_room = 0.0
         below = line_height(SIZE["tick"], tick_lines) + 0.15
     # legend: entries in bar order, row by row, as many per row as fit
@@ -317,9 +332,16 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
     if p.panels:
         n_ser = _n_of(data, "series") if p.base_on == "series" else {}
         panel_w = (right - left - 0.15 * (n_series - 1)) / n_series
-        panel_titles = [wrap(f"{s} ({n_ser[s]})" if n_ser.get(s) else s, SIZE["panel"], panel_w, True) for s in p.series]
+        panel_titles = [
+            wrap(f"{s} ({n_ser[s]})" if n_ser.get(s) else s, SIZE["panel"], panel_w, True) for s in p.series
+        ]
         panel_title_h = max(line_height(SIZE["panel"], n_lines(t)) for t in panel_titles) + 0.08
-    top = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06 + line_height(SIZE["subtitle"], n_lines(subtitle))
+    top = (
+        PAD
+        + line_height(SIZE["title"], n_lines(title))
+        + 0.06
+        + line_height(SIZE["subtitle"], n_lines(subtitle))
+    )
     top += 0.15 + legend_h + panel_title_h
     foot_h = line_height(SIZE["footer"], n_lines(footer))
     fig_h = top + plot_h + below + 0.15 + foot_h + PAD
@@ -346,7 +368,9 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
     fmt = spec.get("format", "number")
     fig.text(PAD / WIDTH, 1 - PAD / H, lay.title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
     y_sub = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
-    fig.text(PAD / WIDTH, 1 - y_sub / H, lay.subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left")
+    fig.text(
+        PAD / WIDTH, 1 - y_sub / H, lay.subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left"
+    )
     fig.text(PAD / WIDTH, PAD / H, lay.footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
     left, bottom, width, height = lay.plot
     n_panels = len(p.series) if p.panels else 1
@@ -373,7 +397,18 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
             ax.set_ylim(0, hi)
             ax.set_xlim(0, width)
         series = [p.series[k]] if p.panels else (p.series or [None])
-        _bars(ax, data, p, lay, series, colours if not p.panels else [colours[k % len(colours)]], labels, fmt, pw, hi)
+        _bars(
+            ax,
+            data,
+            p,
+            lay,
+            series,
+            colours if not p.panels else [colours[k % len(colours)]],
+            labels,
+            fmt,
+            pw,
+            hi,
+        )
         centres = lay.gaps
         if p.horizontal:
             ax.set_yticks(centres, lay.tick_labels if k == 0 else [""] * len(centres))
@@ -431,7 +466,7 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
         texts = [labels.get((c, s), "") for c in p.cats]
         if p.stacked:
             fits = []
-            for t, v in zip(texts, drawn):
+            for t, v in zip(texts, drawn, strict=True):
                 size_along = v * px_per_unit
                 need = text_width(t, SIZE["label"]) if horizontal else line_height(SIZE["label"])
                 across = line_height(SIZE["label"]) if horizontal else text_width(t, SIZE["label"])
@@ -454,8 +489,8 @@ def _subsets(ax, data, p: Plan, lay: Layout, colours, labels, fmt) -> None:
         colour = colours[1] if len(colours) > 1 else "#28A197"
         h = lay.bar_h * 0.45
         bars = (ax.barh if p.horizontal else ax.bar)(y, v, h, color=colour)
-        ax.bar_label(bars, labels=[labels.get((child, None), "")], label_type="center", fontsize=SIZE["label"],
-                     color="white")  # fmt: skip
+        text = [labels.get((child, None), "")]
+        ax.bar_label(bars, labels=text, label_type="center", fontsize=SIZE["label"], color="white")
 
 
 def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:

@@ -70,19 +70,64 @@ def category_labels(spec: dict, settings: Settings) -> dict[str, str]:
     return labels
 
 
+def _open_data_settings(settings: Settings) -> dict:
+    return settings.figures.get("open_data", {})
+
+
+def readable(code, settings: Settings, table_key: str = "") -> str:
+    """A label for an internal code or id: words in sentence case, acronyms kept
+    (``ap_reason`` -> "AP reason", ``txt.other_services.la_count.x`` -> "LA count x")."""
+    if not isinstance(code, str) or not code or code != code.strip() or " " in code:
+        return code
+    od = _open_data_settings(settings)
+    acronyms = {a.lower(): a for a in od.get("acronyms", [])}
+    text = code
+    for prefix in od.get("drop_prefixes", []):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    topic = table_key.removeprefix("txt_")
+    if topic and text.startswith(topic + "."):
+        text = text[len(topic) + 1 :]
+    words = [w for w in text.replace(".", " ").replace("_", " ").split(" ") if w]
+    out = [acronyms.get(w.lower(), w) for w in words]
+    if out and out[0] == words[0] and out[0] not in acronyms.values():
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def filter_label(col: str, settings: Settings) -> str:
+    dims = settings.codebook.dimensions
+    return dims[col].label if col in dims else readable(col, settings)
+
+
+def filter_hint(col: str, settings: Settings) -> str:
+    hints = _open_data_settings(settings).get("filter_hints", {})
+    return (
+        hints.get(col)
+        or f"Filter by {filter_label(col, settings)[:1].lower()}{filter_label(col, settings)[1:]}"
+    )
+
+
+def _item_labels(col: str, settings: Settings) -> dict[str, str]:
+    dims = settings.codebook.dimensions
+    return dict(dims[col].labels) if col in dims else {}
+
+
 # ------------------------------------------------------------------------------------------------
 # Open-data table
 
 
 def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """EES-style tidy CSV and its .meta.csv for one figure table."""
-    labels = category_labels(spec, settings)
+    """EES-style tidy CSV and its .meta.csv for one figure table: readable filter items and
+    labels (acronyms kept), a hint for every filter, values rounded half up to ``indicator_dp``."""
+    labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
     series_labels = _series_labels(spec, settings)
     df = ft.table.copy()
     min_count = settings.analysis["suppression"]["min_count"]
     for f in ft.filters:
-        mapping = labels if f == spec.get("category") else series_labels
-        df[f] = df[f].map(lambda v, m=mapping: m.get(v, v))
+        mapping = labels if f == spec.get("category") else (series_labels if f == spec.get("series") else {})
+        mapping = {**_item_labels(f, settings), **mapping}
+        df[f] = df[f].map(lambda v, m=mapping: m.get(v, readable(v, settings, ft.key)))
     out = pd.DataFrame(
         {
             "time_period": settings.time_period,
@@ -93,8 +138,9 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     )
     for f in ft.filters:
         out[f] = df[f]
-    for col in ft.indicators:
-        vals = df[col].map(_fmt_number)
+    for col, m in ft.indicators.items():
+        dp = int(m.get("dp", 0) or 0)
+        vals = df[col].map(lambda v, dp=dp: _fmt_number(_round_dp(v, dp), dp))
         if col.startswith(("lowest_la", "highest_la")) and "n_las" in df:
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
             vals = vals.where(df["n_las"] >= min_count, "c")
@@ -103,11 +149,11 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         {
             "col_name": f,
             "col_type": "Filter",
-            "label": f.replace("_", " ").capitalize(),
+            "label": filter_label(f, settings),
             "indicator_grouping": "",
             "indicator_unit": "",
             "indicator_dp": "",
-            "filter_hint": "",
+            "filter_hint": filter_hint(f, settings),
             "filter_grouping_column": "",
         }
         for f in ft.filters
@@ -126,6 +172,13 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         for col, m in ft.indicators.items()
     ]
     return out, pd.DataFrame(meta_rows)
+
+
+def _round_dp(v, dp: int):
+    """Half up to ``dp`` decimals (presentation rounding of open data); text passes through."""
+    if isinstance(v, str) or v is None or pd.isna(v):
+        return v
+    return round_half_up(v, 10.0**-dp) if dp > 0 else round_half_up(v, 1)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import itertools
 import pytest
 
 from pipeline import analyse, derive, present, public
-from pipeline.analyse import TOTAL_LABEL
 from pipeline.config import Settings
 from pipeline.ingest import read_wave
 from pipeline.validate import validate
