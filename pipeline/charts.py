@@ -327,7 +327,7 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
     if legend_entries:
         row, used = [], 0.0
         for i, text in enumerate(legend_entries):
-            w = 0.45 + text_width(text, SIZE["legend"]) + 0.25
+            w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
             if row and used + w > inner:
                 legend_rows.append(row)
                 row, used = [], 0.0
@@ -416,10 +416,8 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
             pw,
             hi,
         )
-        centres = lay.gaps
+        _category_labels(ax, p, lay, k, panel_w, height)
         if p.horizontal:
-            ax.set_yticks(centres, lay.tick_labels if k == 0 else [""] * len(centres))
-            ax.tick_params(axis="y", length=0)
             ax.grid(axis="y", visible=False)
             ax.grid(axis="x", visible=True)
             if p.stacked:
@@ -429,8 +427,6 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
                 ticks = [t for t in _locator(nbins).tick_values(0, vmax) if 0 <= t <= vmax * 1.001]
                 ax.set_xticks(ticks)
         else:
-            ax.set_xticks(centres, lay.tick_labels)
-            ax.tick_params(axis="x", length=0)
             ax.yaxis.set_major_locator(_locator(6))
         axis = ax.xaxis if p.horizontal else ax.yaxis
         if fmt == "gbp":
@@ -525,22 +521,57 @@ def _subsets(ax, data, p: Plan, lay: Layout, colours, labels) -> None:
         _text(ax, p.horizontal, v / 2, y, labels.get((child, None), ""), inside=True)
 
 
+def _category_labels(ax, p: Plan, lay: Layout, k: int, panel_w: float, height: float) -> None:
+    """Category names as plain text beside the bars (first panel only): no tick objects, whose
+    creation and per-draw extent bookkeeping cost more than the text itself."""
+    import matplotlib as mpl
+    from matplotlib.transforms import blended_transform_factory
+
+    colour = mpl.rcParams["ytick.labelcolor"]
+    colour = mpl.rcParams["ytick.color"] if colour == "inherit" else colour
+    size = SIZE["tick"]
+    if p.horizontal:
+        ax.set_yticks([])
+        if k:
+            return
+        where = blended_transform_factory(ax.transAxes, ax.transData)
+        for c, t in zip(lay.gaps, lay.tick_labels, strict=True):
+            ax.text(-0.08 / panel_w, c, t, transform=where, ha="right", va="center", multialignment="right",
+                    fontsize=size, color=colour)  # fmt: skip
+    else:
+        ax.set_xticks([])
+        where = blended_transform_factory(ax.transData, ax.transAxes)
+        for c, t in zip(lay.gaps, lay.tick_labels, strict=True):
+            ax.text(c, -0.06 / height, t, transform=where, ha="center", va="top", multialignment="center",
+                    fontsize=size, color=colour)  # fmt: skip
+
+
 def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
-    from matplotlib.patches import Patch
+    """Legend entries in bar order, row by row, at the positions the layout reserved: a key
+    square and a text each (a matplotlib Legend re-measures its texts on every draw)."""
+    from matplotlib.patches import Rectangle
 
     entries = _legend_entries(data, spec, p)
     if not entries:
         return
     n_series = len(p.series) if (p.series is not None and not p.panels) else 0
-    handles = [Patch(color=colours[i % len(colours)]) for i in range(n_series)]
-    handles += [Patch(color=colours[1] if len(colours) > 1 else "#28A197") for _ in p.subsets]
+    keys = [colours[i % len(colours)] for i in range(n_series)]
+    keys += [colours[1] if len(colours) > 1 else "#28A197" for _ in p.subsets]
     H = lay.fig_h
     top = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
     top += line_height(SIZE["subtitle"], n_lines(lay.subtitle)) + 0.1
+    row_h = line_height(SIZE["legend"]) * 1.15
+    box = 0.14
     for r, row in enumerate(lay.legend_rows):
-        y = top + r * line_height(SIZE["legend"]) * 1.15
-        fig.legend(
-            [handles[i] for i in row], [entries[i] for i in row], loc="upper left",
-            bbox_to_anchor=(PAD / WIDTH, 1 - y / H), ncol=len(row), frameon=False,
-            fontsize=SIZE["legend"], borderaxespad=0, borderpad=0, handlelength=1.2, columnspacing=1.2,
-        )  # fmt: skip
+        y = top + r * row_h + row_h / 2  # centre of the row, inches from the top
+        x = PAD
+        for i in row:
+            fig.add_artist(
+                Rectangle(
+                    (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
+                    facecolor=keys[i], edgecolor="none",
+                )
+            )  # fmt: skip
+            fig.text((x + box + 0.08) / WIDTH, 1 - y / H, entries[i], va="center", ha="left",
+                     fontsize=SIZE["legend"])  # fmt: skip
+            x += 0.22 + text_width(entries[i], SIZE["legend"]) + 0.3
