@@ -423,7 +423,7 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
             if p.stacked:
                 ax.xaxis.set_major_locator(_locator(6))
             else:  # ticks only up to the data: the last label keeps clear of the next panel
-                nbins = max(1, min(6, int(panel_w / 0.75)))
+                nbins = max(2, min(6, int(panel_w / 0.75)))
                 ticks = [t for t in _locator(nbins).tick_values(0, vmax) if 0 <= t <= vmax * 1.001]
                 ax.set_xticks(ticks)
         else:
