@@ -246,19 +246,21 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
     """One short sentence (at most 250 characters): the headline of the figure."""
     from .charts import headline
 
-    text = f"Figure {spec['number']}: {headline(spec, data, TOTAL_LABEL)}".rstrip(".") + "."
+    text = headline(spec, data, TOTAL_LABEL).rstrip(".") + "."
     return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
 
 
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
-    """Short key message first, then the long description: caption, chart type, every value, base."""
+    """Title line (figure number and headline), subtitle, the short key message (alt text), then
+    the long description: report caption, chart type, every value as labelled, base, method."""
     from .charts import _label_texts, plan
 
     fmt = spec.get("format", "number")
     p = plan(data, spec, TOTAL_LABEL)
     shown = _label_texts(data, p, fmt)
-    lines = [key_message(spec, data), "", "Long description:", f"Report caption: {spec['title']}."]
-    lines += [f"{spec['subtitle']}.", f"{_kind_name(p)}. Values shown:"]
+    message = key_message(spec, data)
+    lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
+    lines += [f"Report caption: {spec['title']}.", f"{_kind_name(p)}. Values shown:"]
     for r in data.itertuples(index=False):
         s = getattr(r, "series", None)
         who = f"{r.category}, {s}" if s is not None else r.category

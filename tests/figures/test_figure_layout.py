@@ -112,5 +112,7 @@ def test_alt_text_starts_with_short_key_message(figure_tables):
     for ft in tables:
         spec = settings.figures[ft.key]
         data = present.plotted(ft, spec, settings)
-        first = present.alt_text(ft, spec, data, settings).splitlines()[0]
-        assert first.startswith(f"Figure {spec['number']}: ") and len(first) <= 250
+        lines = present.alt_text(ft, spec, data, settings).splitlines()
+        assert lines[0].startswith(f"Figure {spec['number']}: ")
+        assert lines[2].startswith("Key message: ") and len(lines[2]) - len("Key message: ") <= 250
+        assert any(line.startswith("- ") for line in lines), "the long description lists the values"
