@@ -14,31 +14,30 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BOOTSTRAP_PY ?= $(shell command -v python3.11 || command -v python3)
 INSTALLED := $(VENV)/.installed
-inputs_of = $(shell find data/raw/$(1) data/raw/public data/raw/reference data/raw/external config pipeline -type f -not -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
-# The list of input files of each wave, rewritten only when it changes: a deleted return also re-runs it.
-write_input_list = $(shell mkdir -p data/processed/$(1) && printf '%s\n' $(call inputs_of,$(1)) > data/processed/$(1)/.inputs.new && { cmp -s data/processed/$(1)/.inputs.new data/processed/$(1)/.inputs || mv data/processed/$(1)/.inputs.new data/processed/$(1)/.inputs; }; rm -f data/processed/$(1)/.inputs.new)
-_ := $(foreach w,$(WAVES),$(call write_input_list,$(w)))
+# Inputs of a wave: any file under these paths (names with spaces, quotes, brackets or non-ASCII
+# letters, links and links to nothing included). `python -m pipeline.inputs` lists them with size,
+# time and link target; the wave re-runs when the listing differs from the last successful run's.
+INPUT_PATHS = data/raw/$(1) data/raw/public data/raw/reference data/raw/external config pipeline pyproject.toml
 
 .DEFAULT_GOAL := help
 .PHONY: all run figures test lint format clean bench templates synth docs compare help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's/\$$\(WAVE\)/$(WAVE)/g' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(BOOTSTRAP_PY) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-all: $(foreach w,$(WAVES),data/processed/$(w)/.run-complete) ## run every stage of each wave with returns (or WAVE=...) and print its summary
+all: $(INSTALLED) ## run every stage of each wave with returns (or WAVE=...) if an input changed; print its summary
 	@for w in $(SKIPPED_WAVES); do echo "wave $$w skipped: no returns yet (returns_dir of config/waves/$$w.yaml)"; done
-	@for w in $(WAVES); do cat data/processed/$$w/summary.txt; done
-
-.SECONDEXPANSION:
-data/processed/%/.run-complete: $(INSTALLED) $$(call inputs_of,$$*) data/processed/%/.inputs
-	$(PY) -m pipeline run --wave $* --no-summary || { cat data/processed/$*/summary.txt 2>/dev/null; exit 1; }
-	@touch $@
+	@set -e; for w in $(WAVES); do out=data/processed/$$w; \
+	if $(PY) -m pipeline.inputs unchanged $$out/.inputs $(call INPUT_PATHS,$$w) && [ -f $$out/summary.txt ]; \
+	then cat $$out/summary.txt; \
+	else $(PY) -m pipeline run --wave $$w --no-summary || { cat $$out/summary.txt 2>/dev/null; exit 1; }; \
+	$(PY) -m pipeline.inputs record $$out/.inputs; cat $$out/summary.txt; fi; done
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)

@@ -12,6 +12,7 @@ from pathlib import Path
 from .codebook import TOTAL
 from .config import Settings, configured_waves, default_wave
 from .template import TYPE_GUIDANCE
+from .validate import damaged_input_contract
 from .workbook import COVER_SHEET, LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL, section_layout
 
 RULES = {
@@ -135,6 +136,7 @@ def render(settings: Settings) -> str:
     ]
     for rule, meaning in RULES.items():
         lines.append(f"| `{rule}` | {sev.get(rule, 'error')} | {meaning} |")
+    lines += damaged_input_contract(sev)  # owned by validate.py
     return "\n".join(lines) + "\n"
 
 
