@@ -312,11 +312,14 @@ class Settings:
             "frame_size": str(_count_rows(self.path(w.frame))),
         }
 
-    def fill(self, text: str) -> str:
-        """``text`` with every ``{placeholder}`` replaced from the wave file (unknown ones: ConfigError)."""
+    def fill(self, text: str, strict: bool = True) -> str:
+        """``text`` with every ``{placeholder}`` replaced from the wave file (unknown ones: ConfigError,
+        or left as they are with ``strict=False``, for texts with placeholders of their own)."""
 
         def one(m: re.Match) -> str:
             name = m.group(1)
+            if name not in self.placeholders and not strict:
+                return m.group(0)
             if name not in self.placeholders:
                 known = ", ".join(sorted(self.placeholders))
                 raise ConfigError(f"unknown placeholder {{{name}}} in {text!r} (known: {known})")
@@ -344,7 +347,8 @@ class Settings:
     @cached_property
     def figures(self) -> dict:
         """Figure specs by key (figNN), merged from every file in config/figures/, texts filled."""
-        return fill_strings(merge_dir(self.cfg / "figures"), self.fill)
+        # figure specs also hold templates filled later from the data ({max_value}, ...)
+        return fill_strings(merge_dir(self.cfg / "figures"), lambda s: self.fill(s, strict=False))
 
     @cached_property
     def known_inconsistencies(self) -> dict[str, str]:
