@@ -22,7 +22,7 @@ EVIL_LABEL = "-PRU+cmd|' /C calc'!A0"
 
 def test_formula_like_text_is_neutralised_in_every_output(make_project):
     settings = make_project()
-    codebook_file = settings.root / "config" / "codebook.yaml"
+    codebook_file = settings.root / "config" / "instruments" / "v2018.yaml"  # the wave's instrument
     text = codebook_file.read_text(encoding="utf-8")
     assert text.count('"Pupil referral unit (PRU)"') == 1
     codebook_file.write_text(text.replace('"Pupil referral unit (PRU)"', f'"{EVIL_LABEL}"'), encoding="utf-8")
