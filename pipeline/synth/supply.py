@@ -72,33 +72,6 @@ class Supply:
 # ---- rates ---------------------------------------------------------------------------------------
 
 
-def shape_quantiles(z: np.ndarray, shape: dict) -> np.ndarray:
-    """Rates relative to the mean, read off a piecewise-linear quantile function at the normal
-    quantiles of the standardised scores ``z`` (same order of LAs, a chosen distribution shape)."""
-    return np.interp(ndtr(z), shape["q"], shape["rate"])
-
-
-def shape_by_rank(log_base: np.ndarray, size: np.ndarray, g: float, ok: np.ndarray, shape: dict) -> np.ndarray:
-    """Relative rates from the shape's quantile function, LA by LA. The top (1 - tail_from) of
-    LAs by propensity tilted by size (-tail_tilt x log size) take the tail of the shape, in that
-    order; the others take the body in the order of propensity tilted by -g x log size, so the
-    outlying LAs are mostly small ones while the rest keep growing with LA size."""
-    out = np.zeros(len(log_base))
-    idx = np.flatnonzero(ok)
-    tail_score = log_base[idx] - shape.get("tail_tilt", g) * size[idx]
-    body_score = log_base[idx] - g * size[idx]
-    q_tail = shape.get("tail_from", 1.0)
-    n_tail = int(round((1 - q_tail) * len(idx)))
-    order = np.argsort(-tail_score, kind="stable")
-    tail, body = order[:n_tail], np.sort(order[n_tail:])
-    body_rank = np.argsort(np.argsort(body_score[body], kind="stable"), kind="stable")
-    q = np.empty(len(idx))
-    q[body] = (body_rank + 0.5) / len(body) * q_tail
-    q[tail[::-1]] = q_tail + (np.arange(n_tail) + 0.5) / max(n_tail, 1) * (1 - q_tail)
-    out[idx] = np.interp(q, shape["q"], shape["rate"])
-    return out
-
-
 def fit_rates(
     base: np.ndarray,
     pupils: np.ndarray,
@@ -106,23 +79,26 @@ def fit_rates(
     total: float,
     groups: np.ndarray | None = None,
     group_means: dict | None = None,
-    shape: dict | None = None,
-    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    log_range: float | None = None,
 ) -> np.ndarray:
     """LA rates per 10,000: the mean over LAs (with pupils) is ``overall_mean``, each named group's
     mean is its target, the rest make up the overall mean, and sum(rate x pupils) / 10,000 equals
     ``total``. The base propensities are tilted by (pupils / median) ** -g, g found by bisection.
-    With ``shape`` the tilted scores are mapped (by their normal quantiles) onto the shape's
-    quantile function, so the spread across LAs has the chosen form whatever the base's.
-    ``bounds`` (low, high per LA) are enforced before the final scaling by a few clip-and-rescale
-    rounds, for rates that must stay within a ratio of another of the LA's values."""
+    With ``log_range`` the tilted scores are mapped through the normal CDF onto a log-uniform
+    spread from 1 to ``log_range`` (same order of LAs, bounded top)."""
     ok = pupils > 0
     groups = np.full(len(base), None, dtype=object) if groups is None else groups
     group_means = group_means or {}
     med = np.median(pupils[ok])
     size = np.log(np.where(ok, pupils, med) / med)
 
-    def scale(r: np.ndarray) -> np.ndarray:
+    def rates(g: float) -> np.ndarray:
+        if log_range:  # LAs ordered by propensity tilted by size, spread log-uniformly
+            score = np.log(base) - g * size
+            q = ndtr((score - score[ok].mean()) / score[ok].std())
+            r = np.where(ok, np.exp(q * np.log(log_range)), 0.0)
+        else:
+            r = np.where(ok, base * np.exp(-g * np.clip(size, -1.4, 1.4)), 0.0)
         named = np.zeros(len(r), dtype=bool)
         sum_named = 0.0
         for name, target in group_means.items():
@@ -136,18 +112,7 @@ def fit_rates(
         r[rest] *= rest_mean / r[rest].mean()
         return r
 
-    def rates(g: float) -> np.ndarray:
-        if shape:  # LAs ordered by propensity tilted by size, mapped onto the chosen shape
-            r = np.where(ok, shape_by_rank(np.log(base), size, g, ok, shape), 0.0)
-        else:
-            r = np.where(ok, base * np.exp(-g * np.clip(size, -1.4, 1.4)), 0.0)
-        r = scale(r)
-        if bounds is not None:
-            for _ in range(8):
-                r = scale(np.where(ok, np.clip(r, bounds[0], bounds[1]), 0.0))
-        return r
-
-    lo, hi = (-3.0, 6.0) if shape else (-1.5, 2.5)
+    lo, hi = (-3.0, 6.0) if log_range else (-1.5, 2.5)
     for _ in range(60):
         mid = (lo + hi) / 2
         pooled = (rates(mid) * pupils).sum() / 10_000
@@ -274,7 +239,7 @@ def _places(
             p_total if phase == "primary" else s_total,
             groups,
             targets,
-            pc["shape"][phase],
+            pc["log_range"][phase],
         )
         out[phase] = rate * las[col].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(*pc["ks3_share"], n), 0.25, 0.55)
@@ -347,9 +312,7 @@ def _places(
     shares = pd.DataFrame(shares, index=places_las, columns=list(GROUPS))
 
     # Within-group type weights, raked so pooled type shares within state-funded hit the targets.
-    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las)
-    w["pru"] = MIX_WEIGHT["pru"] * pru_weight(las) ** pc["pru_weight_power"] * rng.lognormal(0, 0.15, n)
-    w = w.where(
+    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las).where(
         uses, 0.0
     )
     type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
@@ -587,7 +550,6 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     pex_z = ((pex - pex.mean()) / pex.std()).fillna(0.0).to_numpy()
     prop = sup.propensity.loc[codes].to_numpy()
     tg = pupil_targets(published, pc)
-    bounds = _pupil_bounds(sup, codes, las, pc)
     common = rng.normal(size=n)
     rates = {}
     for phase, col in (("primary", "pupils_primary"), ("secondary", "pupils_secondary")):
@@ -603,10 +565,7 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
             total = tg["phase"]["ks3"] + tg["phase"]["ks4"]
         else:
             groups, gm, total = None, None, tg["phase"]["primary"]
-        heads = las[col].to_numpy()
-        rates[phase] = fit_rates(
-            base, heads, published(pc[f"rate_{phase}"]), total, groups, gm, pc["shape"][phase], bounds[phase]
-        )
+        rates[phase] = fit_rates(base, las[col].to_numpy(), published(pc[f"rate_{phase}"]), total, groups, gm)
     prim = rates["primary"] * las["pupils_primary"].to_numpy() / 10_000
     sec = rates["secondary"] * las["pupils_secondary"].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(pc["ks3_share"], 0.04, n), 0.2, 0.55)
@@ -667,23 +626,6 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     return pupils
 
 
-def _pupil_bounds(sup: Supply, codes: list[str], las: pd.DataFrame, pc: dict) -> dict:
-    """Per-LA bounds on pupil rates by phase that keep pupils placed per place inside the
-    configured range where the LA gave places (phase's share of pupils x places x ratio bound)."""
-    lo_r, hi_r = pc["per_place"]
-    places = np.array([sup.places[c].to_numpy().sum() if c in sup.places else np.nan for c in codes])
-    out = {}
-    for phase, col, share in (("primary", "pupils_primary", 0.12), ("secondary", "pupils_secondary", 0.86)):
-        heads = las[col].to_numpy()
-        per10k = np.where(heads > 0, places * share / np.maximum(heads, 1) * 10_000, np.nan)
-        lo = np.where(np.isnan(per10k), 0.0, lo_r * per10k)
-        hi = np.where(np.isnan(per10k), np.inf, hi_r * per10k)
-        if phase == "secondary":
-            hi = np.minimum(hi, pc["max_secondary_per_10k"])
-        out[phase] = (lo, hi)
-    return out
-
-
 def _controlled_round(gs: pd.DataFrame, totals: np.ndarray, targets: dict) -> pd.DataFrame:
     """Integers per LA x group keeping each LA's total and hitting the pooled group targets:
     largest remainder within each LA, then single units moved between groups inside LAs
@@ -717,29 +659,6 @@ def _ensure_phase(pupils: dict, codes: list[str], phase: str) -> None:
         pupils[c].loc[p, phase] += 1
 
 
-def real_ap_pupils(las: pd.DataFrame) -> pd.Series:
-    """The LA's real AP pupils (AP census + state-funded AP school headcount); an LA missing from
-    the AP census gets the median AP-census-to-secondary-headcount ratio of the others."""
-    sec = las["pupils_secondary"].where(las["pupils_secondary"] > 0)
-    apc = las["ap_census_pupils"]
-    apc = apc.fillna((apc / sec).median() * sec.fillna(0.0))
-    return apc + las["ap_school_headcount"].fillna(0.0)
-
-
-def real_ap_z(las: pd.DataFrame) -> np.ndarray:
-    """Standardised log of the LA's real AP pupils per secondary pupil (0 where not computable)."""
-    rate = np.log(real_ap_pupils(las) / las["pupils_secondary"].where(las["pupils_secondary"] > 0))
-    rate = rate.replace([np.inf, -np.inf], np.nan)
-    return ((rate - rate.mean()) / rate.std()).fillna(0.0).to_numpy()
-
-
-def pru_weight(las: pd.DataFrame) -> np.ndarray:
-    """Relative weight of PRU places in an LA's state-funded mix: its real AP school headcount's
-    share of its real AP pupils, over the median share (PRU places follow the real PRUs)."""
-    share = (las["ap_school_headcount"].fillna(0.0) / real_ap_pupils(las).where(lambda x: x > 0)).fillna(0.0)
-    return (share / share[share > 0].median()).clip(0.05, 4.0).to_numpy()
-
-
 # ---- block ----------------------------------------------------------------------------------------
 
 
@@ -764,9 +683,7 @@ def draw(
     )
     pc = cfg["places"]
     sup.propensity = pd.Series(
-        pc["real_ap_slope"] * real_ap_z(lx)
-        + pc["deprivation_slope"] * lx["dep_z"].to_numpy()
-        + pc["spread"] * 0.8 * rng.normal(size=len(lx)),
+        pc["deprivation_slope"] * lx["dep_z"].to_numpy() + pc["spread"] * 0.8 * rng.normal(size=len(lx)),
         index=lx.index,
     )
     sup.places = _places(rng, sup, places_las, answers, cfg, published, codebook)
