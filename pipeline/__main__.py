@@ -7,6 +7,7 @@ Commands
   analyse    ... and the figure tables
   figures    ... and the figures
   reproduce  same as run
+  regress    the regression models of config/regressions.yaml (needs la_frame.csv from derive)
   template   blank return workbooks for every LA of the frame
   synth      (re)generate the synthetic default wave from its generator config
   docs       regenerate docs/data-contract.md from the codebook
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--wave", default="2018")
         p.add_argument("--workers", type=int, default=2, help="processes used to draw figures")
         p.add_argument("--quiet", action="store_true")
+    p = sub.add_parser("regress", help="fit the regression models on the wave's la_frame.csv")
+    p.add_argument("--wave", default="2018")
     p = sub.add_parser("template", help="write blank return workbooks")
     p.add_argument("--wave", required=True)
     p.add_argument("--out", required=True, type=Path)
@@ -55,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
         until = "reproduce" if args.command in ("run", "reproduce") else args.command
         return run(Settings(args.wave), until=until, workers=args.workers, quiet=args.quiet)
+    if args.command == "regress":
+        from .regress import main as regress_main
+
+        return regress_main(args.wave)
     if args.command == "template":
         from . import public
         from .template import write_templates

@@ -390,6 +390,14 @@ class FigurePool:
             self.pending.append(self.pool.map_async(_render_one, jobs, chunksize=1))
         return self
 
+    def call(self, fn, *args):
+        """Run another drawing function (module-level, returning a list of names) the same way."""
+        if self.pool is None:
+            self.pending.append(_Done(fn(*args)))
+        else:
+            self.pending.append(self.pool.apply_async(fn, args))
+        return self
+
     def results(self) -> list[str]:
         return [name for p in self.pending for name in p.get()]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import analyse, derive, present, public, reproduce, schemas
+from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
 from .config import Settings
 from .ingest import read_wave
 from .validate import validate
@@ -117,6 +117,13 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     tables = analyse.run(settings, derived, on_tables=submit)
     present.write_tables(settings, tables)
     values = [v for t in tables for v in t.values]
+    try:
+        values += regress.stage(settings, derived["la_frame"], log, pool.call if pool is not None else None)
+        nonresponse.stage(settings, derived["la_frame"], clean)
+    except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    disclosure.write_publication(settings, derived["la_frame"])
     computed = pd.DataFrame(values, columns=["id", "value", "unit", "n_las", "basis"]).sort_values("id")
     present.write_csv(out / "computed_values.csv", computed)
     skipped = pd.DataFrame(analyse.SKIPPED, columns=["table", "reason"])
@@ -127,7 +134,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce":
-        table, line, strict = reproduce.run(settings, values)
+        table, line, strict = reproduce.run(settings, values, derived)
     drawn = pool.results()
     log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
     if until == "figures":

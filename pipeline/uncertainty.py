@@ -1,0 +1,199 @@
+"""Uncertainty: design-based 95% intervals for survey estimates over a finite frame of LAs.
+
+Design assumed. The survey is a census of the N LAs of the frame with non-response: the n LAs
+that answered an item are treated as a simple random sample without replacement of the N
+(non-response ignorable within the frame). Variances therefore carry the finite population
+correction ``fpc = 1 - n/N``: if every LA answered, the estimate is the population value and
+its interval has zero width. This is the variance under that assumption only; it says nothing
+about bias from LAs that chose not to answer (see ``nonresponse`` for that sensitivity).
+
+Estimators (y, x, c, w: per-LA values of the n LAs that answered; bar = mean over them):
+
+- share of LAs (proportion), p = mean of 0/1: var = fpc * p (1 - p) / (n - 1)
+  (the sample variance of a 0/1 variable is n p (1 - p) / (n - 1); var of a mean is fpc s^2 / n)
+- mean of LA values (e.g. a mean of LA rates): ybar, var = fpc * s_y^2 / n
+- ratio of totals, R = sum(y) / sum(x) (a pooled share or rate), Taylor linearisation:
+  var = fpc * sum((y_i - R x_i)^2) / ((n - 1) n xbar^2)
+- weighted mean, sum(c w) / sum(w) (e.g. place-weighted cost): the ratio with y = c w, x = w.
+
+Intervals: estimate +/- t(0.975, n - 1) * se (t with n - 1 degrees of freedom, as R's survey
+package uses for a simple random sample); shares are clipped to [0, 1]. With n < 2 there is no
+variance estimate and the bounds are missing.
+
+Interface for table builders: each function takes per-LA arrays (NaN = did not answer, dropped)
+and N, and returns an :class:`Interval` (estimate, lower, upper, n, se); ``as_dict()`` gives the
+columns ``value, lower, upper, n_las``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    lower: float
+    upper: float
+    n: int
+    se: float
+
+    def as_dict(self) -> dict:
+        return {"value": self.estimate, "lower": self.lower, "upper": self.upper, "n_las": self.n}
+
+
+def fpc(n: int, N: int) -> float:
+    """Finite population correction 1 - n/N; a frame smaller than the sample is a caller error."""
+    if n > N or N <= 0:
+        raise ValueError(f"frame size N={N} must be at least the number of answering LAs n={n}")
+    return 1.0 - n / N
+
+
+def t_quantile(df: int, level: float = LEVEL) -> float:
+    from scipy.special import stdtrit  # the t quantile, without importing all of scipy.stats
+
+    return float(stdtrit(df, 0.5 + level / 2))
+
+
+def _answered(*arrays) -> list[np.ndarray]:
+    """Drop LAs missing any of the arrays (item non-response)."""
+    arrs = [np.asarray(a, dtype=float) for a in arrays]
+    keep = np.all([~np.isnan(a) for a in arrs], axis=0)
+    return [a[keep] for a in arrs]
+
+
+def _interval(est: float, var: float, n: int, lo: float = -math.inf, hi: float = math.inf) -> Interval:
+    if n < 2 or math.isnan(var):
+        return Interval(est, math.nan, math.nan, n, math.nan)
+    se = math.sqrt(max(var, 0.0))
+    half = t_quantile(n - 1) * se
+    return Interval(est, max(lo, est - half), min(hi, est + half), n, se)
+
+
+def share_of_las(indicator, N: int) -> Interval:
+    """Share of answering LAs with the attribute (0/1 per LA), with its design-based interval."""
+    (x,) = _answered(indicator)
+    n = len(x)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0, math.nan)
+    if not np.isin(x, (0.0, 1.0)).all():
+        raise ValueError("share_of_las needs 0/1 values")
+    p = float(x.mean())
+    var = fpc(n, N) * p * (1 - p) / (n - 1) if n > 1 else math.nan
+    return _interval(p, var, n, 0.0, 1.0)
+
+
+def mean_of_values(y, N: int) -> Interval:
+    """Unweighted mean over answering LAs (e.g. the mean of LA rates per 10,000 pupils)."""
+    (y,) = _answered(y)
+    n = len(y)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0, math.nan)
+    m = float(y.mean())
+    var = fpc(n, N) * float(y.var(ddof=1)) / n if n > 1 else math.nan
+    return _interval(m, var, n)
+
+
+def ratio_of_totals(y, x, N: int) -> Interval:
+    """sum(y) / sum(x) over answering LAs, variance by Taylor linearisation."""
+    y, x = _answered(y, x)
+    n = len(y)
+    if n == 0 or x.sum() == 0:
+        return Interval(math.nan, math.nan, math.nan, n, math.nan)
+    r = float(y.sum() / x.sum())
+    if n < 2:
+        return Interval(r, math.nan, math.nan, n, math.nan)
+    e = y - r * x
+    var = fpc(n, N) * float((e**2).sum()) / ((n - 1) * n * float(x.mean()) ** 2)
+    return _interval(r, var, n)
+
+
+def weighted_mean(c, w, N: int) -> Interval:
+    """sum(c w) / sum(w), e.g. the average cost per place weighted by places: a ratio of totals."""
+    c, w = _answered(c, w)
+    return ratio_of_totals(c * w, w, N)
+
+
+def bootstrap_ratio(y, x, N: int, reps: int = 2000, seed: int = 20180) -> Interval:
+    """Check on the Taylor interval: a seeded with-replacement bootstrap of LAs whose variance is
+    scaled by the fpc (variance of the replicates times fpc; percentile-free, normal interval)."""
+    y, x = _answered(y, x)
+    n = len(y)
+    if n < 2 or x.sum() == 0:
+        return ratio_of_totals(y, x, N)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(reps, n))
+    reps_r = y[idx].sum(axis=1) / x[idx].sum(axis=1)
+    # A with-replacement bootstrap estimates var * (n - 1) / n of the with-replacement variance.
+    var = fpc(n, N) * float(reps_r.var(ddof=1)) * n / (n - 1)
+    return _interval(float(y.sum() / x.sum()), var, n)
+
+
+# ------------------------------------------------------------------------------------------------
+# Adapters with the inputs of pipeline/estimators.py (so a table builder adds an interval with one
+# call beside its estimate). Percent estimators return percent; rows are grouped to LAs first,
+# because the LA is the sampling unit.
+
+
+def interval_share_of_las(answered, N: int) -> Interval:
+    """Beside estimators.share_of_las: one entry per LA (True/False/missing), percent."""
+    import pandas as pd
+
+    s = pd.Series(answered).dropna().astype(bool).astype(float)
+    return _scaled(share_of_las(s.to_numpy(), N), 100.0)
+
+
+def interval_pooled_share(values, in_category, la_codes, N: int) -> Interval:
+    """Beside estimators.pooled_share: rows are LA cells; per LA y = its count in the category,
+    x = its total; ratio of totals, percent."""
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "la": list(la_codes),
+            "v": pd.Series(values).to_numpy(float),
+            "c": pd.Series(in_category).to_numpy(bool),
+        }
+    )
+    df = df[~np.isnan(df["v"])]
+    per_la = df.assign(y=df["v"].where(df["c"], 0.0)).groupby("la", sort=False)[["y", "v"]].sum()
+    return _scaled(ratio_of_totals(per_la["y"].to_numpy(), per_la["v"].to_numpy(), N), 100.0)
+
+
+def interval_mean_of_la_rates(count, pupils, N: int) -> Interval:
+    """Beside estimators.mean_of_la_rates: one entry per LA; LAs without a denominator left out."""
+    c = np.asarray(count, dtype=float)
+    p = np.asarray(pupils, dtype=float)
+    rates = np.where(p > 0, c / np.where(p > 0, p, 1.0) * 10_000, np.nan)
+    return mean_of_values(rates, N)
+
+
+def interval_place_weighted_cost(cost, places, la_codes, N: int) -> Interval:
+    """Beside estimators.place_weighted_cost: rows are cost cells; the weights are those of
+    estimators.place_weights; per LA y = sum(cost x weight), x = sum(weight); ratio of totals."""
+    import pandas as pd
+
+    from .estimators import place_weights
+
+    df = pd.DataFrame(
+        {
+            "la": list(la_codes),
+            "c": pd.Series(cost).to_numpy(float),
+            "p": pd.Series(places).to_numpy(float),
+        }
+    )
+    df = df[~np.isnan(df["c"])]
+    if df.empty:
+        return Interval(math.nan, math.nan, math.nan, 0, math.nan)
+    df["w"] = place_weights(df["p"].reset_index(drop=True)).to_numpy()
+    per_la = df.assign(cw=df["c"] * df["w"]).groupby("la", sort=False)[["cw", "w"]].sum()
+    return ratio_of_totals(per_la["cw"].to_numpy(), per_la["w"].to_numpy(), N)
+
+
+def _scaled(iv: Interval, k: float) -> Interval:
+    return Interval(iv.estimate * k, iv.lower * k, iv.upper * k, iv.n, iv.se * k)
