@@ -35,7 +35,12 @@ PROV_TYPES = {
 def ap_census_totals(zip_path: str) -> pd.DataFrame:
     with zipfile.ZipFile(zip_path) as z:
         d = pd.read_csv(io.BytesIO(z.read("ap_placements_ap_census.csv")), encoding="utf-8-sig", dtype=str)
-    total = (d["gender"] == "Total") & (d["age"] == "Total") & (d["ethnicity_minor"] == "Total") & (d["fsm"] == "Total")
+    total = (
+        (d["gender"] == "Total")
+        & (d["age"] == "Total")
+        & (d["ethnicity_minor"] == "Total")
+        & (d["fsm"] == "Total")
+    )
     d = d[total & (d["geographic_level"] == "Local authority")]
     return d[["time_period", "old_la_code", "new_la_code", "la_name", "number_of_pupils"]].rename(
         columns={"number_of_pupils": "ap_census_pupils"}
@@ -45,16 +50,22 @@ def ap_census_totals(zip_path: str) -> pd.DataFrame:
 def dashboard_counts(csv_path: str) -> pd.DataFrame:
     a = pd.read_csv(csv_path, dtype=str)
     a = a[a["geographic_level"] == "Local authority"]
-    wide = a.pivot_table(index=["time_period", "old_la_code"], columns="prov_type", values="total", aggfunc="first")
+    wide = a.pivot_table(
+        index=["time_period", "old_la_code"], columns="prov_type", values="total", aggfunc="first"
+    )
     wide = wide.rename(columns=PROV_TYPES).reset_index()
-    names = a.drop_duplicates(["time_period", "old_la_code"])[["time_period", "old_la_code", "new_la_code", "la_name"]]
+    names = a.drop_duplicates(["time_period", "old_la_code"])[
+        ["time_period", "old_la_code", "new_la_code", "la_name"]
+    ]
     return names.merge(wide, on=["time_period", "old_la_code"])
 
 
 def extract(src: str) -> pd.DataFrame:
     apc = ap_census_totals(f"{src}/ap_placements_ap_census.zip")
     out = dashboard_counts(f"{src}/send_ap_dashboard_ap_counts_extract.csv").merge(
-        apc[["time_period", "old_la_code", "ap_census_pupils"]], on=["time_period", "old_la_code"], how="outer"
+        apc[["time_period", "old_la_code", "ap_census_pupils"]],
+        on=["time_period", "old_la_code"],
+        how="outer",
     )
     names = apc.set_index(["time_period", "old_la_code"])
     for col in ("new_la_code", "la_name"):

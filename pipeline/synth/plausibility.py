@@ -74,7 +74,9 @@ def measures(t: pd.DataFrame) -> dict[str, float]:
     """The plausibility measures and the report's distribution statements as counts."""
     sp = lambda a, b: float(t[[a, b]].dropna().corr(method="spearman").iloc[0, 1])  # noqa: E731
     has_pru = t[t["real_pru_headcount"] > 0]
-    pru_corr = float(has_pru[["pru_places", "real_pru_headcount"]].dropna().corr(method="spearman").iloc[0, 1])
+    pru_corr = float(
+        has_pru[["pru_places", "real_pru_headcount"]].dropna().corr(method="spearman").iloc[0, 1]
+    )
     sec_pupils = _rate(t["pupils_secondary_placed"], t["pupils_secondary"]).dropna()
     pri_pupils = _rate(t["pupils_primary_placed"], t["pupils_primary"]).dropna()
     sec_places = _rate(t["places_secondary"], t["pupils_secondary"]).dropna()
@@ -101,7 +103,9 @@ def measures(t: pd.DataFrame) -> dict[str, float]:
         "pupils_primary_within_half_of_mean": float((abs(pri_pupils / pri_pupils.mean() - 1) <= 0.5).mean()),
         "pupils_secondary_mean": float(sec_pupils.mean()),
         "pupils_secondary_over_145": int((sec_pupils > 145).sum()),
-        "pupils_secondary_within_half_of_mean": float((abs(sec_pupils / sec_pupils.mean() - 1) <= 0.5).mean()),
+        "pupils_secondary_within_half_of_mean": float(
+            (abs(sec_pupils / sec_pupils.mean() - 1) <= 0.5).mean()
+        ),
     }
 
 

@@ -78,7 +78,9 @@ def shape_quantiles(z: np.ndarray, shape: dict) -> np.ndarray:
     return np.interp(ndtr(z), shape["q"], shape["rate"])
 
 
-def shape_by_rank(log_base: np.ndarray, size: np.ndarray, g: float, ok: np.ndarray, shape: dict) -> np.ndarray:
+def shape_by_rank(
+    log_base: np.ndarray, size: np.ndarray, g: float, ok: np.ndarray, shape: dict
+) -> np.ndarray:
     """Relative rates from the shape's quantile function, LA by LA. The top (1 - tail_from) of
     LAs by propensity tilted by size (-tail_tilt x log size) take the tail of the shape, in that
     order; the others take the body in the order of propensity tilted by -g x log size, so the
@@ -166,14 +168,16 @@ def fit_rates(
     return r
 
 
-def fix_pooled(r: np.ndarray, pupils: np.ndarray, total: float, ok: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def fix_pooled(
+    r: np.ndarray, pupils: np.ndarray, total: float, ok: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
     """Close what the size tilt left of the gap to the pooled total: r x (1 + d x (mean log size
     - log size)) within each group (rate-weighted mean, so every group's mean of rates is kept),
     d solved exactly and kept small enough that no rate falls below a fifth of itself."""
     r = r.copy()
     logs = np.log(np.where(ok, pupils, 1.0))
     c = np.zeros(len(r))
-    for g in {groups[i] for i in np.flatnonzero(ok)}:
+    for g in sorted({groups[i] for i in np.flatnonzero(ok)}, key=str):
         m = ok & np.array([x == g for x in groups])
         if r[m].sum() > 0:
             c[m] = (r[m] * logs[m]).sum() / r[m].sum() - logs[m]
@@ -205,12 +209,15 @@ def limit_outliers(
     if len(over) <= max_count:
         return r
     keep = set(over[np.argsort(-(r * pupils)[over], kind="stable")][:max_count].tolist())
-    for g in {groups[i] for i in over}:
-        members = np.flatnonzero(ok & (groups == g)) if g is not None else np.flatnonzero(ok & (groups == None))  # noqa: E711
+    for g in sorted({groups[i] for i in over}, key=str):
+        members = np.flatnonzero(ok & np.array([x == g for x in groups]))
         cut = [i for i in members if r[i] > below and i not in keep]
         excess = float(sum(r[i] - below for i in cut))
         r[cut] = below
-        for pool, top in (([i for i in members if i in keep], cap), ([i for i in members if r[i] < below], below)):
+        for pool, top in (
+            ([i for i in members if i in keep], cap),
+            ([i for i in members if r[i] < below], below),
+        ):
             room = np.array([max(top - r[i], 0.0) for i in pool])
             if excess <= 0 or room.sum() <= 0:
                 continue
@@ -382,7 +389,9 @@ def _places(
     # Rural LAs among the wider-range group: the count nearest the published share that keeps
     # the report's 'only significant difference' (line 517) with the rest (Fisher's exact test).
     rural = las["rural"].to_numpy()
-    k_rural = rural_count_wider(n - n_mostly, n_mostly, int(rural.sum()), published(pc["rural_share_wider"]), pc["rural_p_level"])
+    k_rural = rural_count_wider(
+        n - n_mostly, n_mostly, int(rural.sum()), published(pc["rural_share_wider"]), pc["rural_p_level"]
+    )
     idx = np.arange(n)
     pick = choose(rng, [places_las[i] for i in idx[rural]], k_rural, score=score[rural])
     pick += choose(rng, [places_las[i] for i in idx[~rural]], n - n_mostly - k_rural, score=score[~rural])
@@ -442,9 +451,7 @@ def _places(
     # Within-group type weights, raked so pooled type shares within state-funded hit the targets.
     w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las)
     w["pru"] = MIX_WEIGHT["pru"] * pru_weight(las) ** pc["pru_weight_power"] * rng.lognormal(0, 0.15, n)
-    w = w.where(
-        uses, 0.0
-    )
+    w = w.where(uses, 0.0)
     type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
     prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
     for _ in range(40):
@@ -703,7 +710,7 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
             max_over = int(np.floor(so["max_share"] * int((heads > 0).sum())))
             thr = published(so["threshold"])
 
-            def post(r, ok, g, thr=thr, max_over=max_over):
+            def post(r, ok, g, thr=thr, max_over=max_over, heads=heads):
                 return limit_outliers(r, ok, g, thr, max_over, pc["max_secondary_per_10k"], heads)
 
         rates[phase] = fit_rates(
