@@ -14,7 +14,7 @@ INPUT_LIST := $(OUT)/.inputs
 _ := $(shell mkdir -p $(OUT) && printf '%s\n' $(INPUTS) > $(INPUT_LIST).new && { cmp -s $(INPUT_LIST).new $(INPUT_LIST) || mv $(INPUT_LIST).new $(INPUT_LIST); }; rm -f $(INPUT_LIST).new)
 
 .DEFAULT_GOAL := help
-.PHONY: all run figures test lint format clean bench templates synth docs help
+.PHONY: all run figures test lint format clean bench templates synth docs help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
@@ -29,17 +29,20 @@ all: $(STAMP) ## install if needed, then run every stage of the wave and print t
 	@cat $(OUT)/summary.txt
 
 $(STAMP): $(INSTALLED) $(INPUTS) $(INPUT_LIST)
-	$(PY) -m pipeline run --wave $(WAVE)
+	$(PY) -m pipeline run --wave $(WAVE) --no-summary || { cat $(OUT)/summary.txt 2>/dev/null; exit 1; }
 	@touch $@
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)
 
-figures: $(INSTALLED) ## run the stages up to the figures (figures/$(WAVE)/)
+figures: $(INSTALLED) ## run the stages up to the figures (figures/<wave>/)
 	$(PY) -m pipeline figures --wave $(WAVE)
 
-test: $(INSTALLED) ## install if needed, then run the test suite
+test: $(INSTALLED) browser ## install if needed, then run the test suite
 	$(PY) -m pytest
+
+browser: ## install Debian's chromium + chromium-driver for the report's browser test, where missing
+	@scripts/install-chromium
 
 lint: $(INSTALLED) ## ruff lint and format check
 	$(PY) -m ruff check pipeline tests

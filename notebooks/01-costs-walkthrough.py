@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline import derive
 from pipeline.config import Settings
-from pipeline.estimators import place_weighted_cost, place_weights
+from pipeline.estimators import place_weighted_cost
 
 settings = Settings("2018")
 clean = pd.read_csv(settings.processed_dir / "responses.csv", dtype=str)
@@ -29,11 +29,11 @@ pru = tables["type_costs"].query("provider_type == 'pru'")
 pru.head()
 
 # %% [markdown]
-# Each LA's PRU cost is weighted by its PRU places; LAs that gave no place numbers count as an
-# average-sized LA.
+# Each LA's PRU cost is weighted by its PRU places (0 places: weight 0); by our assumption an LA
+# that gave no place numbers counts as an average-sized LA (`weight` and `fallback_weight` come
+# from derive, computed once per LA and provider type).
 
 # %%
-pru = pru.assign(weight=place_weights(pru["places"]))
-print("LAs:", len(pru), " without places:", pru["places"].isna().sum())
-print("place-weighted average:", round(place_weighted_cost(pru["cost"], pru["places"])))
+print("LAs:", len(pru), " without places:", int(pru["fallback_weight"].sum()))
+print("place-weighted average:", round(place_weighted_cost(pru["cost"], pru["weight"])))
 print("simple mean of LA averages:", round(pru["cost"].mean()))

@@ -1,90 +1,214 @@
-"""Command line: ``python -m pipeline <command> --wave W``.
+"""Command line: ``python -m pipeline <command> --wave W`` (``--help`` on every command).
 
-Commands
-  run        all stages of a wave (validate, derive, analyse, figures, reproduce)
-  validate   read and validate the returns; write responses.csv and validation_report.csv
-  derive     ... and la_frame.csv
-  analyse    ... and the figure tables
-  figures    ... and the figures
-  reproduce  same as run
-  regress    the regression models of config/regressions.yaml (needs la_frame.csv from derive)
-  template   blank return workbooks for every LA of the frame
-  synth      (re)generate the synthetic default wave from its generator config
-  docs       regenerate docs/data-contract.md from the codebook
-  bench      time a clean run against the import cost of pandas, matplotlib and statsmodels
+A user mistake (no wave config, an unreadable or invalid setting, an empty returns folder, an
+unknown wave) prints one line ``error: ...`` naming the file and exits 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated
 
+import typer
+import yaml
+
+from . import config as config_module
 from .config import Settings
 
+app = typer.Typer(
+    name="python -m pipeline",
+    help="apmarket: the reproducible pipeline for LA surveys of alternative provision.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
-        p = sub.add_parser(name, help=f"run the pipeline up to '{name}'")
-        p.add_argument("--wave", default="2018")
-        p.add_argument("--workers", type=int, default=2, help="processes used to draw figures")
-        p.add_argument("--quiet", action="store_true")
-    p = sub.add_parser("regress", help="fit the regression models on the wave's la_frame.csv")
-    p.add_argument("--wave", default="2018")
-    p = sub.add_parser("template", help="write blank return workbooks")
-    p.add_argument("--wave", required=True)
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument(
-        "--frame-wave",
-        default=None,
-        help="wave whose LA frame to use (default: the wave, else 2018)",
-    )
-    p = sub.add_parser("synth", help="regenerate the synthetic default wave")
-    p.add_argument("--wave", default="2018")
-    p = sub.add_parser("docs", help="regenerate docs/data-contract.md")
-    p = sub.add_parser("bench", help="benchmark a clean run")
-    p.add_argument("--wave", default="2018")
-    p.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
+Wave = Annotated[
+    str | None,
+    typer.Option(help="survey wave: the name of a file config/waves/<wave>.yaml (default: the default wave)"),
+]
+Workers = Annotated[int, typer.Option(min=1, help="processes used to draw figures")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="print no progress, only the summary and errors")]
+Summary = Annotated[
+    bool, typer.Option(help="print the reproduction summary line (make all prints summary.txt itself)")
+]
 
-    if args.command in ("run", "validate", "derive", "analyse", "figures", "reproduce"):
-        from .run import run
 
-        until = "reproduce" if args.command in ("run", "reproduce") else args.command
-        return run(Settings(args.wave), until=until, workers=args.workers, quiet=args.quiet)
-    if args.command == "regress":
-        from .regress import main as regress_main
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line."""
 
-        return regress_main(args.wave)
-    if args.command == "template":
-        from . import public
-        from .template import write_templates
 
-        settings = _settings_for_frame(args.wave, args.frame_wave)
-        paths = write_templates(settings.codebook, args.wave, public.la_frame(settings), args.out)
-        print(f"wrote {len(paths)} blank return workbooks to {args.out}")
-        return 0
-    if args.command == "synth":
-        from .synth.generate import main as synth_main
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a mistake in the settings or inputs, not a bug."""
+    errors: list[type[BaseException]] = [UserError, FileNotFoundError, yaml.YAMLError]
+    config_error = getattr(config_module, "ConfigError", None)
+    if isinstance(config_error, type):
+        errors.append(config_error)
+    return tuple(errors)
 
-        return synth_main(args.wave)
-    if args.command == "docs":
-        from .docs import write_data_contract
 
-        path = write_data_contract(Settings("2018"))
-        print(f"wrote {path}")
-        return 0
-    if args.command == "bench":
-        from .bench import main as bench_main
+def configured_waves(settings: Settings) -> list[str]:
+    return sorted(p.stem for p in (settings.cfg / "waves").glob("*.yaml"))
 
-        return bench_main(args.wave, args.repeat)
-    return 2
+
+def default_wave() -> str:
+    """The wave the wave files mark as default (config.default_wave where it exists), else 2018."""
+    chooser = getattr(config_module, "default_wave", None)
+    return chooser() if callable(chooser) else "2018"
+
+
+def checked_settings(wave: str | None, need_returns: bool = True) -> Settings:
+    """Settings of a wave whose config exists and whose returns are there, else a UserError."""
+    wave = wave or default_wave()
+    settings = Settings(wave)
+    path = settings.cfg / "waves" / f"{wave}.yaml"
+    if not path.exists():
+        known = ", ".join(configured_waves(settings)) or "none"
+        raise UserError(f"no wave configuration {_rel(path)} for wave {wave!r} (configured waves: {known})")
+    if need_returns:
+        returns, export = settings.returns_dir, settings.export_file
+        has_returns = returns is not None and returns.is_dir() and any(_visible(p) for p in returns.iterdir())
+        has_export = export is not None and export.exists()
+        if not (has_returns or has_export):
+            where = _rel(returns) if returns is not None else "(no returns_dir)"
+            raise UserError(
+                f"{_rel(path)}: no returns for wave {wave!r}: {where} is missing or empty"
+                + (f" and export_file {_rel(export)} does not exist" if export is not None else "")
+            )
+    return settings
+
+
+def _visible(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith((".", "~$"))
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config_module.ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
+    from .run import run
+
+    settings = checked_settings(wave)
+    raise typer.Exit(run(settings, until=until, workers=workers, quiet=quiet, summary=summary))
+
+
+@app.command()
+def run(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+    """Run every stage of a wave (validate, derive, analyse, figures, reproduce), then write the report."""
+    _stages("reproduce", wave, workers, quiet, summary)
+
+
+@app.command()
+def reproduce(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False, summary: Summary = True) -> None:
+    """Same as run."""
+    _stages("reproduce", wave, workers, quiet, summary)
+
+
+@app.command()
+def validate(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Read and validate the returns; write responses.csv and validation_report.csv."""
+    _stages("validate", wave, workers, quiet)
+
+
+@app.command()
+def derive(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Validate, then derive la_frame.csv (one row per LA of the frame)."""
+    _stages("derive", wave, workers, quiet)
+
+
+@app.command()
+def analyse(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Validate and derive, then write the figure and text tables (open-data CSVs)."""
+    _stages("analyse", wave, workers, quiet)
+
+
+@app.command()
+def figures(wave: Wave = None, workers: Workers = 2, quiet: Quiet = False) -> None:
+    """Run the stages up to the figures (figures/<wave>/)."""
+    _stages("figures", wave, workers, quiet)
+
+
+@app.command()
+def template(
+    wave: Annotated[str, typer.Option(help="wave printed on the workbooks (needs no config of its own)")],
+    out: Annotated[Path, typer.Option(help="folder to write the blank workbooks into")],
+    frame_wave: Annotated[
+        str | None, typer.Option(help="wave whose LA frame to use (default: the wave, else 2018)")
+    ] = None,
+) -> None:
+    """Write a blank return workbook for every LA of the frame."""
+    from . import public
+    from .template import write_templates
+
+    settings = _settings_for_frame(wave, frame_wave)
+    paths = write_templates(settings.codebook, wave, public.la_frame(settings), out)
+    print(f"wrote {len(paths)} blank return workbooks to {out}")
+
+
+@app.command()
+def synth(wave: Wave = None) -> None:
+    """Regenerate the synthetic default wave from its generator config (writes data/raw/<wave>/returns)."""
+    from .synth.generate import main as synth_main
+
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(synth_main(settings.wave))
+
+
+@app.command()
+def docs() -> None:
+    """Regenerate docs/data-contract.md from the codebook."""
+    from .docs import write_data_contract
+
+    print(f"wrote {write_data_contract(Settings('2018'))}")
+
+
+@app.command()
+def bench(
+    wave: Wave = None, repeat: Annotated[int, typer.Option(min=1, help="clean runs to time")] = 3
+) -> None:
+    """Time a clean run against the import cost of pandas, matplotlib and statsmodels."""
+    from .bench import main as bench_main
+
+    settings = checked_settings(wave)
+    raise typer.Exit(bench_main(settings.wave, repeat))
+
+
+@app.command()
+def compare(
+    old_wave: Annotated[str, typer.Argument(help="the earlier wave")],
+    new_wave: Annotated[str, typer.Argument(help="the later wave")],
+) -> None:
+    """Compare the figure tables of two waves side by side (needs both waves' outputs)."""
+    for wave in (old_wave, new_wave):
+        checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("compare", "compare two waves").main(old_wave, new_wave))
+
+
+@app.command()
+def regress(wave: Wave = None) -> None:
+    """Fit the regression models of config/regressions.yaml on the wave's la_frame.csv (needs derive)."""
+    settings = checked_settings(wave, need_returns=False)
+    raise typer.Exit(_optional_module("regress", "fit the regressions").main(settings.wave))
+
+
+def _optional_module(name: str, what: str):
+    """A stage module another part of the project adds; a clear line if this version lacks it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        raise UserError(
+            f"this version of the pipeline cannot {what}: pipeline/{name}.py is missing"
+        ) from None
 
 
 def _settings_for_frame(wave: str, frame_wave: str | None) -> Settings:
@@ -93,6 +217,34 @@ def _settings_for_frame(wave: str, frame_wave: str | None) -> Settings:
     if (candidate.cfg / "waves" / f"{candidate.wave}.yaml").exists():
         return candidate
     return Settings("2018")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; a user mistake is one line on stderr and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code or 0)
+    except user_errors() as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except typer.TyperException as exc:  # usage mistakes: unknown option, bad value, no command
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            print(str(exc), file=sys.stderr)
+            return 2
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        command = getattr(getattr(exc, "ctx", None), "command_path", "python -m pipeline")
+        print(f"error: {_one_line(message)} (see: {command} --help)", file=sys.stderr)
+        return 2
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _one_line(exc: BaseException | str) -> str:
+    text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .derive import choice_answers, numeric_answers
 
 TOTAL_LABEL = "Total"
 
@@ -50,14 +51,45 @@ def value(id_: str, x, unit: str, n_las=None, basis: str = "computed") -> dict:
 SKIPPED: list[dict] = []
 
 
+class NoAnswers(Exception):
+    """A table cannot be computed because no LA answered a question it needs, or one of the
+    groups it compares has no answering LA. The only reason a table is ever skipped."""
+
+
+def require(data, what: str):
+    """``data`` (answers of one question, or the LAs behind an estimate) unless it is empty."""
+    if data is None or len(data) == 0:
+        raise NoAnswers(f"no answers to {what}")
+    return data
+
+
+def require_groups(labels: pd.Series, groups, what: str) -> pd.Series:
+    """``labels`` (one group label per answering LA) unless one of ``groups`` has no LA."""
+    present = set(labels.dropna())
+    missing = [g for g in groups if g not in present]
+    if missing:
+        raise NoAnswers(f"no answers to {what} from the {' / '.join(map(str, missing))} LAs")
+    return labels
+
+
+def asked_numeric(clean: pd.DataFrame, codebook, qid: str) -> pd.DataFrame:
+    """:func:`pipeline.derive.numeric_answers`, or :class:`NoAnswers` when nobody answered."""
+    return require(numeric_answers(clean, codebook, qid), f"question '{qid}'")
+
+
+def asked_choice(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
+    """:func:`pipeline.derive.choice_answers`, or :class:`NoAnswers` when nobody answered."""
+    return require(choice_answers(clean, qid), f"question '{qid}'")
+
+
 def attempt(label: str, builder, *args, default=None):
-    """Build one table; if the wave lacks the answers it needs (a question nobody answered),
-    record it as skipped instead of stopping the run. The default wave must skip nothing
-    (tests/backtests), so real errors stay visible."""
+    """Build one table; if the wave has no answers for it (:class:`NoAnswers`), record it as
+    skipped with the reason instead of stopping the run. Any other error is a bug and stops
+    the run; the default wave must skip nothing (tests/backtests)."""
     try:
         return builder(*args)
-    except (KeyError, ValueError, IndexError, ZeroDivisionError) as exc:
-        SKIPPED.append({"table": label, "reason": f"{type(exc).__name__}: {exc}"})
+    except NoAnswers as exc:
+        SKIPPED.append({"table": label, "reason": str(exc)})
         return default
 
 
@@ -80,8 +112,14 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     ``on_tables`` is called with each module's tables as soon as they exist (so figures can be
     drawn while the next module computes)."""
     from .analysis import MODULES
+    from .analysis.specs import TableSpecError, load_specs
 
     SKIPPED.clear()
+    try:  # every section's specs checked before anything is computed: one line per mistake
+        for section in settings.codebook.sections:
+            load_specs(settings, section)
+    except TableSpecError as exc:
+        raise SystemExit(f"error: {exc}") from None
     tables: list[FigureTable] = []
     for module in MODULES:
         built = module.run(settings, derived)

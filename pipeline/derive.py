@@ -11,9 +11,10 @@ import pandas as pd
 
 from .codebook import TOTAL, Codebook
 from .config import Settings
-from .estimators import la_rate_per_10k
+from .estimators import la_rate_per_10k, place_weights
 
 SECONDARY_PHASES = ("ks3", "ks4")
+SCHOOL_AGE_PHASES = ("primary", "ks3", "ks4")
 # LAs are classified on their secondary-phase arrangements (report footnote 7).
 MODEL_GROUPS = {"centralised": "centralised", "devolved_partial": "devolved", "devolved_full": "devolved"}
 
@@ -102,6 +103,29 @@ def count_band(values: pd.Series, bands: list) -> pd.Series:
     return out
 
 
+# Per-LA totals by phase turned into rates per 10,000 pupils of the phase (January census
+# headcount of the wave): name, question, phase dimension, {phase: the dimension values summed}.
+PHASE_RATES = (
+    ("places", "places", "phase", {"primary": ("primary",), "secondary": SECONDARY_PHASES}),
+    ("ehe", "ehe", "school_phase", {"primary": ("primary",), "secondary": ("secondary",)}),
+    ("semh_places", "semh_places", "school_phase", {"secondary": ("secondary",)}),
+)
+
+
+def phase_totals(
+    clean: pd.DataFrame, codebook: Codebook, qid: str, dim: str, phases: dict, name: str
+) -> pd.DataFrame:
+    """la_code, ``<name>_<phase>``: each answering LA's total over the phase's dimension values
+    (0 where it gave none in the phase; LAs that did not answer the question are absent)."""
+    ans = numeric_answers(clean, codebook, qid)
+    las = pd.Index(sorted(ans["la_code"].unique()), name="la_code")
+    out = pd.DataFrame(index=las)
+    for ph, values in phases.items():
+        part = ans[ans[dim].isin(values)].groupby("la_code")["x"].sum()
+        out[f"{name}_{ph}"] = part.reindex(las, fill_value=0.0).astype(float)
+    return out.reset_index()
+
+
 def build_la_frame(
     context: pd.DataFrame,
     clean: pd.DataFrame,
@@ -135,6 +159,11 @@ def build_la_frame(
     df["usage_band_primary"] = band(df["ap_use_per_10k_primary"], **bands["primary"])
     df["usage_band_secondary"] = band(df["ap_use_per_10k_secondary"], **bands["secondary"])
 
+    for name, qid, dim, phases in PHASE_RATES:
+        df = df.merge(phase_totals(clean, codebook, qid, dim, phases, name), on="la_code", how="left")
+        for ph in phases:
+            df[f"{name}_per_10k_{ph}"] = la_rate_per_10k(df[f"{name}_{ph}"], df[f"pupils_{ph}"])
+
     model = choice_answers(clean, "decision_model")
     if len(model):
         sec = model[model["school_phase"] == "secondary"].set_index("la_code")["value"]
@@ -142,6 +171,9 @@ def build_la_frame(
     else:
         df["decision_model_secondary"] = pd.NA
     df["la_model"] = df["decision_model_secondary"].map(MODEL_GROUPS)
+    for col, qid in (("semh_provision", "semh_provision"), ("semh_model", "semh_ap_model")):
+        ans = choice_answers(clean, qid)
+        df[col] = df["la_code"].map(ans.set_index("la_code")["value"]) if len(ans) else pd.NA
 
     places = numeric_answers(clean, codebook, "places")
     for p in codebook.dimensions["provider_type"].values:
@@ -154,24 +186,40 @@ def build_la_frame(
     return df.sort_values("la_code").reset_index(drop=True)
 
 
-def grouped_place_weighted_cost(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """:func:`place_weighted_cost` within each group of ``keys`` (vectorised): keys..., cost."""
-    usable = cells["places"].where(cells["places"] > 0)
-    fill = usable.groupby([cells[k] for k in keys]).transform("mean").fillna(1.0)
-    w = usable.fillna(fill)
+def la_own_average(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """An LA's average cost for a provider type from its phase costs: weighted by its places in
+    each phase, a simple mean where it gave no positive place numbers for them. keys..., cost."""
+    w = cells["places"].where(cells["places"] > 0)
+    has_places = w.groupby([cells[k] for k in keys]).transform("count") > 0
+    w = w.fillna(0.0).where(has_places, 1.0)
     num = (cells["cost"] * w).groupby([cells[k] for k in keys]).sum()
     den = w.groupby([cells[k] for k in keys]).sum()
     return (num / den).rename("cost").reset_index()
 
 
+def with_place_weights(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Add each cost cell's place weight, once (see :func:`pipeline.estimators.place_weights`):
+    the LA's places in the cell (0 places: 0); ``fallback_weight`` True where the LA gave no
+    place numbers and the cell takes the mean positive place count of the cost cells of the same
+    ``keys`` (provider type, or provider type x phase). Our assumption, stated in docs/methods.md."""
+    out = cells.copy()
+    out["fallback_weight"] = out["places"].isna()
+    if len(out):
+        out["weight"] = out.groupby(keys, group_keys=False)["places"].apply(place_weights)
+    else:
+        out["weight"] = pd.Series(dtype=float)
+    return out
+
+
 def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
-    """Costs at two levels, each with the places that weight it.
+    """Costs at two levels, each with the place weight of every cell (computed here, once).
 
     * ``type_costs``: one row per LA x provider type: the LA's 'all phases' average cost for the
-      type, or, where it gave only phase costs, their place-weighted mean; weighted by the LA's
-      places in that type (missing when it gave no place numbers: the fallback case).
-    * ``phase_costs``: one row per LA x provider type x phase cost, weighted by the LA's places
-      in that type and phase.
+      type, or, where it gave only phase costs, their place-weighted mean; ``places``: the LA's
+      places in that type (missing when it gave no place numbers), ``weight`` and
+      ``fallback_weight`` (:func:`with_place_weights` within the provider type).
+    * ``phase_costs``: one row per LA x provider type x phase cost, with the LA's places in that
+      type and phase and the weight (fallback within provider type x phase).
     """
     costs = numeric_answers(clean, codebook, "costs").dropna(subset=["x"]).rename(columns={"x": "cost"})
     places = numeric_answers(clean, codebook, "places").rename(columns={"x": "places"})
@@ -180,17 +228,20 @@ def cost_tables(clean: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFra
     phase = phase.merge(places, on=["la_code", "provider_type", "phase"], how="left")
     type_places = places.groupby(["la_code", "provider_type"], as_index=False)["places"].sum()
     given = costs[costs["cost_phase"] == "all_phases"][["la_code", "provider_type", "cost"]]
-    derived = grouped_place_weighted_cost(phase, ["la_code", "provider_type"])
+    derived = la_own_average(phase, ["la_code", "provider_type"])
     derived = derived.merge(given[["la_code", "provider_type"]], how="left", indicator=True)
     derived = derived[derived["_merge"] == "left_only"].drop(columns="_merge")
     types = pd.concat([given, derived], ignore_index=True).merge(
         type_places, on=["la_code", "provider_type"], how="left"
     )
+    types = with_place_weights(types, ["provider_type"])
+    phase = with_place_weights(phase, ["provider_type", "phase"])
     for df in (types, phase):
         df["provider_group"] = df["provider_type"].map(groups)
+    cols = ["la_code", "provider_type", "cost", "places", "weight", "fallback_weight", "provider_group"]
     return {
-        "type_costs": types.sort_values(["la_code", "provider_type"]).reset_index(drop=True),
-        "phase_costs": phase[["la_code", "provider_type", "phase", "cost", "places", "provider_group"]]
+        "type_costs": types[cols].sort_values(["la_code", "provider_type"]).reset_index(drop=True),
+        "phase_costs": phase[[*cols[:2], "phase", *cols[2:]]]
         .sort_values(["la_code", "provider_type", "phase"])
         .reset_index(drop=True),
     }

@@ -66,29 +66,38 @@ def mean_of_la_rates(count: pd.Series, pupils: pd.Series) -> float:
 
 
 def place_weights(places: pd.Series) -> pd.Series:
-    """Weights for :func:`place_weighted_cost`: places where given, otherwise the mean of those.
+    """Weights of cost cells for :func:`place_weighted_cost`: the places the LA commissions in
+    the cell (0 places: weight 0); where the LA gave no place numbers at all (missing), the mean
+    of the positive place counts of the other cells, or 1 when no cell has a positive count
+    (then the costs without places form a simple mean).
 
-    Footnote 24 of the report: where an LA gave no usable place numbers its simple average cost
-    is used. We let such a cost count as much as the average weighted cost cell, so it is
-    neither dropped nor allowed to dominate. With no place numbers at all every cell weighs 1
-    (a simple mean).
+    The fill is OUR assumption, not the report's: footnote 24 says only that where LAs gave no
+    usable place numbers their simple average cost was "combined" with the weighted ones. A cost
+    without places counts as much as an average-sized cell, so it is neither dropped nor allowed
+    to dominate. ``derive`` applies this once per LA x provider type (x phase) cell
+    (``derive.cost_tables``); the tables never re-fill.
     """
     usable = places.where(places > 0)
     fill = usable.mean() if usable.notna().any() else 1.0
-    return usable.fillna(fill)
+    return places.fillna(fill)
 
 
-def place_weighted_cost(cost: pd.Series, places: pd.Series) -> float:
+def place_weighted_cost(cost: pd.Series, weight: pd.Series) -> float:
     """Place-weighted average cost: sum(cost x weight) / sum(weight) over cost cells.
 
-    Cells are LA x provider type x phase average costs; weights are the places the LA
-    commissions in that cell (see :func:`place_weights` for the fallback).
+    Cells are LA x provider type (x phase) average costs; ``weight`` is the cell's place weight
+    as derived once per cell (:func:`place_weights`). Base: the LAs with a cost and a positive
+    weight (the LAs whose costs enter the average); NaN when there are none.
     """
-    mask = cost.notna()
+    mask = cost.notna() & (weight > 0)
     if not mask.any():
         return float("nan")
-    w = place_weights(places[mask])
-    return float(np.average(cost[mask], weights=w))
+    return float(np.average(cost[mask], weights=weight[mask]))
+
+
+def cost_base(cost: pd.Series, weight: pd.Series, la_code: pd.Series) -> int:
+    """Base of :func:`place_weighted_cost`: LAs with a cost and a positive weight."""
+    return int(la_code[cost.notna() & (weight > 0)].nunique())
 
 
 def by_group(df: pd.DataFrame, group: str | list[str], estimator, *columns: str) -> pd.Series:

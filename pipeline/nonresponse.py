@@ -193,6 +193,8 @@ def headline_estimates(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
             continue
         col = frame[h["column"]]
         answered = frame["responded"] & col.notna()
+        if not answered.any():  # no LA answered: no estimate (as in grossed_up_totals)
+            continue
         if h["estimator"] == "share":
             y = (col[answered] == h["equals"]).astype(float)
             iv = share_of_las(y, N)

@@ -423,7 +423,8 @@ def la_distributions(settings: Settings, derived: dict | None) -> dict[str, pd.S
     """
     if derived is None:
         return {}
-    from .analysis.provision import Data
+    from .analyse import NoAnswers
+    from .analysis.common import Data
 
     d = Data(settings, derived)
     threshold = float(settings.figures["fig04"]["state_funded_threshold"])
@@ -436,15 +437,13 @@ def la_distributions(settings: Settings, derived: dict | None) -> dict[str, pd.S
     ):
         try:
             out.update(builder(*args))
-        except (KeyError, ValueError, IndexError):
+        except (NoAnswers, KeyError, ValueError, IndexError):
             continue
     return out
 
 
 def _rate_distributions(d) -> dict[str, pd.Series]:
-    from .analysis.provision import _phase_rates
-
-    places, pupils = _phase_rates(d, d.places), _phase_rates(d, d.pupils)
+    places, pupils = d.rates("places"), d.rates("pupils")
     return {
         "places_per_10k.primary": places["primary"],
         "places_per_10k.secondary": places["secondary"],

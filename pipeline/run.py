@@ -8,29 +8,19 @@ output other than the validation report is replaced.
 from __future__ import annotations
 
 import sys
-import time
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
 from .config import Settings
 from .ingest import read_wave
+from .publish import publish
+from .runrecord import StageLog as Log
 from .validate import validate
 
 
 class ValidationFailed(Exception):
     pass
-
-
-@dataclass
-class Log:
-    quiet: bool = False
-    t0: float = field(default_factory=time.perf_counter)
-
-    def __call__(self, msg: str) -> None:
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:5.1f}s] {msg}", file=sys.stderr)
 
 
 def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
@@ -44,7 +34,10 @@ def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
     warnings = report[report["severity"] == "warning"] if len(report) else report
     log(
         f"read {raw['source_file'].nunique()} files, {len(clean)} answers from {len(respondents)} LAs; "
-        f"{len(errors)} errors, {len(warnings)} warnings"
+        f"{len(errors)} errors, {len(warnings)} warnings",
+        stage="validate",
+        **{"files": int(raw["source_file"].nunique()), "answers": len(clean), "las": len(respondents)},
+        **{"errors": len(errors), "warnings": len(warnings)},
     )
     if len(errors):
         print(format_problems(errors), file=sys.stderr)
@@ -76,17 +69,24 @@ def format_problems(errors: pd.DataFrame, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def run(settings: Settings, until: str = "reproduce", workers: int = 2, quiet: bool = False) -> int:
-    """Run the stages up to ``until``; 0 on success, 1 on validation errors or a mismatch."""
-    log = Log(quiet)
+def run(
+    settings: Settings, until: str = "reproduce", workers: int = 2, quiet: bool = False, summary: bool = True
+) -> int:
+    """Run the stages up to ``until``; 0 on success, 1 on validation errors or a mismatch.
+
+    Every run writes run.json; a full run also the reviewer's report (publish.py). ``summary=False``
+    leaves the summary line to the caller (make all prints summary.txt once).
+    """
+    log = Log(quiet, command=until, print_summary=summary)
     # Figure workers start first (forked, they import matplotlib while this process reads the
     # returns), so drawing overlaps the other stages instead of following them.
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
     try:
-        return _stages(settings, until, log, pool)
+        code = _stages(settings, until, log, pool)
     finally:
         if pool is not None:
             pool.close()
+    return publish(settings, log, code, full=until == "reproduce")
 
 
 def _stages(settings: Settings, until: str, log: Log, pool) -> int:
@@ -110,7 +110,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
         return 1
     present.write_csv(out / "responses.csv", clean)
     present.write_csv(out / "la_frame.csv", derived["la_frame"])
-    log("derived la_frame")
+    log("derived la_frame", stage="derive", las=len(derived["la_frame"]))
     if until == "derive":
         return 0
     submit = (lambda built: pool.submit(settings, built)) if pool is not None else None
@@ -128,7 +128,11 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     present.write_csv(out / "computed_values.csv", computed)
     skipped = pd.DataFrame(analyse.SKIPPED, columns=["table", "reason"])
     present.write_csv(out / "skipped_tables.csv", skipped)
-    log(f"analysed {len(tables)} tables, {len(values)} values; {len(skipped)} skipped for lack of answers")
+    log(
+        f"analysed {len(tables)} tables, {len(values)} values; {len(skipped)} skipped for lack of answers",
+        stage="analyse",
+        **{"tables": len(tables), "values": len(values), "skipped": len(skipped)},
+    )
     for r in skipped.itertuples(index=False):
         print(f"SKIPPED {r.table}: {r.reason}", file=sys.stderr)
     if until == "analyse":
@@ -136,12 +140,18 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     if until == "reproduce":
         table, line, strict = reproduce.run(settings, values, derived)
     drawn = pool.results()
-    log(f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}")
+    log(
+        f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}",
+        stage="figures",
+        figures=len(drawn),
+    )
     if until == "figures":
         return 0
     present.write_csv(out / "reproduction.csv", table)
     present.write_text(out / "summary.txt", line + "\n")
-    print(line)
+    log(f"compared {len(table)} published values", stage="reproduce", published=len(table))
+    if log.print_summary:
+        print(line)
     mismatches = table[table["status"] == "mismatch"]
     for r in mismatches.itertuples(index=False):
         print(f"MISMATCH {r.id}: published {r.published}, computed {r.computed}", file=sys.stderr)

@@ -45,8 +45,10 @@ def responses_schema(codebook: Codebook) -> pa.DataFrameSchema:
 
 
 def la_frame_schema() -> pa.DataFrameSchema:
-    """One row per frame LA; rates and counts never negative."""
+    """One row per frame LA with the per-LA concepts derive owns (rates never negative, bands and
+    decision-making groups from their closed sets); analysis reads them only from here."""
     non_negative = pa.Column(float, pa.Check.ge(0), nullable=True, required=False)
+    band = pa.Column(None, pa.Check.isin(["low", "medium", "high"]), nullable=True, required=False)
     return pa.DataFrameSchema(
         {
             "la_code": pa.Column(str, pa.Check.str_matches(LA_CODE), unique=True),
@@ -59,6 +61,16 @@ def la_frame_schema() -> pa.DataFrameSchema:
             "pupils_placed_total": non_negative,
             "ap_use_per_10k_primary": non_negative,
             "ap_use_per_10k_secondary": non_negative,
+            "places_per_10k_primary": non_negative,
+            "places_per_10k_secondary": non_negative,
+            "ehe_per_10k_primary": non_negative,
+            "ehe_per_10k_secondary": non_negative,
+            "semh_places_per_10k_secondary": non_negative,
+            "usage_band_primary": band,
+            "usage_band_secondary": band,
+            "la_model": pa.Column(
+                None, pa.Check.isin(["devolved", "centralised"]), nullable=True, required=False
+            ),
         },
         strict=False,
         name="la_frame",

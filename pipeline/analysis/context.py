@@ -1,4 +1,5 @@
-"""Public context values the report quotes (census and exclusion statistics), from data/raw/public.
+"""The respondents' profile (Annex A) and the public context values the report quotes (census
+and exclusion statistics, from data/raw/public).
 
 The measures are defined in config/context_measures.yaml (source table, row, column); this
 module only looks them up, so the report's numbers are recomputed, never typed in.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..analyse import FigureTable, value
+from ..analyse import FigureTable, attempt, tables_of, value
 from ..config import Settings, read_yaml
+from ..estimators import share_of_las
+from .common import _frame_table
 
 
 def _sources(settings: Settings) -> dict[str, pd.DataFrame]:
@@ -36,7 +39,48 @@ def lookup(spec: dict, sources: dict[str, pd.DataFrame]) -> float:
     return float(cell.iloc[0]) * spec.get("scale", 1)
 
 
+def txt_approach(derived: dict, settings: Settings) -> FigureTable:
+    ctx = derived["context"]
+    resp = ctx[ctx["la_code"].isin(derived["respondents"])]
+    n, n_frame = len(resp), len(ctx)
+    urban_class = settings.figures["txt_approach"]["urban_class"]
+    urban = resp["rurality"].eq(urban_class)
+    regions = resp["region_name"].value_counts()
+    rows = [{"measure": "respondents", "value": n}, {"measure": "las_in_england", "value": n_frame}]
+    rows += [
+        {"measure": f"region_share.{r}", "value": 100.0 * k / n} for r, k in regions.sort_index().items()
+    ]
+    vals = [
+        value("txt.approach.survey.respondents", n, "count_las", n_frame),
+        value("txt.approach.survey.las_in_england", n_frame, "count_las"),
+        value("txt.approach.survey.response_rate", 100.0 * n / n_frame, "percent", n_frame),
+        value("txt.approach.respondents.area_share.urban", share_of_las(urban), "percent", n),
+        value("txt.approach.respondents.area_share.rural", share_of_las(~urban), "percent", n),
+        value("txt.approach.respondents.regions_represented", resp["region_name"].nunique(), "other", n),
+        value("txt.annex.survey_las", n, "count_las"),
+    ]
+    for r, rid in settings.figures["txt_approach"]["region_ids"].items():
+        vals.append(
+            value(f"txt.approach.respondents.region_share.{rid}", 100.0 * regions.get(r, 0) / n, "percent", n)
+        )
+    return _frame_table(
+        "txt_approach",
+        pd.DataFrame(rows),
+        ["measure"],
+        {"value": {"label": "Value", "unit": "", "dp": 1}},
+        "Counts of responding LAs and shares of respondents (each LA once) by the public "
+        "classifications: urban = 'Predominantly Urban' in the 2011 Rural-Urban Classification, "
+        "rural = the other classes; regions from the 2018 LA lookup.",
+        "The LAs that returned a survey, out of the 152 LAs of the frame",
+        vals,
+    )
+
+
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
+    return tables_of(attempt("txt_approach", txt_approach, derived, settings), public_context(settings))
+
+
+def public_context(settings: Settings) -> list[FigureTable]:
     path = settings.cfg / "context_measures.yaml"
     if not path.exists() or "national_file" not in settings.wave_config.get("exclusions", {}):
         return []

@@ -5,26 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import TOTAL_LABEL, FigureTable, value
+from ..analyse import TOTAL_LABEL, FigureTable, attempt, require, require_groups, tables_of, value
 from ..config import Settings
-from ..estimators import place_weighted_cost
+from ..estimators import cost_base, place_weighted_cost
 
 AVERAGE_COST = {"label": "Average cost per FTE place", "unit": "£", "dp": 0}
 
 
 def cost_and_base(cells: pd.DataFrame) -> tuple[float, int]:
-    """Place-weighted average cost of some cost cells, and the number of LAs behind it."""
-    return place_weighted_cost(cells["cost"], cells["places"]), cells["la_code"].nunique()
+    """Place-weighted average cost of some cost cells (weights from derive), and its base."""
+    return place_weighted_cost(cells["cost"], cells["weight"]), cost_base(
+        cells["cost"], cells["weight"], cells["la_code"]
+    )
 
 
 PLACE_WEIGHTED_NOTE = (
     "Place-weighted average cost: sum over LAs of (LA average cost x places the LA commissions) / "
-    "sum of those places; where an LA gave no place numbers its simple average counts as an "
-    "average-sized LA (report footnote 24)."
+    "sum of those places (an LA with 0 places in a cell weighs 0). Our assumption, not the report's "
+    "stated method (footnote 24 says only that simple averages were 'combined'): where an LA gave no "
+    "place numbers at all, its cost is weighted by the mean positive place count of the other LAs' "
+    "cells of the same provider type (and phase). Base: LAs with a cost and a positive weight."
 )
 
 
 def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     codebook = settings.codebook
     threshold = settings.analysis["cost_thresholds"]["high_cost_gbp"]
     la_costs = cells
@@ -32,8 +37,8 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
     rows = [
         {
             "provider_type": TOTAL_LABEL,
-            "average_cost": place_weighted_cost(cells["cost"], cells["places"]),
-            "n_las": cells["la_code"].nunique(),
+            **dict(zip(("average_cost", "n_las"), cost_and_base(cells), strict=True)),
+            "n_las_giving_cost": cells["la_code"].nunique(),
             "lowest_la_cost": la_costs["cost"].min() if len(la_costs) else np.nan,
             "highest_la_cost": la_costs["cost"].max() if len(la_costs) else np.nan,
             "n_las_high_cost": int(la_costs.groupby("la_code")["cost"].max().ge(threshold).sum())
@@ -47,8 +52,8 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
         rows.append(
             {
                 "provider_type": p,
-                "average_cost": place_weighted_cost(c["cost"], c["places"]),
-                "n_las": c["la_code"].nunique(),
+                **dict(zip(("average_cost", "n_las"), cost_and_base(c), strict=True)),
+                "n_las_giving_cost": c["la_code"].nunique(),
                 "lowest_la_cost": lc.min() if len(lc) else np.nan,
                 "highest_la_cost": lc.max() if len(lc) else np.nan,
                 "n_las_high_cost": int(lc.ge(threshold).sum()),
@@ -57,7 +62,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
     table = pd.DataFrame(rows)
     t = table.set_index("provider_type")
     vals = [
-        value("fig08.n_las", t.loc[TOTAL_LABEL, "n_las"], "count_las"),
+        value("fig08.n_las", t.loc[TOTAL_LABEL, "n_las_giving_cost"], "count_las"),
         value(
             "fig08.cost.all",
             t.loc[TOTAL_LABEL, "average_cost"],
@@ -66,13 +71,13 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
         ),
     ]
     for p in ptypes:
-        n = int(t.loc[p, "n_las"])
+        n, given = int(t.loc[p, "n_las"]), int(t.loc[p, "n_las_giving_cost"])
         vals += [
             value(f"fig08.cost.{p}", t.loc[p, "average_cost"], "gbp", n),
-            value(f"fig08.n_las.{p}", n, "count_las"),
-            value(f"fig08.cost_lowest_la.{p}", t.loc[p, "lowest_la_cost"], "gbp", n),
-            value(f"fig08.cost_highest_la.{p}", t.loc[p, "highest_la_cost"], "gbp", n),
-            value(f"fig08.la_count.{p}.cost_30k_plus", t.loc[p, "n_las_high_cost"], "count_las", n),
+            value(f"fig08.n_las.{p}", given, "count_las"),
+            value(f"fig08.cost_lowest_la.{p}", t.loc[p, "lowest_la_cost"], "gbp", given),
+            value(f"fig08.cost_highest_la.{p}", t.loc[p, "highest_la_cost"], "gbp", given),
+            value(f"fig08.la_count.{p}.cost_30k_plus", t.loc[p, "n_las_high_cost"], "count_las", given),
         ]
     state = [p for p in ptypes if codebook.dimensions["provider_type"].groups[p] == "state_funded"]
     overall = t.loc[TOTAL_LABEL, "average_cost"]
@@ -100,7 +105,8 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
         ["provider_type"],
         {
             "average_cost": AVERAGE_COST,
-            "n_las": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
+            "n_las": {"label": "Number of LAs in the average (a cost and places)", "unit": "", "dp": 0},
+            "n_las_giving_cost": {"label": "Number of LAs giving a cost", "unit": "", "dp": 0},
             "lowest_la_cost": {"label": "Lowest LA average cost", "unit": "£", "dp": 0},
             "highest_la_cost": {"label": "Highest LA average cost", "unit": "£", "dp": 0},
             "n_las_high_cost": {
@@ -117,6 +123,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
 
 
 def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     phases = list(settings.codebook.dimensions["phase"].values)
     id_names = settings.figures["fig09"].get("id_names", {})
     rows, vals = [], []
@@ -143,6 +150,7 @@ def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
 
 def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
     """Cost by level of AP use: primary costs by the primary band, KS3 and KS4 by the secondary band."""
+    require(cells, "question 'costs'")
     bands = la_frame.set_index("la_code")[["usage_band_primary", "usage_band_secondary"]]
     rows, vals = [], []
     for ph, band_col in (
@@ -201,6 +209,7 @@ def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 
 
 def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
+    require(cells, "question 'costs'")
     bands = la_frame.set_index("la_code")["provider_count_band"]
     c = cells.join(bands.rename("band"), on="la_code")
     rows, vals = [], []
@@ -228,27 +237,23 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
 
 def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
     """Costs of LAs with devolved vs centralised decision-making (secondary-phase arrangements)."""
+    require(cells, "question 'costs'")
     c = cells.join(la_frame.set_index("la_code")["la_model"].rename("la_model"), on="la_code")
     c = c[c["la_model"].notna()]
+    require_groups(c["la_model"], ("devolved", "centralised"), "the cost question")
     ptypes = [TOTAL_LABEL, *settings.codebook.dimensions["provider_type"].values]
     rows, vals = [], []
     for p in ptypes:
         sub = c if p == TOTAL_LABEL else c[c["provider_type"] == p]
-        avg = {}
+        avg, n = {}, {}
         for model in ("devolved", "centralised"):
             g = sub[sub["la_model"] == model]
-            avg[model] = place_weighted_cost(g["cost"], g["places"])
+            avg[model], n[model] = cost_and_base(g)
             rows.append(
-                {
-                    "provider_type": p,
-                    "la_model": model,
-                    "average_cost": avg[model],
-                    "n_las": g["la_code"].nunique(),
-                }
+                {"provider_type": p, "la_model": model, "average_cost": avg[model], "n_las": n[model]}
             )
         name = "all" if p == TOTAL_LABEL else p
         if p == TOTAL_LABEL:
-            n = {m: int(c.loc[c["la_model"] == m, "la_code"].nunique()) for m in avg}
             vals += [value(f"fig34.average_cost.all.{m}", avg[m], "gbp", n[m]) for m in avg]
         vals.append(
             value(
@@ -272,16 +277,69 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
     )
 
 
+def sens_cost_without_fallback(
+    types: pd.DataFrame, phases: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings
+) -> FigureTable:
+    """Sensitivity of Figures 8-11 to our footnote-24 assumption: every average recomputed
+    without the cost cells of LAs that gave no place numbers (``fallback_weight``), beside the
+    published-method value. Measure ids ``sens.no_fallback.<figure measure id>``."""
+    require(types, "question 'costs'")
+    kept = {"types": types[~types["fallback_weight"]], "phases": phases[~phases["fallback_weight"]]}
+    builds = {
+        "fig08": lambda t, p: fig08_cost_by_provider(t, la_frame, settings),
+        "fig09": lambda t, p: fig09_cost_by_phase(p, settings),
+        "fig10": lambda t, p: fig10_cost_by_usage(p, la_frame, settings),
+        "fig11": lambda t, p: fig11_cost_by_providers(t, la_frame, settings),
+    }
+    rows, vals = [], []
+    for key, build in builds.items():
+        base, sens = build(types, phases), build(kept["types"], kept["phases"])
+        with_fb = {v["id"]: v for v in base.values if v["unit"] == "gbp" and v["basis"] == "computed"}
+        for v in sens.values:
+            if v["id"] not in with_fb or not v["id"].startswith(f"{key}.cost."):
+                continue
+            rows.append(
+                {
+                    "figure": key,
+                    "measure": v["id"],
+                    "average_cost": with_fb[v["id"]]["value"],
+                    "n_las": with_fb[v["id"]]["n_las"],
+                    "average_cost_without_fallback": v["value"],
+                    "n_las_without_fallback": v["n_las"],
+                }
+            )
+            vals.append(value(f"sens.no_fallback.{v['id']}", v["value"], "gbp", v["n_las"]))
+    table = pd.DataFrame(rows)
+    table["difference"] = table["average_cost_without_fallback"] - table["average_cost"]
+    return FigureTable(
+        "sens_cost_without_fallback",
+        table,
+        ["figure", "measure"],
+        {
+            "average_cost": AVERAGE_COST,
+            "n_las": {"label": "Number of LAs in the average", "unit": "", "dp": 0},
+            "average_cost_without_fallback": {**AVERAGE_COST, "label": "Average cost without fallback LAs"},
+            "n_las_without_fallback": {"label": "Number of LAs without fallback LAs", "unit": "", "dp": 0},
+            "difference": {"label": "Difference (without minus with)", "unit": "£", "dp": 0},
+        },
+        PLACE_WEIGHTED_NOTE + " Sensitivity: the same averages leaving out the costs of LAs that gave no "
+        "place numbers (our fallback weight is an assumption, not the report's stated method).",
+        "LAs giving a cost and place numbers",
+        vals,
+    )
+
+
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     """Cost tables; costs were asked for a financial year (EES time identifier 'Financial year')."""
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
-    tables = [
-        fig08_cost_by_provider(types, la_frame, settings),
-        fig09_cost_by_phase(phases, settings),
-        fig10_cost_by_usage(phases, la_frame, settings),
-        fig11_cost_by_providers(types, la_frame, settings),
-        fig34_cost_by_model(types, la_frame, settings),
-    ]
+    tables = tables_of(
+        attempt("fig08", fig08_cost_by_provider, types, la_frame, settings),
+        attempt("fig09", fig09_cost_by_phase, phases, settings),
+        attempt("fig10", fig10_cost_by_usage, phases, la_frame, settings),
+        attempt("fig11", fig11_cost_by_providers, types, la_frame, settings),
+        attempt("fig34", fig34_cost_by_model, types, la_frame, settings),
+        attempt("sens_cost_without_fallback", sens_cost_without_fallback, types, phases, la_frame, settings),
+    )
     for t in tables:
         t.time_identifier = "Financial year"
     return tables

@@ -1,108 +1,36 @@
-"""Chapter One and pupils placed: provision, places, pupils placed, SEN and SEMH (owner: area A).
-
-Figures 2-6, 12-14, 19, 32 and 33, and the prose values around them. Every value is computed
-from the returns (``derived['clean']``) and public context (``derived['context']``); shares of
-places and pupils are pooled, shares of LAs are simple, per-10,000 rates are means of LA rates
-(January 2018 census: primary headcount for primary, secondary for KS3-4; 'school-age' =
-primary + secondary).
+"""AP places and providers (codebook section 'provision'): Figures 2-6 and the prose values on
+the provider mix, provision by phase, schools' own use of AP and other services.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..analyse import FigureTable, attempt, tables_of, value
+from ..analyse import (
+    FigureTable,
+    attempt,
+    tables_of,
+    value,
+)
 from ..config import Settings
-from ..derive import choice_answers, numeric_answers
 from ..estimators import (
-    la_rate_per_10k,
-    lowest_outlier,
-    modal_band,
     pooled_share,
     share_of_las,
-    truncated_extrapolation,
 )
-
-SEC = ["ks3", "ks4"]
-SCHOOL_AGE = ["primary", "ks3", "ks4"]
-PCT = {"unit": "%", "dp": 0}
-RATE = {"unit": "", "dp": 0}
-N_LAS = {"label": "Number of LAs", "unit": "", "dp": 0}
-POOLED = "Pooled share: sum over LAs of the count in the category / sum over LAs of all counts."
-MEAN_RATES = (
-    "Mean of LA rates: each LA's count per 10,000 pupils (January 2018 school census headcount of "
-    "the phase) averaged over LAs, every LA counting once."
+from .common import (
+    MEAN_RATES,
+    N_LAS,
+    PCT,
+    POOLED,
+    RATE,
+    SCHOOL_AGE,
+    SEC,
+    Data,
+    _rate_values,
+    _table,
+    _txt,
+    _type_rates,
 )
-
-
-def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:
-    return FigureTable(key, pd.DataFrame(rows), filters, indicators, estimator, base, vals)
-
-
-def _txt(key, vals, estimator, base) -> FigureTable:
-    """A table of prose values (not drawn): one row per value."""
-    rows = [{"measure": v["id"], "value": v["value"]} for v in vals]
-    return _table(
-        key, rows, ["measure"], {"value": {"label": "Value", "unit": "", "dp": 2}}, estimator, base, vals
-    )
-
-
-class Data:
-    """The area's answers in handy shapes (computed once per run)."""
-
-    def __init__(self, settings: Settings, derived: dict):
-        cb = settings.codebook
-        clean = derived["clean"]
-        self.cb = cb
-        self.group_of = cb.dimensions["provider_type"].groups
-        self.ptypes = list(cb.dimensions["provider_type"].values)
-        self.respondents = list(derived["respondents"])
-        self.n_frame = len(derived["context"])
-        ctx = derived["context"].set_index("la_code")
-        self.ctx = ctx.loc[ctx.index.isin(self.respondents)]
-        self.places = numeric_answers(clean, cb, "places")
-        self.ehc_assessment = numeric_answers(clean, cb, "ehc_assessment_share").set_index("la_code")["x"]
-        self.pupils = numeric_answers(clean, cb, "pupils_placed")
-        self.providers = numeric_answers(clean, cb, "providers")
-        self.sen = numeric_answers(clean, cb, "pupils_by_sen")
-        self.semh_places = numeric_answers(clean, cb, "semh_places")
-        self.ehe = numeric_answers(clean, cb, "ehe")
-        self.nft = numeric_answers(clean, cb, "not_full_time")
-        self.nft_ap = numeric_answers(clean, cb, "not_full_time_in_ap")
-        self.deleg = numeric_answers(clean, cb, "delegated_use_school_share")
-        self.tuition = numeric_answers(clean, cb, "tuition_cost_per_pupil")
-        self.ehcp_n = numeric_answers(clean, cb, "ehcp_pupils_in_ap")
-
-        def choice(qid, **where):
-            df = choice_answers(clean, qid)
-            for k, v in where.items():
-                df = df[df[k] == v]
-            return df.set_index("la_code")["value"]
-
-        self.choice = choice
-        self.semh = choice("semh_provision").reindex(self.respondents)
-        self.model = choice("semh_ap_model").reindex(self.respondents)
-        self.decision = choice("decision_model", school_phase="secondary").reindex(self.respondents)
-        self.devolved = (
-            self.decision.map({"centralised": "centralised"}).fillna("devolved").where(self.decision.notna())
-        )
-        self.places["group"] = self.places["provider_type"].map(self.group_of)
-        self.pupils["group"] = self.pupils["provider_type"].map(self.group_of)
-
-    def by_la(self, df: pd.DataFrame, phases: list[str], col: str = "phase") -> pd.Series:
-        """Sum per LA over the given phases (LAs that answered, zero where none)."""
-        las = df["la_code"].unique()
-        return df[df[col].isin(phases)].groupby("la_code")["x"].sum().reindex(las, fill_value=0.0)
-
-    def pupils_of(self, phase: str) -> pd.Series:
-        return self.ctx["pupils_primary" if phase == "primary" else "pupils_secondary"]
-
-    def school_age_pupils(self) -> pd.Series:
-        return self.ctx["pupils_primary"] + self.ctx["pupils_secondary"]
-
-
-# ---- Chapter One: places ---------------------------------------------------------------------------
 
 
 def fig02(d: Data) -> FigureTable:
@@ -148,16 +76,6 @@ def fig02(d: Data) -> FigureTable:
         "LAs answering the places question",
         vals,
     )
-
-
-def _type_rates(d: Data) -> pd.DataFrame:
-    """LA x provider type places per 10,000 school-age pupils (0 where the LA has none)."""
-    pl = d.places[d.places["phase"].isin(SCHOOL_AGE)]
-    wide = pl.pivot_table(index="la_code", columns="provider_type", values="x", aggfunc="sum").reindex(
-        columns=d.ptypes, fill_value=0.0
-    )
-    denom = d.school_age_pupils().reindex(wide.index)
-    return wide.apply(lambda s: la_rate_per_10k(s, denom))
 
 
 def fig03(d: Data) -> FigureTable:
@@ -318,34 +236,8 @@ def fig05(d: Data) -> FigureTable:
     )
 
 
-def _phase_rates(d: Data, df: pd.DataFrame) -> dict[str, pd.Series]:
-    return {
-        "primary": la_rate_per_10k(
-            d.by_la(df, ["primary"]), d.pupils_of("primary").reindex(df["la_code"].unique())
-        ),
-        "secondary": la_rate_per_10k(
-            d.by_la(df, SEC), d.pupils_of("secondary").reindex(df["la_code"].unique())
-        ),
-    }
-
-
-def _rate_values(prefix: str, rates: dict[str, pd.Series], modal: bool) -> list[dict]:
-    vals = []
-    for ph, r in rates.items():
-        n = int(r.notna().sum())
-        vals.append(value(f"{prefix}.{ph}", r.mean(), "per_10k_pupils", n))
-        if modal:
-            lo, hi = modal_band(r)
-            vals += [
-                value(f"{prefix}.{ph}.modal_band.min", lo, "per_10k_pupils", n),
-                value(f"{prefix}.{ph}.modal_band.max", hi, "per_10k_pupils", n),
-            ]
-        vals.append(value(f"{prefix}.{ph}.outlier_threshold", lowest_outlier(r), "per_10k_pupils", n))
-    return vals
-
-
 def txt_provision_by_phase(d: Data) -> FigureTable:
-    vals = _rate_values("txt.provision_by_phase.places_per_10k", _phase_rates(d, d.places), modal=True)
+    vals = _rate_values("txt.provision_by_phase.places_per_10k", d.rates("places"), modal=True)
     return _txt(
         "txt_provision_by_phase",
         vals,
@@ -457,453 +349,9 @@ def txt_other_services(d: Data) -> FigureTable:
     )
 
 
-# ---- pupils placed ---------------------------------------------------------------------------------
-
-
-def txt_strategic_plan(d: Data) -> FigureTable:
-    vals = _rate_values("txt.strategic_plan.pupils_per_10k", _phase_rates(d, d.pupils), modal=False)
-    return _txt(
-        "txt_strategic_plan",
-        vals,
-        MEAN_RATES + " Pupils placed in AP (Chapter Two item); outlier threshold as for places.",
-        "LAs answering the pupils-placed question",
-    )
-
-
-def fig19(d: Data) -> FigureTable:
-    pu = d.pupils
-    n = pu["la_code"].nunique()
-    rows, vals = [], []
-    for ph in d.cb.dimensions["phase"].values:
-        sub = pu[pu["phase"] == ph]
-        for g in ("state_funded", "independent", "other_setting"):
-            rows.append(
-                {
-                    "phase": ph,
-                    "provider_group": g,
-                    "pupil_share": pooled_share(sub["x"], sub["group"] == g),
-                    "n_las": n,
-                }
-            )
-        for g in ("state_funded", "independent"):
-            vals.append(
-                value(f"fig19.pupil_share.{ph}.{g}", pooled_share(sub["x"], sub["group"] == g), "percent", n)
-            )
-    k5 = pu[pu["phase"] == "ks5"]
-    vals += [
-        value(
-            "fig19.pupil_share.ks5.fe_college",
-            pooled_share(k5["x"], k5["provider_type"] == "fe_college"),
-            "percent",
-            n,
-        ),
-        value("fig19.n_las.pupils_placed_question", n, "count_las"),
-        value("fig19.pupils_placed.total", pu["x"].sum(), "count_pupils", n),
-        value(
-            "fig19.pupil_share.provider_type.state_funded",
-            pooled_share(pu["x"], pu["group"] == "state_funded"),
-            "percent",
-            n,
-        ),
-        value(
-            "fig19.pupil_share.phase.secondary", pooled_share(pu["x"], pu["phase"].isin(SEC)), "percent", n
-        ),
-        value("fig19.pupil_share.phase.ks5", pooled_share(pu["x"], pu["phase"] == "ks5"), "percent", n),
-    ]
-    return _table(
-        "fig19",
-        rows,
-        ["phase", "provider_group"],
-        {"pupil_share": {"label": "Share of pupils placed in AP", **PCT}, "n_las": N_LAS},
-        POOLED + " (pupils placed, within each phase); state-funded = PRU + AP academy + AP free school.",
-        "LAs answering the pupils-placed question",
-        vals,
-    )
-
-
-def txt_pupils_placed(d: Data) -> FigureTable:
-    p16 = d.choice("post16_placements").reindex(d.respondents)
-    n16 = int(p16.notna().sum())
-    vals = [
-        value(
-            f"txt.pupils_placed.post16_placements.la_share.{c}",
-            share_of_las((p16 == c).where(p16.notna())),
-            "percent",
-            n16,
-        )
-        for c in ("yes", "no", "not_sure")
-    ]
-    nft, ap = d.nft, d.nft_ap
-    n_nft = nft["la_code"].nunique()
-    vals += [
-        value("txt.pupils_placed.not_full_time_education.n_las", n_nft, "count_las"),
-        value("txt.pupils_placed.not_full_time_education.total", nft["x"].sum(), "count_pupils", n_nft),
-    ]
-    for ph in ("primary", "ks3", "ks4"):
-        vals.append(
-            value(
-                f"txt.pupils_placed.not_full_time_education.phase_share.{ph}",
-                pooled_share(nft["x"], nft["compulsory_phase"] == ph),
-                "percent",
-                n_nft,
-            )
-        )
-        tot = nft.loc[nft["compulsory_phase"] == ph, "x"].sum()
-        vals.append(
-            value(
-                f"txt.pupils_placed.not_full_time_education.in_ap_share.{ph}",
-                100 * ap.loc[ap["compulsory_phase"] == ph, "x"].sum() / tot if tot else np.nan,
-                "percent",
-                n_nft,
-            )
-        )
-    ehe = d.ehe
-    n_ehe = ehe["la_code"].nunique()
-    total = ehe["x"].sum()
-    vals += [
-        value("txt.pupils_placed.ehe.total", total, "count_pupils", n_ehe),
-        value(
-            "txt.pupils_placed.ehe.extrapolated_england",
-            truncated_extrapolation(total, n_ehe, d.n_frame),
-            "count_pupils",
-            n_ehe,
-        ),
-        value(
-            "txt.pupils_placed.ehe.phase_share.primary",
-            pooled_share(ehe["x"], ehe["school_phase"] == "primary"),
-            "percent",
-            n_ehe,
-        ),
-        value(
-            "txt.pupils_placed.ehe.phase_share.secondary",
-            pooled_share(ehe["x"], ehe["school_phase"] == "secondary"),
-            "percent",
-            n_ehe,
-        ),
-    ]
-    for ph in ("primary", "secondary"):
-        r = la_rate_per_10k(
-            d.by_la(ehe, [ph], "school_phase"), d.pupils_of(ph).reindex(ehe["la_code"].unique())
-        )
-        vals.append(
-            value(f"txt.pupils_placed.ehe.per_10k.{ph}", r.mean(), "per_10k_pupils", int(r.notna().sum()))
-        )
-    return _txt(
-        "txt_pupils_placed",
-        vals,
-        "Shares of LAs (post-16 policy); pooled shares (children not in full-time education, EHE); "
-        + MEAN_RATES
-        + " EHE for England: the answering LAs' total x (LAs in England / LAs answering), "
-        "truncated to whole children as the report does.",
-        "All responding LAs (post-16); LAs answering the EHE / not-in-full-time-education question",
-    )
-
-
-# ---- SEN and SEMH ----------------------------------------------------------------------------------
-
-
-def txt_ap_sen(d: Data) -> FigureTable:
-    use = d.choice("ehcp_ap_use").reindex(d.respondents)
-    n = int(use.notna().sum())
-    vals = [value("txt.ap_sen.ehcp_ap_use.n_las", n, "count_las")]
-    vals += [
-        value(
-            f"txt.ap_sen.ehcp_ap_use.la_share.{c}", share_of_las((use == c).where(use.notna())), "percent", n
-        )
-        for c in ("yes", "no", "not_sure")
-    ]
-    e = d.ehcp_n["x"].dropna()
-    vals.append(value("txt.ap_sen.ehcp_pupils_in_ap_per_la", e.mean(), "count_pupils", len(e)))
-    return _txt(
-        "txt_ap_sen",
-        vals,
-        "Share of LAs; mean over answering LAs of their estimated EHCP pupils in AP.",
-        "All responding LAs",
-    )
-
-
-def fig12(d: Data) -> FigureTable:
-    s = d.sen
-    n = s["la_code"].nunique()
-    rows, vals = [], [value("fig12.n_las", n, "count_las")]
-    for ph in d.cb.dimensions["phase"].values:
-        sub = s[s["phase"] == ph]
-        for st in d.cb.dimensions["sen_status"].values:
-            rows.append(
-                {
-                    "phase": ph,
-                    "sen_status": st,
-                    "pupil_share": pooled_share(sub["x"], sub["sen_status"] == st),
-                    "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
-                }
-            )
-        if ph in SCHOOL_AGE:
-            vals.append(
-                value(
-                    f"fig12.pupil_share.ehcp.{ph}",
-                    pooled_share(sub["x"], sub["sen_status"] == "ehcp"),
-                    "percent",
-                    n,
-                )
-            )
-    sa = s[s["phase"].isin(SCHOOL_AGE)]
-    vals.append(
-        value(
-            "fig12.pupil_share.sen_support.school_age",
-            pooled_share(sa["x"], sa["sen_status"] == "sen_support"),
-            "percent",
-            n,
-        )
-    )
-    return _table(
-        "fig12",
-        rows,
-        ["phase", "sen_status"],
-        {"pupil_share": {"label": "Share of pupils placed in AP", **PCT}, "n_las": N_LAS},
-        POOLED + " (pupils placed in AP by SEN status, within each phase); school-age = primary + KS3 + KS4.",
-        "LAs answering the SEN-profile question",
-        vals,
-    )
-
-
-def txt_semh(d: Data) -> list[dict]:
-    sp = d.semh
-    return [
-        value(
-            "txt.semh.la_share.has_specialist_provision",
-            share_of_las((sp == "yes").where(sp.notna())),
-            "percent",
-            int(sp.notna().sum()),
-        )
-    ]
-
-
-def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
-    sp = d.semh_places
-    n = sp["la_code"].nunique()
-    rows = []
-    for ph in ("primary", "secondary"):
-        for st in d.cb.dimensions["semh_setting"].values:
-            rows.append(
-                {
-                    "school_phase": ph,
-                    "semh_setting": st,
-                    "places": sp.loc[(sp["school_phase"] == ph) & (sp["semh_setting"] == st), "x"].sum(),
-                    "n_las": n,
-                }
-            )
-    vals = list(semh_vals)
-    for ph in ("primary", "secondary"):
-        sub = sp[sp["school_phase"] == ph]
-        vals += [
-            value(f"fig13.place_share.{ph}", pooled_share(sp["x"], sp["school_phase"] == ph), "percent", n),
-            value(
-                f"fig13.semh_unit_share.{ph}",
-                pooled_share(sub["x"], sub["semh_setting"] == "semh_unit"),
-                "percent",
-                n,
-            ),
-        ]
-    return _table(
-        "fig13",
-        rows,
-        ["school_phase", "semh_setting"],
-        {"places": {"label": "Places in specialist SEMH provision", **RATE}, "n_las": N_LAS},
-        "Total places (sum over LAs); " + POOLED + " Share with SEMH provision: share of LAs.",
-        "LAs with local state-funded specialist SEMH provision giving place numbers",
-        vals,
-    )
-
-
-def fig14(d: Data) -> FigureTable:
-    """AP places per 10,000 pupils by SEMH provision, for LAs that gave places and an SEN profile
-    with pupils in the phase (the report's bases for this comparison are the LAs answering both)."""
-    rates = _phase_rates(d, d.places)
-    sen_phase = {"primary": ["primary"], "secondary": SEC}
-    rows, vals = [], []
-    for ph, r in rates.items():
-        has = d.by_la(d.sen, sen_phase[ph])
-        base = r[r.index.isin(has[has > 0].index)].dropna()
-        grp = d.semh.reindex(base.index)
-        vals.append(value(f"fig14.n_las.{ph}", len(base), "count_las"))
-        for g, label in (("yes", "semh_provision_some"), ("no", "semh_provision_none")):
-            x = base[grp == g]
-            rows.append({"phase": ph, "semh_provision": label, "places_per_10k": x.mean(), "n_las": len(x)})
-            vals.append(value(f"fig14.places_per_10k.{ph}.{label}", x.mean(), "per_10k_pupils", len(x)))
-    return _table(
-        "fig14",
-        rows,
-        ["phase", "semh_provision"],
-        {"places_per_10k": {"label": "AP places per 10,000 pupils", **RATE}, "n_las": N_LAS},
-        MEAN_RATES + " Groups: LAs with some / no local specialist SEMH provision.",
-        "LAs answering both the places and the SEN-profile question with pupils in the phase",
-        vals,
-    )
-
-
-def txt_ehc_assessment(d: Data) -> FigureTable:
-    """Figure 15's quote as a survey statistic: the mean of LA estimates of the share of AP pupils
-    undergoing an EHC needs assessment, for LAs with integrated or combined AP and SEMH provision
-    (the quote's column); the report's quoted range is checked as bounds on that mean."""
-    est = d.ehc_assessment
-    group = d.model.reindex(est.index).isin(["integrated", "combined"])
-    ic, other = est[group], est[~group]
-    vals = [
-        value("fig15.la_quote.ap_students_undergoing_ehcp_application.min", ic.mean(), "percent", len(ic)),
-        value("fig15.la_quote.ap_students_undergoing_ehcp_application.max", ic.mean(), "percent", len(ic)),
-        value("txt.ehc_assessment.mean_share.other_models", other.mean(), "percent", len(other)),
-    ]
-    return _txt(
-        "txt_ehc_assessment",
-        vals,
-        "Mean of LA estimates (every LA counts once), by SEMH model group.",
-        "LAs estimating the share of AP pupils undergoing an EHC needs assessment",
-    )
-
-
-def txt_semh_models(d: Data) -> FigureTable:
-    m = d.model
-    n = len(d.respondents)
-    vals = [
-        value(f"txt.semh_models.la_share.semh_{k}", 100 * (m == k).sum() / n, "percent", n)
-        for k in ("separate", "integrated", "combined")
-    ]
-    vals += [
-        value(
-            "txt.semh_models.la_share.semh_other_arrangements", 100 * (m == "other").sum() / n, "percent", n
-        ),
-        value("txt.semh_models.la_share.semh_not_stated", 100 * m.isna().sum() / n, "percent", n),
-        value(
-            "txt.semh_models.la_count.provision_but_no_detail",
-            int(((d.semh == "yes") & m.isna()).sum()),
-            "count_las",
-            n,
-        ),
-        value(
-            "txt.semh_models.la_share.semh_integrated_or_combined",
-            100 * m.isin(["integrated", "combined"]).sum() / n,
-            "percent",
-            n,
-        ),
-    ]
-    return _txt(
-        "txt_semh_models",
-        vals,
-        "Share of all responding LAs; 'not stated' = no answer to the model question.",
-        "All responding LAs",
-    )
-
-
-def txt_semh_interface(d: Data) -> FigureTable:
-    grp = d.model.map(
-        {
-            "separate": "semh_separate",
-            "integrated": "semh_integrated_or_combined",
-            "combined": "semh_integrated_or_combined",
-        }
-    )
-    ap = _phase_rates(d, d.pupils)["secondary"]
-    sp = d.semh_places
-    semh_sec = la_rate_per_10k(
-        d.by_la(sp, ["secondary"], "school_phase"), d.pupils_of("secondary").reindex(sp["la_code"].unique())
-    )
-    pex = d.ctx["pex_rate_secondary"]
-    vals = []
-    for g in ("semh_separate", "semh_integrated_or_combined"):
-
-        def mean_in(s, g=g):
-            x = s[grp.reindex(s.index) == g].dropna()
-            return x.mean(), len(x)
-
-        for name, s, unit in (
-            ("ap_pupils_per_10k", ap, "per_10k_pupils"),
-            ("pex_rate", pex, "rate_percent"),
-            ("semh_pupils_per_10k", semh_sec, "per_10k_pupils"),
-        ):
-            mu, k = mean_in(s)
-            vals.append(value(f"txt.semh_interface.{name}.secondary.{g}", mu, unit, k))
-    return _txt(
-        "txt_semh_interface",
-        vals,
-        "Group comparison of means of LA values: secondary pupils placed in AP and SEMH places per 10,000 "
-        "secondary pupils; real 2016/17 secondary permanent-exclusion rate (DfE, % of pupils; "
-        "suppressed LAs left out).",
-        "LAs with separate vs integrated or combined AP and SEMH provision",
-    )
-
-
-# ---- devolved vs centralised ----------------------------------------------------------------------
-
-
-def fig32(d: Data) -> FigureTable:
-    ap = _phase_rates(d, d.pupils)["secondary"]
-    ehe = la_rate_per_10k(
-        d.by_la(d.ehe, ["secondary"], "school_phase"),
-        d.pupils_of("secondary").reindex(d.ehe["la_code"].unique()),
-    )
-    rows, means = [], {}
-    for measure, s in (("ap_pupils", ap), ("ehe", ehe)):
-        for g in ("devolved", "centralised"):
-            x = s[d.devolved.reindex(s.index) == g].dropna()
-            means[(measure, g)] = x.mean()
-            rows.append({"measure": measure, "la_group": g, "per_10k": x.mean(), "n_las": len(x)})
-    vals = [
-        value(
-            "fig32.ap_pupils_per_10k.secondary.devolved_vs_centralised",
-            means[("ap_pupils", "devolved")] - means[("ap_pupils", "centralised")],
-            "per_10k_pupils",
-        ),
-        value("fig32.ehe_per_10k.secondary.devolved", means[("ehe", "devolved")], "per_10k_pupils"),
-        value("fig32.ehe_per_10k.secondary.centralised", means[("ehe", "centralised")], "per_10k_pupils"),
-    ]
-    return _table(
-        "fig32",
-        rows,
-        ["measure", "la_group"],
-        {"per_10k": {"label": "Secondary-age pupils per 10,000 secondary pupils", **RATE}, "n_las": N_LAS},
-        MEAN_RATES + " Groups by the secondary-phase decision-making model (devolved = partially or fully).",
-        "LAs answering the pupils-placed (or EHE) question",
-        vals,
-    )
-
-
-def fig33(d: Data) -> FigureTable:
-    rates = _type_rates(d)
-    grp = d.devolved.reindex(rates.index)
-    rows = []
-    for p in d.ptypes:
-        for g in ("devolved", "centralised"):
-            x = rates.loc[grp == g, p]
-            rows.append(
-                {"provider_type": p, "la_group": g, "places_per_10k": x.mean(), "n_las": int(x.notna().sum())}
-            )
-    gsum = {
-        k: rates[[p for p in d.ptypes if d.group_of[p] == k]].sum(axis=1).groupby(grp).mean()
-        for k in ("state_funded", "independent")
-    }
-    vals = [
-        value(
-            f"fig33.places_per_10k.{k}.devolved_vs_centralised",
-            s.get("devolved") - s.get("centralised"),
-            "per_10k_pupils",
-        )
-        for k, s in gsum.items()
-    ]
-    return _table(
-        "fig33",
-        rows,
-        ["provider_type", "la_group"],
-        {"places_per_10k": {"label": "School-age places per 10,000 pupils", **RATE}, "n_las": N_LAS},
-        MEAN_RATES + " Denominator: primary + secondary headcount; groups by the secondary-phase model.",
-        "LAs answering the places question",
-        vals,
-    )
-
-
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     d = Data(settings, derived)
     f4 = attempt("fig04", fig04, d, settings.figures["fig04"])
-    semh_vals = attempt("txt_semh", txt_semh, d)
     return tables_of(
         attempt("fig02", fig02, d),
         attempt("fig03", fig03, d),
@@ -914,16 +362,4 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("fig06", fig06, d),
         attempt("txt_delegated_use", txt_delegated_use, d),
         attempt("txt_other_services", txt_other_services, d),
-        attempt("txt_strategic_plan", txt_strategic_plan, d),
-        attempt("txt_ap_sen", txt_ap_sen, d),
-        attempt("fig12", fig12, d),
-        attempt("fig13", fig13, d, semh_vals) if semh_vals is not None else None,
-        attempt("fig14", fig14, d),
-        attempt("txt_semh_models", txt_semh_models, d),
-        attempt("txt_ehc_assessment", txt_ehc_assessment, d),
-        attempt("txt_semh_interface", txt_semh_interface, d),
-        attempt("fig19", fig19, d),
-        attempt("txt_pupils_placed", txt_pupils_placed, d),
-        attempt("fig32", fig32, d),
-        attempt("fig33", fig33, d),
     )

@@ -82,3 +82,12 @@ def test_la_frame_contract():
     assert any("'providers_total'" in line for line in lines)
     duplicated = ok.assign(la_code=[A, A])
     assert schemas.check(schemas.la_frame_schema(), duplicated) != []
+
+
+def test_la_frame_concepts_from_closed_sets():
+    ok = pd.DataFrame({"la_code": [A], "la_name": ["Barking and Dagenham"], "responded": [True]})
+    assert schemas.check(schemas.la_frame_schema(), ok.assign(la_model=["devolved"])) == []
+    lines = schemas.check(schemas.la_frame_schema(), ok.assign(la_model=["devolved_full"]))
+    assert any("'la_model'" in line for line in lines)
+    lines = schemas.check(schemas.la_frame_schema(), ok.assign(usage_band_primary=["very high"]))
+    assert any("'usage_band_primary'" in line for line in lines)

@@ -143,14 +143,16 @@ def test_la_frame(workbook_wave):
 
 # ------------------------------------------------------------------------------------------------
 # Figure 8: cost by provider type. Each LA's type cost is its 'all phases' cost, else the
-# place-weighted mean of its phase costs; weight = the LA's places of that type.
+# place-weighted mean of its phase costs; weight = the LA's places of that type, derived once per
+# LA x type: an LA without place numbers (C) weighs the mean positive places of the type's other
+# cost cells (PRU: (60 + 40 + 20) / 3 = 40; independent unregistered: no other cell -> 1).
 #
 #   LA  type       cost     places
 #   A   pru        18,000   10 + 20 + 30 = 60
 #   A   ind_reg    25,000   10
 #   B   pru        (16,000 x 10 + 20,000 x 30) / 40 = 760,000 / 40 = 19,000     40
-#   C   pru        22,000   none -> fallback
-#   C   ind_unreg  30,000   none -> fallback
+#   C   pru        22,000   none -> fallback 40
+#   C   ind_unreg  30,000   none -> fallback 1
 #   D   pru        15,000   10 + 10 = 20
 #   D   apfs       20,000   10
 #   D   ind_reg    35,000   10
@@ -168,11 +170,11 @@ def test_fig08_pru(computed):
 
 
 def test_fig08_all_providers(computed):
-    # usable weights 60, 10, 40, 20, 10, 10 (sum 150, mean 25) -> C's two cells weigh 25 each
-    # 18,000x60 + 25,000x10 + 19,000x40 + 22,000x25 + 30,000x25 + 15,000x20 + 20,000x10 + 35,000x10
-    # = 1,080,000 + 250,000 + 760,000 + 550,000 + 750,000 + 300,000 + 200,000 + 350,000 = 4,240,000
-    # / (150 + 25 + 25 = 200) = 21,200
-    assert _value(computed, "fig08.cost.all") == pytest.approx(21_200)
+    # the cells' weights as derived: 60, 10, 40, C pru 40, C ind_unreg 1, 20, 10, 10 (sum 191)
+    # 18,000x60 + 25,000x10 + 19,000x40 + 22,000x40 + 30,000x1 + 15,000x20 + 20,000x10 + 35,000x10
+    # = 1,080,000 + 250,000 + 760,000 + 880,000 + 30,000 + 300,000 + 200,000 + 350,000 = 3,850,000
+    # / 191 = 20,157.07
+    assert _value(computed, "fig08.cost.all") == pytest.approx(3_850_000 / 191)
     assert _value(computed, "fig08.n_las") == 4  # E gave no costs
 
 
@@ -182,7 +184,7 @@ def test_fig08_other_types(computed):
     assert _value(computed, "fig08.n_las.independent_registered") == 2
     # LAs at or above the 30,000 high-cost threshold: D (35,000) only
     assert _value(computed, "fig08.la_count.independent_registered.cost_30k_plus") == 1
-    # independent unregistered: C only, without places -> simple mean = 30,000
+    # independent unregistered: C only, without places -> weight 1 -> 30,000
     assert _value(computed, "fig08.cost.independent_unregistered") == pytest.approx(30_000)
     assert _value(computed, "fig08.cost.ap_free_school") == pytest.approx(20_000)  # D only
     # nobody gave an AP academy cost
@@ -192,8 +194,10 @@ def test_fig08_other_types(computed):
 
 def test_fig08_text_values(computed):
     # state-funded types: PRU 18,875, AP free school 20,000 (AP academy: no data)
-    # largest distance from the overall 21,200: |18,875 - 21,200| = 2,325
-    assert _value(computed, "fig08.state_funded.max_abs_deviation_from_average") == pytest.approx(2_325)
+    # largest distance from the overall 3,850,000 / 191 = 20,157.07: 20,157.07 - 18,875 = 1,282.07
+    assert _value(computed, "fig08.state_funded.max_abs_deviation_from_average") == pytest.approx(
+        3_850_000 / 191 - 18_875
+    )
     # lowest LA cost per state-funded type: PRU 15,000, AP free school 20,000
     assert _value(computed, "fig08.cost_lowest_la.state_funded_types.min") == 15_000
     assert _value(computed, "fig08.cost_lowest_la.state_funded_types.max") == 20_000
@@ -255,10 +259,22 @@ def test_fig11_cost_by_number_of_providers(computed):
     assert computed.loc["fig11.cost.providers_1", "n_las"] == 1
     # 2-4: A: (18,000 x 60 + 25,000 x 10) / 70 = 1,330,000 / 70 = 19,000
     assert _value(computed, "fig11.cost.providers_2_4") == pytest.approx(19_000)
-    # 5-10: C, no places -> simple mean (22,000 + 30,000) / 2 = 26,000
-    assert _value(computed, "fig11.cost.providers_5_10") == pytest.approx(26_000)
+    # 5-10: C, no places -> derived fallback weights PRU 40, independent unregistered 1:
+    #   (22,000 x 40 + 30,000 x 1) / 41 = 910,000 / 41 = 22,195.12
+    assert _value(computed, "fig11.cost.providers_5_10") == pytest.approx(910_000 / 41)
     # more than 10: D: (15,000 x 20 + 20,000 x 10 + 35,000 x 10) / 40 = 850,000 / 40 = 21,250
     assert _value(computed, "fig11.cost.providers_gt10") == pytest.approx(21_250)
+
+
+def test_sensitivity_without_fallback_las(computed):
+    # C (no place numbers) left out. Figure 8 all providers: (3,850,000 - 880,000 - 30,000) /
+    # (191 - 40 - 1) = 2,940,000 / 150 = 19,600; PRU: 2,140,000 / 120 = 17,833.33 (A, B, D)
+    assert _value(computed, "sens.no_fallback.fig08.cost.all") == pytest.approx(19_600)
+    assert _value(computed, "sens.no_fallback.fig08.cost.pru") == pytest.approx(2_140_000 / 120)
+    assert computed.loc["sens.no_fallback.fig08.cost.pru", "n_las"] == 3
+    # Figure 9 primary: A only -> 20,000; Figure 11 band 5-10: C only -> no LA left
+    assert _value(computed, "sens.no_fallback.fig09.cost.primary") == pytest.approx(20_000)
+    assert math.isnan(_value(computed, "sens.no_fallback.fig11.cost.providers_5_10"))
 
 
 def test_figure_csvs_are_rounded_as_presented(workbook_wave):
@@ -266,10 +282,10 @@ def test_figure_csvs_are_rounded_as_presented(workbook_wave):
     fig11 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig11']}.csv")
     assert fig11["category"].astype(str).tolist() == ["1", "2-4", "5-10", "More than 10"]
     # to the nearest 100, halves up: 21,250 -> 21,300 (banker's rounding would give 21,200)
-    assert fig11["value"].tolist() == [19_000, 19_000, 26_000, 21_300]
+    assert fig11["value"].tolist() == [19_000, 19_000, 22_200, 21_300]
     assert fig11["n_las"].tolist() == [1, 1, 1, 1]
     fig08 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig08']}.csv").set_index("category")
-    assert fig08.loc["All providers", "value"] == 21_200
+    assert fig08.loc["All providers", "value"] == 20_200  # 20,157.07
     assert fig08.loc["Pupil referral unit (PRU)", "value"] == 18_900  # 18,875 -> 18,900
     assert fig08.loc["Pupil referral unit (PRU)", "n_las"] == 4
     assert math.isnan(fig08.loc["AP academy", "value"])

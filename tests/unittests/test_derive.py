@@ -127,3 +127,21 @@ def test_numeric_answers_without_dimensions():
     clean = _clean([["L1", "n", None, None, "4"], ["L2", "n", None, None, "0"]])
     out = numeric_answers(clean, cb, "n")
     assert out.set_index("la_code")["x"].to_dict() == {"L1": 4.0, "L2": 0.0}
+
+
+def test_place_weights_derived_once_per_cell():
+    from pipeline.derive import with_place_weights
+
+    cells = pd.DataFrame(
+        {
+            "la_code": ["L1", "L2", "L3", "L4", "L1"],
+            "provider_type": ["pru", "pru", "pru", "pru", "ind"],
+            "cost": [10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0],
+            "places": [10.0, 30.0, 0.0, float("nan"), float("nan")],
+        }
+    )
+    out = with_place_weights(cells, ["provider_type"])
+    # pru: L3 gave 0 places -> 0; L4 gave none -> mean of the positive pru places (10 + 30) / 2 = 20
+    # ind: no positive count of the type -> 1
+    assert out["weight"].tolist() == [10.0, 30.0, 0.0, 20.0, 1.0]
+    assert out["fallback_weight"].tolist() == [False, False, False, True, True]

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.estimators import (
     by_group,
+    cost_base,
     la_rate_per_10k,
     mean_of_la_rates,
     place_weighted_cost,
@@ -129,15 +130,16 @@ def test_mean_of_la_rates_without_denominators_is_nan():
 # place weights and the place-weighted cost (footnote 24 fallback)
 
 
-def test_place_weights_fill_unusable_cells_with_mean_of_usable():
-    # usable places 10 and 30 -> mean 20; 0 and missing are not usable -> weight 20
+def test_place_weights_fill_missing_cells_with_mean_of_positive():
+    # positive places 10 and 30 -> mean 20 for the cell without place numbers; 0 places weigh 0
     w = place_weights(pd.Series([10.0, 0.0, np.nan, 30.0]))
-    assert w.tolist() == [10.0, 20.0, 20.0, 30.0]
+    assert w.tolist() == [10.0, 0.0, 20.0, 30.0]
 
 
-def test_place_weights_all_missing_is_simple_mean():
+def test_place_weights_without_any_positive_count():
+    # no positive count to average: cells without places weigh 1, 0 places still weigh 0
     w = place_weights(pd.Series([np.nan, 0.0, np.nan]))
-    assert w.tolist() == [1.0, 1.0, 1.0]
+    assert w.tolist() == [1.0, 0.0, 1.0]
 
 
 def test_place_weighted_cost_plain():
@@ -147,32 +149,30 @@ def test_place_weighted_cost_plain():
     )
 
 
-def test_place_weighted_cost_fallback_cell_counts_as_average_cell():
+def test_place_weighted_cost_with_fallback_weights():
     # weights 10, 30 and (10 + 30) / 2 = 20 for the cell without places:
     # (10,000 x 10 + 20,000 x 30 + 40,000 x 20) / 60 = (100,000 + 600,000 + 800,000) / 60 = 25,000
     cost = pd.Series([10_000.0, 20_000.0, 40_000.0])
-    places = pd.Series([10.0, 30.0, np.nan])
-    assert place_weighted_cost(cost, places) == pytest.approx(25_000)
+    assert place_weighted_cost(cost, place_weights(pd.Series([10.0, 30.0, np.nan]))) == pytest.approx(25_000)
 
 
-def test_place_weighted_cost_zero_places_is_fallback_too():
-    # zero places is not a usable weight: weights 10 and 10 -> (10,000 + 30,000) / 2 = 20,000
-    cost = pd.Series([10_000.0, 30_000.0])
-    assert place_weighted_cost(cost, pd.Series([10.0, 0.0])) == pytest.approx(20_000)
+def test_place_weighted_cost_zero_places_weigh_nothing():
+    # the 30,000 cost has 0 places: weight 0 -> only 10,000 counts; base 1 LA
+    cost, weight = pd.Series([10_000.0, 30_000.0]), pd.Series([10.0, 0.0])
+    assert place_weighted_cost(cost, weight) == pytest.approx(10_000)
+    assert cost_base(cost, weight, pd.Series(["a", "b"])) == 1
 
 
-def test_place_weighted_cost_all_places_missing_is_simple_mean():
-    # (12,000 + 18,000 + 30,000) / 3 = 20,000
-    cost = pd.Series([12_000.0, 18_000.0, 30_000.0])
-    assert place_weighted_cost(cost, pd.Series([np.nan, np.nan, 0.0])) == pytest.approx(20_000)
+def test_place_weighted_cost_all_weights_zero_is_nan():
+    assert math.isnan(place_weighted_cost(pd.Series([12_000.0, 18_000.0]), pd.Series([0.0, 0.0])))
 
 
 def test_place_weighted_cost_ignores_cells_without_cost():
-    # the 2nd cell has no cost: its 1,000 places neither weigh nor enter the fallback mean.
-    # usable weights among costed cells: [10] -> fallback 10 -> (10,000 x 10 + 30,000 x 10) / 20 = 20,000
+    # the 2nd cell has no cost: its 1,000 places do not weigh -> (10,000 x 10 + 30,000 x 10) / 20
     cost = pd.Series([10_000.0, np.nan, 30_000.0])
-    places = pd.Series([10.0, 1_000.0, np.nan])
-    assert place_weighted_cost(cost, places) == pytest.approx(20_000)
+    weight = pd.Series([10.0, 1_000.0, 10.0])
+    assert place_weighted_cost(cost, weight) == pytest.approx(20_000)
+    assert cost_base(cost, weight, pd.Series(["a", "b", "c"])) == 2
 
 
 def test_place_weighted_cost_no_costs_is_nan():
@@ -189,12 +189,12 @@ def test_by_group_applies_estimator_within_groups():
         {
             "band": ["low", "low", "high", "high", "high"],
             "cost": [10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0],
-            "places": [30.0, 10.0, 1.0, 1.0, np.nan],
+            "places": [30.0, 10.0, 1.0, 1.0, 1.0],
         }
     )
     out = by_group(df, "band", place_weighted_cost, "cost", "places")
     # low:  (10,000 x 30 + 20,000 x 10) / 40 = 500,000 / 40 = 12,500
-    # high: weights 1, 1, fallback 1 -> (30,000 + 40,000 + 50,000) / 3 = 40,000
+    # high: weights 1, 1, 1 -> (30,000 + 40,000 + 50,000) / 3 = 40,000
     assert list(out.index) == ["high", "low"]  # groups sorted
     assert out["low"] == pytest.approx(12_500)
     assert out["high"] == pytest.approx(40_000)

@@ -1,0 +1,32 @@
+"""After the stages: the run record, the reviewer's report and the publication spreadsheet.
+
+Called once by ``run`` with the stage log; each product is timed as a stage of the run record.
+``run.json`` is written first (so the report can show it) and again at the end with every stage.
+"""
+
+from __future__ import annotations
+
+from . import census_context, report, runrecord, spreadsheet
+from .config import Settings
+from .runrecord import StageLog
+
+
+def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True) -> int:
+    """Write run.json and, after a full run, the context, HTML report and spreadsheet.
+
+    Returns the run's exit code unchanged. A run stopped by validation errors writes nothing
+    (only its validation report changes); a run stopped before reproduction writes run.json only.
+    """
+    if log.validation_failed:
+        return exit_code
+    runrecord.write(settings, log, exit_code)
+    if not (full and any(s["stage"] == "reproduce" for s in log.stages)):
+        return exit_code
+    drawn = census_context.build(settings)
+    log(f"drew {len(drawn)} context figures", stage="context", figures=len(drawn))
+    index = report.build(settings)
+    log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
+    book = spreadsheet.build(settings)
+    log(f"wrote the publication spreadsheet {book.relative_to(settings.root)}", stage="spreadsheet")
+    runrecord.write(settings, log, exit_code)
+    return exit_code

@@ -1,0 +1,51 @@
+"""What a full run writes beside its tables: run.json and the publication spreadsheet."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import openpyxl
+
+
+def test_run_record_names_code_config_inputs_packages_and_stages(full_run_2018):
+    settings = full_run_2018
+    record = json.loads((settings.processed_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["wave"] == "2018"
+    assert record["exit_code"] == 0
+    assert len(record["git_commit"]) == 40
+    assert len(record["config_sha256"]) == 64
+    assert record["started"] <= record["ended"]
+    stages = [s["stage"] for s in record["stages"]]
+    assert stages == [
+        "validate",
+        "derive",
+        "analyse",
+        "figures",
+        "reproduce",
+        "context",
+        "report",
+        "spreadsheet",
+    ]
+    validate = record["stages"][0]
+    assert validate["files"] == 118 and validate["las"] == 118 and validate["errors"] == 0
+    for name in ("pandas", "matplotlib", "gptables", "jinja2", "python"):
+        assert record["packages"][name]
+    returns = [i for i in record["inputs"] if i["path"].startswith("data/raw/2018/returns/")]
+    assert len(returns) == 118
+    first = settings.root / returns[0]["path"]
+    assert returns[0]["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
+
+
+def test_spreadsheet_has_cover_contents_notes_and_numbers_as_numbers(full_run_2018):
+    settings = full_run_2018
+    book = openpyxl.load_workbook(settings.processed_dir / "apmarket_2018_tables.xlsx", read_only=True)
+    assert book.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    tables = sorted(settings.processed_dir.glob("*.meta.csv"))
+    assert len(book.sheetnames) == 3 + len(tables)
+    sheet = book["Fig02"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Provider type")
+    body = rows[header + 1 :]
+    assert body and all(isinstance(v, int | float) for r in body for v in r[1:] if v is not None)
+    assert rows[0][0].startswith("Figure 2")

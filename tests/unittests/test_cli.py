@@ -1,0 +1,86 @@
+"""Command line: help everywhere; every user mistake is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import __main__ as cli
+from pipeline.config import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+COMMANDS = [
+    "run",
+    "validate",
+    "derive",
+    "analyse",
+    "figures",
+    "reproduce",
+    "template",
+    "synth",
+    "docs",
+    "bench",
+    "compare",
+    "regress",
+]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """The real config copied into tmp; the command line builds its Settings there."""
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    monkeypatch.setattr(cli, "Settings", lambda wave: Settings(wave, root=tmp_path))
+    return tmp_path
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("error: ")
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_and_option_has_help(command, capsys):
+    assert cli.main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    options = [line.split()[0] for line in out.splitlines() if line.strip().startswith("--")]
+    lines = [line for line in out.splitlines() if line.strip().startswith("--")]
+    assert options, out
+    # every option line carries words of help beyond its name and type
+    for line in lines:
+        assert len(line.split()) >= 3, line
+
+
+def test_unknown_wave_names_the_missing_file_and_the_known_waves(project, capsys):
+    assert cli.main(["run", "--wave", "2031"]) == 2
+    line = _one_error_line(capsys)
+    assert "config/waves/2031.yaml" in line and "2018" in line
+
+
+def test_empty_returns_folder_is_one_line(project, capsys):
+    wave = (project / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8")
+    (project / "empty").mkdir()
+    (project / "config" / "waves" / "empty.yaml").write_text(
+        wave.replace("returns_dir: data/raw/2018/returns", "returns_dir: empty"), encoding="utf-8"
+    )
+    assert cli.main(["validate", "--wave", "empty"]) == 2
+    assert "missing or empty" in _one_error_line(capsys)
+
+
+def test_unreadable_wave_config_is_one_line(project, capsys):
+    (project / "config" / "waves" / "broken.yaml").write_text("wave: [unclosed\n", encoding="utf-8")
+    assert cli.main(["validate", "--wave", "broken"]) == 2
+    assert "broken.yaml" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "--bogus"], ["run", "--workers", "many"], ["template", "--wave", "2025"], ["nonsense"]],
+)
+def test_usage_mistakes_are_one_line(argv, capsys):
+    assert cli.main(argv) == 2
+    _one_error_line(capsys)
