@@ -7,30 +7,29 @@ PY := $(VENV)/bin/python
 BOOTSTRAP_PY ?= $(shell command -v python3.11 || command -v python3)
 INSTALLED := $(VENV)/.installed
 OUT := data/processed/$(WAVE)
-STAMP := $(OUT)/.run-complete
-INPUTS := $(shell find data/raw/$(WAVE) data/raw/public data/raw/reference data/raw/external config pipeline -type f -not -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
-# The list of input files, rewritten only when it changes: a deleted return also re-runs the wave.
-INPUT_LIST := $(OUT)/.inputs
-_ := $(shell mkdir -p $(OUT) && printf '%s\n' $(INPUTS) > $(INPUT_LIST).new && { cmp -s $(INPUT_LIST).new $(INPUT_LIST) || mv $(INPUT_LIST).new $(INPUT_LIST); }; rm -f $(INPUT_LIST).new)
+# Inputs of a wave: any file under these paths (names with spaces, quotes, brackets or non-ASCII
+# letters, links and links to nothing included). `python -m pipeline.inputs` lists them with size,
+# time and link target; the wave re-runs when the listing differs from the last successful run's.
+INPUT_PATHS := data/raw/$(WAVE) data/raw/public data/raw/reference data/raw/external config pipeline pyproject.toml
+INPUT_STAMP := $(OUT)/.inputs
 
 .DEFAULT_GOAL := help
 .PHONY: all run figures test lint format clean bench templates synth docs help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's/\$$\(WAVE\)/$(WAVE)/g' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(BOOTSTRAP_PY) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-all: $(STAMP) ## install if needed, then run every stage of the wave and print the reproduction summary
-	@cat $(OUT)/summary.txt
-
-$(STAMP): $(INSTALLED) $(INPUTS) $(INPUT_LIST)
-	$(PY) -m pipeline run --wave $(WAVE) --no-summary || { cat $(OUT)/summary.txt 2>/dev/null; exit 1; }
-	@touch $@
+all: $(INSTALLED) ## install if needed, then run every stage of the wave if an input changed; print the summary
+	@if $(PY) -m pipeline.inputs unchanged $(INPUT_STAMP) $(INPUT_PATHS) && [ -f $(OUT)/summary.txt ]; \
+	then cat $(OUT)/summary.txt; \
+	else $(PY) -m pipeline run --wave $(WAVE) --no-summary || { cat $(OUT)/summary.txt 2>/dev/null; exit 1; }; \
+	$(PY) -m pipeline.inputs record $(INPUT_STAMP); cat $(OUT)/summary.txt; fi
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)

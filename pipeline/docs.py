@@ -7,6 +7,7 @@ from pathlib import Path
 from .codebook import TOTAL
 from .config import Settings
 from .template import TYPE_GUIDANCE
+from .validate import damaged_input_contract
 from .workbook import COVER_SHEET, LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL, section_layout
 
 RULES = {
@@ -128,6 +129,7 @@ def render(settings: Settings) -> str:
     ]
     for rule, meaning in RULES.items():
         lines.append(f"| `{rule}` | {sev.get(rule, 'error')} | {meaning} |")
+    lines += damaged_input_contract(sev)  # owned by validate.py
     return "\n".join(lines) + "\n"
 
 

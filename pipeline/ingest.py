@@ -8,6 +8,8 @@ Files that cannot be read at all become problems, not exceptions: the whole wave
 
 from __future__ import annotations
 
+import csv
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,14 +20,21 @@ from .workbook import (
     COVER_SHEET,
     LA_CODE_CELL,
     LA_NAME_CELL,
+    WAVE_CELL,
+    CellValue,
     FileProblem,
+    SheetFacts,
+    SheetLayout,
     canonical,
     cell_at,
+    cell_ref,
     check_file,
     col_letter,
     expected_sheets,
-    formula_cells,
+    percent_typed,
+    range_cells,
     read_sheet_cells,
+    sheet_facts,
     workbook_layout,
 )
 
@@ -44,6 +53,10 @@ PROBLEM_COLUMNS = [
     "severity",
     "message",
 ]
+
+
+# An empty answer cell of a required question: not an answer, only where it should have been.
+BLANK = CellValue("", "blank")
 
 
 def response_columns(codebook: Codebook) -> list[str]:
@@ -66,19 +79,176 @@ def problem(file="", sheet="", cell="", la_code="", question_id="", value="", *,
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The path as the user sees it, relative to the project root.
+
+    A symbolic link keeps its own name (the link is not resolved), so no absolute path of the
+    machine reaches the outputs; a file outside the root is named relative to it ('../...').
+    """
+    here, base = os.path.abspath(path), os.path.abspath(root)
+    rel = os.path.relpath(here, base)
+    if rel.startswith(".."):  # the root or the folder may be reached through a link
+        real = os.path.join(os.path.realpath(os.path.dirname(here)), os.path.basename(here))
+        rel = os.path.relpath(real, os.path.realpath(base))
+    return Path(rel).as_posix()
 
 
-def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, engine: str = "calamine"):
-    """One LA's return workbook -> (response rows, problems)."""
+def expected_wave_labels(wave: str) -> set[str]:
+    """What the cover's survey wave cell may hold for this wave (compared case-blind)."""
+    return {wave.strip().lower()}
+
+
+def _cover_problems(cover: list[list], fname: str, la_code: str, wave: str) -> list[dict]:
+    """The cover's survey wave must be the wave being processed (a return of another year is an error)."""
+    cv = canonical(cell_at(cover, WAVE_CELL))
+    if cv is None:
+        return [
+            problem(
+                fname,
+                COVER_SHEET,
+                WAVE_CELL,
+                la_code,
+                rule="wave_missing",
+                message=f"the survey wave cell is empty; it should say {wave}",
+            )
+        ]
+    if cv.text.strip().lower() not in expected_wave_labels(wave):
+        return [
+            problem(
+                fname,
+                COVER_SHEET,
+                WAVE_CELL,
+                la_code,
+                value=cv.text,
+                rule="wave_mismatch",
+                message=f"the return is for survey wave {cv.text!r}, not {wave}: use this wave's template",
+            )
+        ]
+    return []
+
+
+_EXPECTED_CELLS: dict[int, tuple[SheetLayout, frozenset[tuple[int, int]]]] = {}
+
+
+def _expected_cells(layout: SheetLayout) -> frozenset[tuple[int, int]]:
+    """(row, col) of every cell the template fills or leaves for answers on a section sheet
+    (kept per layout object: layouts are cached, and hold unhashable questions)."""
+    hit = _EXPECTED_CELLS.get(id(layout))
+    if hit is not None and hit[0] is layout:
+        return hit[1]
+    cells = {(1, 2), (2, 2)}  # title and instruction line
+    cells |= {(lab.row, lab.col) for lab in layout.labels}
+    cells |= {(inp.row, inp.col) for inp in layout.inputs}
+    cells |= {(row, 1) for row, _ in layout.question_rows}
+    _EXPECTED_CELLS[id(layout)] = (layout, frozenset(cells))
+    return _EXPECTED_CELLS[id(layout)][1]
+
+
+def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
+    return problem(fname, sheet, ref, la_code, qid, value, rule="layout_changed", message=message)
+
+
+def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
+    """Rows and columns where the template put them: question ids in the hidden column A (rows)
+    and the column headers of grids (columns); a mismatch means answers cannot be matched."""
+    moved = [(row, qid) for row, qid in layout.question_rows if cell_at(grid, f"A{row}") != qid]
+    if moved:
+        row, qid = moved[0]
+        return [
+            _layout_problem(
+                fname,
+                layout.name,
+                f"A{row}",
+                la_code,
+                qid,
+                cell_at(grid, f"A{row}"),
+                f"question {qid!r} is no longer in row {row}: rows or columns were added or "
+                "removed, so answers cannot be matched to questions; use an unchanged template",
+            )
+        ]
+    for lab in layout.labels:
+        if lab.style != "header":
+            continue
+        ref = cell_ref(lab.row, lab.col)
+        found = canonical(cell_at(grid, ref))
+        if (found.text if found else "") != lab.text:
+            return [
+                _layout_problem(
+                    fname,
+                    layout.name,
+                    ref,
+                    la_code,
+                    "",
+                    found.text if found else "",
+                    f"the column header {lab.text!r} is no longer in {ref}: columns were added, removed "
+                    "or moved, so answers cannot be matched to columns; use an unchanged template",
+                )
+            ]
+    return []
+
+
+def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
+    """Values outside the template's cells: an inserted column or an answer typed beside its cell
+    would otherwise be lost without a word."""
+    expected = _expected_cells(layout)
+    out = []
+    for r, row in enumerate(grid, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is None or v == "" or (r, c) in expected:
+                continue
+            cv = canonical(v)
+            if cv is None:
+                continue
+            out.append(
+                problem(
+                    fname,
+                    layout.name,
+                    cell_ref(r, c),
+                    la_code,
+                    value=cv.text,
+                    rule="cell_outside_answers",
+                    message="a value outside the answer cells is not read: type answers only in the "
+                    "yellow cells of an unchanged template (no inserted rows or columns)",
+                )
+            )
+    return out
+
+
+def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname: str, la_code: str):
+    if facts is None or not facts.merged:
+        return []
+    inputs = {inp.ref: inp for inp in layout.inputs}
+    out = []
+    for rng in facts.merged:
+        hit = [inputs[c] for c in range_cells(rng) if c in inputs]
+        if hit:
+            out.append(
+                problem(
+                    fname,
+                    layout.name,
+                    rng,
+                    la_code,
+                    hit[0].question.id,
+                    rule="merged_cells",
+                    message="answer cells are merged, so only the first of them can be read: "
+                    "unmerge them and type each answer in its own cell",
+                )
+            )
+    return out
+
+
+def read_return_workbook(
+    path: Path, codebook: Codebook, wave: str, root: Path, engine: str = "calamine", blanks=None
+):
+    """One LA's return workbook -> (response rows, problems).
+
+    ``blanks``, if a list, receives a row (kind 'blank') for each empty answer cell of a
+    required question, so that a missing answer can be pointed at its cell.
+    """
     fname = _rel(path, root)
     try:
         check_file(path)
         sheets = read_sheet_cells(path, engine)
-        formulas = formula_cells(path)
+        facts = sheet_facts(path)
     except FileProblem as exc:
         return [], [problem(fname, rule=exc.rule, message=str(exc))]
     except Exception as exc:  # noqa: BLE001 - any reader failure is a problem with this file
@@ -114,8 +284,10 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
         )
         return [], problems
     name_cell = canonical(cell_at(cover, LA_NAME_CELL))
+    problems += _cover_problems(cover, fname, la_code, wave)
 
     rows: list[dict] = []
+    n_blanks = len(blanks) if blanks is not None else 0
     for layout in workbook_layout(codebook):
         grid = sheets.get(layout.name)
         if grid is None:
@@ -129,7 +301,8 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
                 )
             )
             continue
-        for ref in formulas.get(layout.name, []):
+        sheet_facts_ = facts.get(layout.name)
+        for ref in sheet_facts_.formulas if sheet_facts_ else []:
             problems.append(
                 problem(
                     fname,
@@ -140,29 +313,27 @@ def read_return_workbook(path: Path, codebook: Codebook, wave: str, root: Path, 
                     message="the cell holds a formula; type the value instead",
                 )
             )
-        moved = [(row, qid) for row, qid in layout.question_rows if cell_at(grid, f"A{row}") != qid]
+        moved = _sheet_layout_problems(grid, layout, fname, la_code)
         if moved:
-            row, qid = moved[0]
-            problems.append(
-                problem(
-                    fname,
-                    layout.name,
-                    f"A{row}",
-                    la_code,
-                    qid,
-                    cell_at(grid, f"A{row}"),
-                    rule="layout_changed",
-                    message=f"question {qid!r} is no longer in row {row}: rows or columns were added or "
-                    "removed, so answers cannot be matched to questions; use an unchanged template",
-                )
-            )
+            problems += moved
             continue
+        problems += _merged_answer_problems(sheet_facts_, layout, fname, la_code)
+        problems += _stray_cells(grid, layout, fname, la_code)
+        errors = sheet_facts_.errors if sheet_facts_ else {}
+        percent = sheet_facts_.percent if sheet_facts_ else set()
         for inp in layout.inputs:
-            cv = canonical(cell_at(grid, inp.ref))
+            if inp.ref in errors:
+                cv = CellValue(errors[inp.ref], "error")
+            else:
+                cv = canonical(cell_at(grid, inp.ref))
             if cv is None:
+                if blanks is not None and inp.question.required:
+                    blanks.append(_row(wave, la_code, inp.item, BLANK, fname, layout.name, inp.ref))
                 continue
+            if cv.kind == "number" and inp.ref in percent:
+                cv = percent_typed(cv)
             rows.append(_row(wave, la_code, inp.item, cv, fname, layout.name, inp.ref))
-    for r in rows:
+    for r in rows + (blanks[n_blanks:] if blanks is not None else []):
         r["la_name_given"] = name_cell.text if name_cell else ""
         r["code_sheet"], r["code_cell"], r["name_cell"] = COVER_SHEET, LA_CODE_CELL, LA_NAME_CELL
     if not rows:
@@ -202,8 +373,9 @@ def _row(wave, la_code, item, cv, fname, sheet, ref) -> dict:
     return row
 
 
-def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
-    """A one-row-per-LA export (.csv or .xlsx) -> (response rows, problems)."""
+def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=None):
+    """A one-row-per-LA export (.csv or .xlsx) -> (response rows, problems); ``blanks`` as for
+    ``read_return_workbook``."""
     fname = _rel(path, root)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -211,43 +383,67 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
     if path.stat().st_size == 0:
         return [], [problem(fname, rule="file_empty", message="the file is empty (0 bytes)")]
     sheet = ""
+    errors: dict[str, str] = {}
+    percent: set[str] = set()
+    formulas: list[str] = []
     try:
         if suffix == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            header = list(table.columns)
-            records = table.to_numpy().tolist()
+            # the csv module, not pandas: pandas renames a repeated column ('x.1') and hides it
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                grid = list(csv.reader(fh))
         else:
             check_file(path)
             sheets = read_sheet_cells(path)
             sheet = next(iter(sheets))
             grid = sheets[sheet]
-            header = [str(h).strip() for h in grid[0]] if grid else []
-            records = grid[1:]
-            formulas = formula_cells(path).get(sheet, [])
+            facts = sheet_facts(path).get(sheet)
+            if facts is not None:
+                formulas, errors, percent = facts.formulas, facts.errors, facts.percent
+        header = [str(h).strip() if h is not None else "" for h in grid[0]] if grid else []
+        records = grid[1:]
     except FileProblem as exc:
         return [], [problem(fname, rule=exc.rule, message=str(exc))]
+    except UnicodeDecodeError:
+        return [], [
+            problem(fname, rule="file_unreadable", message="the CSV is not UTF-8 text: save it as CSV UTF-8")
+        ]
     except Exception as exc:  # noqa: BLE001
         return [], [problem(fname, rule="file_unreadable", message=f"cannot read the export: {exc}")]
 
     problems: list[dict] = []
-    if suffix == ".xlsx":
-        for ref in formulas:
-            problems.append(
-                problem(
-                    fname,
-                    sheet,
-                    ref,
-                    rule="formula",
-                    message="the cell holds a formula; type the value instead",
-                )
+    for ref in formulas:
+        problems.append(
+            problem(
+                fname,
+                sheet,
+                ref,
+                rule="formula",
+                message="the cell holds a formula; type the value instead",
             )
+        )
     if "la_code" not in header:
         return [], problems + [
             problem(fname, sheet, "A1", rule="la_code_missing", message="no la_code column")
         ]
     items = codebook.items
+    required = {q.id for q in codebook.questions.values() if q.required}
     columns = {}
+    first_seen: dict[str, int] = {}
     for j, name in enumerate(header):
+        if name and name in first_seen:
+            problems.append(
+                problem(
+                    fname,
+                    sheet,
+                    f"{col_letter(j + 1)}1",
+                    value=name,
+                    rule="column_duplicate",
+                    message=f"column {name!r} appears again (first in column "
+                    f"{col_letter(first_seen[name] + 1)}): keep one column per question item",
+                )
+            )
+            continue
+        first_seen[name] = j
         if name in ("la_code", "la_name", "") or name in items:
             columns[j] = name
         else:
@@ -294,20 +490,29 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
             )
             continue
         seen[la_code] = i
-        la_name = canonical(rec[name_j]).text if name_j is not None and canonical(rec[name_j]) else ""
+        name_cv = canonical(rec[name_j]) if name_j is not None and name_j < len(rec) else None
+        la_name = name_cv.text if name_cv else ""
         where = {
             "code_sheet": sheet,
             "code_cell": f"{col_letter(code_j + 1)}{i}",
             "name_cell": f"{col_letter(name_j + 1)}{i}" if name_j is not None else "",
         }
         n_before = len(rows)
+        extra = {"la_name_given": la_name, **where}
         for j, name in columns.items():
-            if name in ("la_code", "la_name", "") or j >= len(rec):
+            if name in ("la_code", "la_name", ""):
                 continue
-            cv = canonical(rec[j])
+            if j >= len(rec):
+                rec = [*rec, *[""] * (j + 1 - len(rec))]
+            ref = f"{col_letter(j + 1)}{i}"
+            cv = CellValue(errors[ref], "error") if ref in errors else canonical(rec[j])
             if cv is None:
+                if blanks is not None and items[name].question_id in required:
+                    blanks.append(_row(wave, la_code, items[name], BLANK, fname, sheet, ref) | extra)
                 continue
-            row = _row(wave, la_code, items[name], cv, fname, sheet, f"{col_letter(j + 1)}{i}")
+            if cv.kind == "number" and ref in percent:
+                cv = percent_typed(cv)
+            row = _row(wave, la_code, items[name], cv, fname, sheet, ref)
             row["la_name_given"] = la_name
             row.update(where)
             rows.append(row)
@@ -330,25 +535,63 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path):
     return rows, problems
 
 
+def _listed(entry: Path) -> bool:
+    """Hidden files and Excel's lock files ('~$...') are not returns."""
+    return not entry.name.startswith((".", "~$"))
+
+
 def return_files(settings: Settings) -> list[Path]:
+    """The readable files of the returns folder; links are followed (their own name is kept)."""
     d = settings.returns_dir
     if d is None or not d.exists():
         return []
-    return sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    return sorted(p for p in d.iterdir() if _listed(p) and p.is_file())
+
+
+def returns_folder_problems(settings: Settings) -> list[dict]:
+    """Entries of the returns folder that are not read: a link to nothing is an error (the LA
+    would silently become a non-respondent); a sub-folder is a warning (returns are not
+    searched for in sub-folders)."""
+    d = settings.returns_dir
+    if d is None or not d.exists():
+        return []
+    out = []
+    for p in sorted(d.iterdir()):
+        if not _listed(p) or p.is_file():
+            continue
+        fname = _rel(p, settings.root)
+        if p.is_symlink() and not p.exists():
+            out.append(
+                problem(
+                    fname,
+                    rule="file_link_dangling",
+                    message="the link points to a file that does not exist: replace it with the return",
+                )
+            )
+        elif p.is_dir():
+            out.append(
+                problem(
+                    fname,
+                    rule="folder_ignored",
+                    message="sub-folders of the returns folder are not read: move any returns out of it",
+                )
+            )
+    return out
 
 
 def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFrame, list[dict]]:
     """Every return of the wave -> (raw responses incl. 'la_name_given', problems)."""
     codebook = settings.codebook
     rows: list[dict] = []
-    problems: list[dict] = []
+    problems: list[dict] = returns_folder_problems(settings)
+    blanks: list[dict] = []
     for path in return_files(settings):
-        r, p = read_return_workbook(path, codebook, settings.wave, settings.root, engine)
+        r, p = read_return_workbook(path, codebook, settings.wave, settings.root, engine, blanks)
         rows += r
         problems += p
     if settings.export_file is not None:
         if settings.export_file.exists():
-            r, p = read_export(settings.export_file, codebook, settings.wave, settings.root)
+            r, p = read_export(settings.export_file, codebook, settings.wave, settings.root, blanks)
             rows += r
             problems += p
         else:
@@ -362,11 +605,11 @@ def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFram
     if not rows and not problems:
         problems.append(
             problem(
-                str(settings.returns_dir),
+                _rel(settings.returns_dir, settings.root) if settings.returns_dir else "",
                 rule="file_unreadable",
                 message="no returns found for this wave",
             )
         )
     columns = response_columns(codebook) + READER_COLUMNS
-    df = pd.DataFrame(rows, columns=columns)
+    df = pd.DataFrame(rows + blanks if rows else rows, columns=columns)
     return df, problems

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import textwrap
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import safe_text
 from .analyse import TOTAL_LABEL, FigureTable
 from .config import Settings
 from .estimators import round_half_up
@@ -38,8 +38,9 @@ def write_text(path: Path, text: str) -> None:
 
 
 def csv_text(df: pd.DataFrame) -> str:
+    """CSV text in which no cell would run as a spreadsheet formula (see ``safe_text``)."""
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    safe_text.neutralise_frame(df).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buf.getvalue()
 
 
@@ -71,19 +72,64 @@ def category_labels(spec: dict, settings: Settings) -> dict[str, str]:
     return labels
 
 
+def _open_data_settings(settings: Settings) -> dict:
+    return settings.figures.get("open_data", {})
+
+
+def readable(code, settings: Settings, table_key: str = "") -> str:
+    """A label for an internal code or id: words in sentence case, acronyms kept
+    (``ap_reason`` -> "AP reason", ``txt.other_services.la_count.x`` -> "LA count x")."""
+    if not isinstance(code, str) or not code or code != code.strip() or " " in code:
+        return code
+    od = _open_data_settings(settings)
+    acronyms = {a.lower(): a for a in od.get("acronyms", [])}
+    text = code
+    for prefix in od.get("drop_prefixes", []):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    topic = table_key.removeprefix("txt_")
+    if topic and text.startswith(topic + "."):
+        text = text[len(topic) + 1 :]
+    words = [w for w in text.replace(".", " ").replace("_", " ").split(" ") if w]
+    out = [acronyms.get(w.lower(), w) for w in words]
+    if out and out[0] == words[0] and out[0] not in acronyms.values():
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def filter_label(col: str, settings: Settings) -> str:
+    dims = settings.codebook.dimensions
+    return dims[col].label if col in dims else readable(col, settings)
+
+
+def filter_hint(col: str, settings: Settings) -> str:
+    hints = _open_data_settings(settings).get("filter_hints", {})
+    return (
+        hints.get(col)
+        or f"Filter by {filter_label(col, settings)[:1].lower()}{filter_label(col, settings)[1:]}"
+    )
+
+
+def _item_labels(col: str, settings: Settings) -> dict[str, str]:
+    dims = settings.codebook.dimensions
+    return dict(dims[col].labels) if col in dims else {}
+
+
 # ------------------------------------------------------------------------------------------------
 # Open-data table
 
 
 def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """EES-style tidy CSV and its .meta.csv for one figure table."""
-    labels = category_labels(spec, settings)
+    """EES-style tidy CSV and its .meta.csv for one figure table: readable filter items and
+    labels (acronyms kept), a hint for every filter, values rounded half up to ``indicator_dp``."""
+    labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
     series_labels = _series_labels(spec, settings)
     df = ft.table.copy()
     min_count = settings.analysis["suppression"]["min_count"]
     for f in ft.filters:
-        mapping = labels if f == spec.get("category") else series_labels
-        df[f] = df[f].map(lambda v, m=mapping: m.get(v, v))
+        mapping = labels if f == spec.get("category") else (series_labels if f == spec.get("series") else {})
+        mapping = {**_item_labels(f, settings), **mapping}
+        df[f] = df[f].map(lambda v, m=mapping: m.get(v, readable(v, settings, ft.key)))
     out = pd.DataFrame(
         {
             "time_period": settings.time_period,
@@ -94,8 +140,9 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     )
     for f in ft.filters:
         out[f] = df[f]
-    for col in ft.indicators:
-        vals = df[col].map(_fmt_number)
+    for col, m in ft.indicators.items():
+        dp = int(m.get("dp", 0) or 0)
+        vals = df[col].map(lambda v, dp=dp: _fmt_number(_round_dp(v, dp), dp))
         if col.startswith(("lowest_la", "highest_la")) and "n_las" in df:
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
             vals = vals.where(df["n_las"] >= min_count, "c")
@@ -104,11 +151,11 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         {
             "col_name": f,
             "col_type": "Filter",
-            "label": f.replace("_", " ").capitalize(),
+            "label": filter_label(f, settings),
             "indicator_grouping": "",
             "indicator_unit": "",
             "indicator_dp": "",
-            "filter_hint": "",
+            "filter_hint": filter_hint(f, settings),
             "filter_grouping_column": "",
         }
         for f in ft.filters
@@ -129,6 +176,13 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     return out, pd.DataFrame(meta_rows)
 
 
+def _round_dp(v, dp: int):
+    """Half up to ``dp`` decimals (presentation rounding of open data); text passes through."""
+    if isinstance(v, str) or v is None or pd.isna(v):
+        return v
+    return round_half_up(v, 10.0**-dp) if dp > 0 else round_half_up(v, 1)
+
+
 # ------------------------------------------------------------------------------------------------
 # Figures
 
@@ -142,7 +196,7 @@ def _series_labels(spec: dict, settings: Settings) -> dict[str, str]:
 
 
 def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
-    """Exactly the numbers a figure shows, rounded as presented."""
+    """The numbers a figure shows: unrounded, and rounded as presented (half up), with the base."""
     labels = category_labels(spec, settings)
     y = spec["y"]
     unit = ft.indicators[y]["unit"]
@@ -150,52 +204,80 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     df = ft.table
     if spec.get("rows"):
         df = df.query(spec["rows"])
-    out = pd.DataFrame({"category": df[spec["category"]].map(lambda v: labels.get(v, v))})
+    codes = df[spec["category"]].astype(str)
+    out = pd.DataFrame({"category_code": codes, "category": codes.map(lambda v: labels.get(v, v))})
     if spec.get("series"):
         sl = _series_labels(spec, settings)
         out["series"] = df[spec["series"]].map(lambda v: sl.get(v, v))
-    out["value"] = df[y].map(lambda v: round_half_up(v, step))
+    out["value"] = pd.to_numeric(df[y], errors="coerce").astype(float)
+    out["value_rounded"] = out["value"].map(lambda v: round_half_up(v, step))
     out["unit"] = unit or "number"
-    out["n_las"] = df.get("n_las", "")
+    out["n_las"] = pd.to_numeric(df["n_las"], errors="coerce") if "n_las" in df else np.nan
     return out.reset_index(drop=True)
 
 
-def _money(v: float) -> str:
-    return "no data" if np.isnan(v) else f"£{v:,.0f}"
-
-
-def _value_text(v: float, fmt: str) -> str:
-    if v is None or np.isnan(v):
-        return "no data"
-    if fmt == "gbp":
-        return _money(v)
-    if fmt == "percent":
-        return f"{v:.0f}%"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs)."""
+    out = pd.DataFrame({"figure": spec["number"], "category": data["category"]}, index=data.index)
+    if "series" in data:
+        out["series"] = data["series"]
+    out["value"] = data["value"].map(lambda v: _fmt_number(v, 6))
+    out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
+    out["unit"] = data["unit"]
+    out["n_las"] = data["n_las"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return out
 
 
 KIND_NAMES = {
-    "bar": "Column chart",
-    "barh": "Bar chart",
-    "grouped_bar": "Clustered column chart",
-    "grouped_barh": "Clustered bar chart",
-    "stacked_barh": "Stacked bar chart",
-    "stacked_bar": "Stacked column chart",
+    (True, "single"): "Bar chart",
+    (False, "single"): "Column chart",
+    (True, "grouped"): "Clustered bar chart",
+    (False, "grouped"): "Clustered column chart",
+    (True, "stacked"): "Stacked bar chart",
+    (False, "stacked"): "Stacked column chart",
+    (True, "panels"): "Small multiples of bar charts, one panel per series",
 }
 
 
+def _kind_name(p) -> str:
+    shape = "panels" if p.panels else ("stacked" if p.stacked else ("grouped" if p.series else "single"))
+    return KIND_NAMES.get((p.horizontal, shape), "Chart")
+
+
+def key_message(spec: dict, data: pd.DataFrame) -> str:
+    """One short sentence (at most 250 characters): the headline of the figure."""
+    from .charts import headline
+
+    text = headline(spec, data, TOTAL_LABEL).rstrip(".") + "."
+    return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
+
+
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
+    """Title line (figure number and headline), subtitle, the short key message (alt text), then
+    the long description: report caption, chart type, every value as labelled, base, method."""
+    from .charts import _label_texts, plan
+
     fmt = spec.get("format", "number")
-    lines = [f"Figure {spec['number']}: {spec['title']}.", f"{spec['subtitle']}.", ""]
-    lines.append(f"{KIND_NAMES.get(spec['kind'], 'Chart')}. Values shown:")
+    p = plan(data, spec, TOTAL_LABEL)
+    shown = _label_texts(data, p, fmt)
+    message = key_message(spec, data)
+    lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
+    lines += [f"Report caption: {spec['title']}.", f"{_kind_name(p)}. Values shown:"]
     for r in data.itertuples(index=False):
-        who = f"{r.category}, {r.series}" if "series" in data else r.category
-        base = f" (based on {r.n_las} LAs)" if r.n_las != "" and not pd.isna(r.n_las) else ""
-        lines.append(f"- {who}: {_value_text(r.value, fmt)}{base}")
+        s = getattr(r, "series", None)
+        who = f"{r.category}, {s}" if s is not None else r.category
+        base = f" (based on {int(r.n_las)} LAs)" if not pd.isna(r.n_las) else ""
+        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{base}")
     if spec.get("context_note"):
         lines += ["", spec["context_note"]]
     lines += ["", f"Base: {ft.base}.", f"Method: {ft.estimator}", f"Data: {settings.data_note}"]
     return "\n".join(lines) + "\n"
+
+
+def _value_text(v: float, fmt: str) -> str:
+    from .charts import format_value
+
+    return format_value(v, fmt)
 
 
 @lru_cache(maxsize=1)
@@ -217,7 +299,6 @@ def _style():
             "svg.hashsalt": "apmarket",
             "svg.fonttype": "none",  # text stays text in SVG: smaller, searchable, read by screen readers
             "font.size": 10,
-            "axes.titlesize": 11,
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "text.hinting": "no_hinting",  # hinting costs a third of the PNG time, for no visible gain
@@ -226,100 +307,35 @@ def _style():
     return plt
 
 
-def _wrap(labels, width: int) -> list[str]:
-    return ["\n".join(textwrap.wrap(str(c), width)) or str(c) for c in labels]
+def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings):
+    """Size ``fig`` for the content and put every artist on it (nothing is saved here)."""
+    from . import charts
 
-
-def _draw(ax, spec: dict, data: pd.DataFrame, colours: list[str]) -> None:
-    """Bars of every kind: single, clustered or stacked, vertical or horizontal."""
+    _style()
+    p = charts.plan(data, spec, TOTAL_LABEL)
+    n_colours = len(p.series) if p.series else 1 + len(p.subsets)
+    palette = "categorical" if n_colours <= 6 else "sequential"
+    colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
     fmt = spec.get("format", "number")
-    kind = spec["kind"]
-    horizontal = kind.endswith("barh")
-    if data.empty or data["value"].isna().all():
-        ax.text(
-            0.5,
-            0.5,
-            "No data: no LA answered the questions behind this figure",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
-    cats = list(dict.fromkeys(data["category"]))
-    pos = np.arange(len(cats))
-    if horizontal:
-        pos = pos[::-1]
-    bar = ax.barh if horizontal else ax.bar
-    if "series" not in data:
-        d = data.set_index("category").reindex(cats)
-        bars = bar(pos, d["value"].fillna(0), 0.7, color=colours[0])
-        ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=8.5, padding=3)
-    else:
-        series = list(dict.fromkeys(data["series"]))
-        stacked = kind.startswith("stacked")
-        width = 0.7 if stacked else 0.8 / len(series)
-        base = np.zeros(len(cats))
-        for i, s in enumerate(series):
-            d = data[data["series"] == s].set_index("category").reindex(cats)
-            vals = d["value"].fillna(0).to_numpy(dtype=float)
-            offset = pos if stacked else pos + (i - (len(series) - 1) / 2) * width * (-1 if horizontal else 1)
-            kw = {"left": base} if (stacked and horizontal) else ({"bottom": base} if stacked else {})
-            bars = bar(offset, vals, width, label=s, color=colours[i % len(colours)], **kw)
-            if stacked:
-                texts = [
-                    _value_text(v, fmt) if v >= spec.get("label_min", 4) else "" for v in d["value"].fillna(0)
-                ]
-                ax.bar_label(bars, labels=texts, label_type="center", fontsize=7.5, color="white")
-                base = base + vals
-            else:
-                ax.bar_label(bars, labels=[_value_text(v, fmt) for v in d["value"]], fontsize=7.5, padding=2)
-        ax.legend(
-            loc="upper left",
-            bbox_to_anchor=(0, -0.1 if not horizontal else -0.06),
-            ncol=min(len(series), 4),
-            frameon=False,
-            fontsize=8,
-        )
-    if horizontal:
-        ax.set_yticks(pos, _wrap(cats, 28))
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
-    else:
-        ax.set_xticks(pos, _wrap(cats, 16 if len(cats) < 7 else 11))
-    axis = ax.xaxis if horizontal else ax.yaxis
-    if fmt == "gbp":
-        axis.set_major_formatter("£{x:,.0f}")
-    elif fmt == "percent":
-        axis.set_major_formatter("{x:.0f}%")
+    labels = charts._label_texts(data, p, fmt)
+    subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
+    method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
+    footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
+    if spec.get("context_note"):
+        footer.append(spec["context_note"])
+    footer.append(f"Data: {settings.data_note_short}")
+    title = f"Figure {spec['number']}: {charts.headline(spec, data, TOTAL_LABEL)}"
+    lay = charts.layout(data, spec, p, labels, title, subtitle, "\n".join(footer))
+    fig = _canvas()
+    fig.clear()
+    fig.set_size_inches(charts.WIDTH, lay.fig_h)
+    charts.draw(fig, data, spec, p, lay, colours, labels)
+    return fig
 
 
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    _style()
-    n_series = data["series"].nunique() if "series" in data else 1
-    palette = "categorical" if n_series <= 6 else "sequential"
-    colours = _colours(palette, min(max(2, n_series), 6 if palette == "categorical" else 5))
-    fig = _canvas()
-    ax = fig.add_subplot()
-    _draw(ax, spec, data, colours)
-    ax.set_title(
-        "\n".join(textwrap.wrap(f"Figure {spec['number']}: {spec['title']}", 85)), loc="left", fontsize=11
-    )
-    n_total = pd.to_numeric(data["n_las"], errors="coerce").max() if len(data) else 0
-    base = (
-        f"{ft.base} (up to {n_total:.0f} LAs; n per bar in the data file)" if n_total == n_total else ft.base
-    )
-    method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
-    footer = [f"{spec['subtitle']}. Base: {base}.", f"Method: {method}; full note in the .txt file."]
-    if spec.get("context_note"):
-        footer.append(spec["context_note"])
-    footer.append(f"Data: {settings.data_note_short}")
-    text = "\n".join(textwrap.fill(t, 150) for t in footer)
-    fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left", color="#3D3D3D")
-    horizontal = spec["kind"].endswith("barh")
-    fig.subplots_adjust(left=0.27 if horizontal else 0.1, bottom=0.3, top=0.88, right=0.97)
+    fig = compose(ft, spec, data, settings)
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
     fig.clear()
@@ -350,7 +366,7 @@ def _render_one(args) -> str:
     stem = figure_stem(settings, spec)
     data = plotted(ft, spec, settings)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(stem.with_suffix(".csv"), data)
+    write_csv(stem.with_suffix(".csv"), figure_csv(spec, data))
     write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings))
     render(ft, spec, data, settings, stem)
     return stem.name

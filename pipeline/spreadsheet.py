@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import outputs
+from . import outputs, safe_text
 from .config import Settings
 from .estimators import round_half_up
 
@@ -29,9 +29,7 @@ GSS_SYMBOLS = {
     "u": "[u] low reliability",
 }
 CONTEXT_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRESENTATION_UNITS = {"£": 100}  # costs to the nearest £100 (docs/methods.md), whatever indicator_dp says
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def neutralise_formula(text: str) -> str:
@@ -39,9 +37,7 @@ def neutralise_formula(text: str) -> str:
 
     Numbers written as text are numbers, not formulas, and are left alone.
     """
-    if isinstance(text, str) and text.startswith(FORMULA_START) and not NUMBER.match(text):
-        return "'" + text
-    return text
+    return safe_text.neutralise(text)  # the one rule for every output (pipeline/safe_text.py)
 
 
 def spreadsheet_path(settings: Settings) -> Path:

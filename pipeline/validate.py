@@ -8,11 +8,16 @@ is replaced; warnings are reported and the run goes on.
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .codebook import TOTAL, Codebook, Question
 from .ingest import PROBLEM_COLUMNS, problem, response_columns
+from .safe_text import looks_like_formula
+from .workbook import COVER_SHEET
 
 SUM_TOLERANCE = 0.5  # shares typed to whole percentages may add up to 100.5 by rounding
 
@@ -32,6 +37,15 @@ def _fmt(x: float) -> str:
 def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tuple[str, str]]]:
     """Parse one answer: (canonical value or None if unusable, [(rule, message), ...])."""
     issues: list[tuple[str, str]] = []
+    if kind == "error":
+        return None, [
+            ("excel_error", f"the cell holds the Excel error {text}: type the answer, or leave it blank")
+        ]
+    if q.is_numeric and kind == "text" and text.endswith("%"):
+        if q.type != "percent":
+            return None, [("type", f"expected a number ({q.type}), found a percentage {text!r}")]
+        text = text[:-1].strip()
+        issues.append(("percent_sign", f"read as {text} (percent); type digits only, without %"))
     if q.is_numeric:
         x = _number(text) if kind in ("number", "text") else None
         if x is None:
@@ -58,7 +72,15 @@ def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tup
             allowed = "; ".join(q.categories.values())
             return None, [("category", f"not one of the allowed answers: {allowed}")]
         return code, issues
+    if looks_like_formula(text):
+        issues.append(("text_formula_like", FORMULA_LIKE_MESSAGE))
     return text, issues
+
+
+FORMULA_LIKE_MESSAGE = (
+    "the text starts like a spreadsheet formula; it is kept, and written with a leading ' so that "
+    "no spreadsheet runs it"
+)
 
 
 def _cell_problem(row, rule: str, message: str) -> dict:
@@ -91,12 +113,41 @@ def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, li
                 problems.append(_cell_problem(row, rule, message))
         keep.append(value is not None)
         values.append(value)
-    out = raw.assign(value=values)[keep]
+    out = raw.assign(value=values)[np.array(keep, dtype=bool)]  # an empty list would select columns
     return out, problems
 
 
+def _words(text: str) -> str:
+    """'Barking & Dagenham AP return (final).xlsx' -> ' barking dagenham ap return final xlsx '."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("&", " and "))) + " "
+
+
+def other_la_named(file_name: str, la_code: str, known: dict[str, str]) -> str | None:
+    """The code or name of another LA of the frame that the file name contains, if any.
+
+    Any file name is accepted (the LA comes from the code cell); a name that names another LA
+    points at a return saved over another LA's file. Whole words only, and a name that is part
+    of the return's own LA name (York in North Yorkshire is not whole, Bristol in City of
+    Bristol is) does not count.
+    """
+    words = _words(Path(file_name).stem)
+    own = _words(known.get(la_code, ""))
+    own_variants = (own, own.replace(" and ", " "))
+    for code, name in known.items():
+        if code == la_code:
+            continue
+        if f" {code.lower()} " in words:
+            return code
+        full = _words(name)
+        for candidate in (full, full.replace(" and ", " ")):
+            if candidate in words and not any(candidate in o for o in own_variants):
+                return name
+    return None
+
+
 def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
-    """LA codes in the frame, one return per LA, names as in the frame."""
+    """LA codes in the frame, one return per LA, names as in the frame, file names that do not
+    name another LA, and LA names that do not start like a formula."""
     problems: list[dict] = []
     known = dict(zip(frame["la_code"], frame["la_name"], strict=True))
     sources = raw.groupby("la_code", sort=True)["source_file"].unique()
@@ -124,6 +175,37 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
                     value=row.la_name_given,
                     rule="la_name_mismatch",
                     message=f"LA name differs from the frame ({known[row.la_code]!r})",
+                )
+            )
+        if row.la_name_given and looks_like_formula(row.la_name_given):
+            problems.append(
+                problem(
+                    row.source_file,
+                    row.code_sheet,
+                    row.name_cell,
+                    row.la_code,
+                    value=row.la_name_given,
+                    rule="text_formula_like",
+                    message=FORMULA_LIKE_MESSAGE,
+                )
+            )
+        is_return = row.code_sheet == COVER_SHEET  # an export holds every LA: its name is not checked
+        other = (
+            other_la_named(row.source_file, row.la_code, known)
+            if is_return and row.la_code in known
+            else None
+        )
+        if other:
+            problems.append(
+                problem(
+                    row.source_file,
+                    row.code_sheet,
+                    row.code_cell,
+                    row.la_code,
+                    value=Path(row.source_file).name,
+                    rule="file_name_other_la",
+                    message=f"the file name names {other}, but the return is for LA {row.la_code} "
+                    f"({known[row.la_code]}); check that the right return was saved under this name",
                 )
             )
     for code, files in sources.items():
@@ -171,17 +253,16 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
         if q.max_sum is not None:
             over = sums[sums > q.max_sum + SUM_TOLERANCE]
             if len(over):
-                first = parts.drop_duplicates(keys).set_index(keys)
+                # the first cell of each column that adds up too much (keys stay columns)
+                first = parts.drop_duplicates(keys).set_index(keys, drop=False)
                 for k, total in over.items():
-                    row = first.loc[k]
-                    row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-                    idx = dict(zip(keys, k, strict=True))
+                    row = first.loc[[k]].iloc[0]
                     problems.append(
                         problem(
                             row["source_file"],
                             row["source_sheet"],
                             row["source_cell"],
-                            idx["la_code"],
+                            row["la_code"],
                             q.id,
                             row["value"],
                             rule="sum_above_max",
@@ -192,24 +273,32 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
 
 
 def check_required(clean: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -> list[dict]:
+    """Every required question has at least one accepted answer; the message names the first
+    empty cell the reader saw for it (none when its sheet or column is missing altogether)."""
     problems = []
     answered = set(zip(clean["la_code"], clean["question_id"], strict=True))
     files = raw.drop_duplicates("la_code").set_index("la_code")["source_file"]
+    blanks = raw[raw["kind"] == "blank"].drop_duplicates(["la_code", "question_id"])
+    where = {
+        (b.la_code, b.question_id): (b.source_sheet, b.source_cell) for b in blanks.itertuples(index=False)
+    }
     for q in codebook.questions.values():
         if not q.required:
             continue
         sheet = codebook.sections[q.section].sheet
         for code, f in files.items():
             if (code, q.id) not in answered:
+                found_sheet, cell = where.get((code, q.id), (sheet, ""))
+                at = f" (cell {cell})" if cell else ""
                 problems.append(
                     problem(
                         f,
-                        sheet,
-                        "",
+                        found_sheet,
+                        cell,
                         code,
                         q.id,
                         rule="required_missing",
-                        message=f"question {q.number} must be answered",
+                        message=f"question {q.number} must be answered{at}",
                     )
                 )
     return problems
@@ -232,7 +321,7 @@ def validate(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Raw responses -> (clean responses, problem report, responding LA codes)."""
     respondents = sorted(set(raw["la_code"]))
-    answers = raw[raw["question_id"] != ""]
+    answers = raw[(raw["question_id"] != "") & (raw["kind"] != "blank")]
     problems = list(file_problems)
     problems += check_frame(raw, frame)
     clean, cell_problems = check_cells(answers, codebook)
@@ -244,3 +333,136 @@ def validate(
         ["la_code", "source_sheet", "source_cell"], kind="stable"
     )
     return clean.reset_index(drop=True), report, respondents
+
+
+# ------------------------------------------------------------------------------------------------
+# The data contract's section on damaged returns (rendered into docs/data-contract.md by docs.py)
+
+# (case, what happens, rule, what to do)
+DAMAGED_INPUT_CASES = [
+    (
+        "Excel error value (`#N/A`, `#DIV/0!`, `#VALUE!`, `#REF!`, `#NAME?`, `#NUM!`, `#NULL!`) "
+        "typed, pasted or computed in an answer cell, or written as text in an export",
+        "the cell is reported, never read as blank",
+        "excel_error",
+        "type the answer, or leave the cell empty if there is none",
+    ),
+    (
+        "a percentage typed with `%` (Excel stores `5%` as 0.05 in a cell it then formats as a percentage; "
+        "an export may hold the text `5%`)",
+        "accepted and converted: read as 5 (percent) with a warning; `%` after a count or an "
+        "amount is a `type` error",
+        "percent_sign",
+        "type digits only (`5`)",
+    ),
+    (
+        "answer cells merged with each other (or with a neighbour)",
+        "only the first cell of a merged range holds a value, so the range is reported",
+        "merged_cells",
+        "unmerge the cells and type each answer in its own cell",
+    ),
+    (
+        "a row inserted or deleted in a section sheet",
+        "the hidden question ids in column A no longer match: the sheet is not read",
+        "layout_changed",
+        "copy the answers into an unchanged template",
+    ),
+    (
+        "a column inserted, deleted or moved in a section sheet",
+        "the column headers of grids no longer match (the sheet is not read); values outside the answer "
+        "cells are reported one by one",
+        "layout_changed, cell_outside_answers",
+        "copy the answers into an unchanged template; type answers only in the yellow cells",
+    ),
+    (
+        "any file name (`Sheffield AP return (final).xlsx`: spaces, brackets, quotes, non-ASCII letters)",
+        "accepted: the LA is the code in Cover!C4, never the file name",
+        "",
+        "",
+    ),
+    (
+        "a file name that names another LA of the frame (its name as whole words, or its code)",
+        "a warning: the return may have been saved over another LA's file",
+        "file_name_other_la",
+        "check that the right return was saved under this name",
+    ),
+    (
+        "text starting with `=`, `+`, `-`, `@`, a tab or a carriage return in a free-text answer "
+        "or the LA name",
+        "kept, with a warning; every CSV written prefixes such text with `'` so that no spreadsheet runs it "
+        "(numbers such as `-5` are unchanged); a category answer like it is a `category` error",
+        "text_formula_like",
+        "nothing, unless the text was not meant",
+    ),
+    (
+        "a symbolic link in the returns folder",
+        "followed; the return is recorded under the link's own path, relative to the project root "
+        "(never an absolute path of the machine)",
+        "",
+        "",
+    ),
+    (
+        "a symbolic link that points to nothing",
+        "an error (the LA would otherwise silently become a non-respondent)",
+        "file_link_dangling",
+        "replace the link with the return, or remove it",
+    ),
+    (
+        "a sub-folder in the returns folder",
+        "not searched: a warning",
+        "folder_ignored",
+        "move returns out of sub-folders",
+    ),
+    (
+        "an export with the same column twice",
+        "the repeated column (its header cell) is reported and not read, before any other check",
+        "column_duplicate",
+        "keep one column per item",
+    ),
+    (
+        "a required question left blank",
+        "reported at its first empty answer cell (`cell`, and in the message)",
+        "required_missing",
+        "answer it",
+    ),
+    (
+        "shares along a column adding up to more than their maximum",
+        "reported at the column's first share",
+        "sum_above_max",
+        "correct the shares",
+    ),
+    (
+        "the survey wave on the cover (Cover!C6) differs from the wave being processed",
+        "an error (a return of another year); an empty cell is a warning",
+        "wave_mismatch, wave_missing",
+        "use this wave's template",
+    ),
+    (
+        "an LA code that is not in the wave's frame",
+        "an error at the code cell",
+        "la_code_not_in_frame",
+        "use the LA's ONS GSS code",
+    ),
+]
+
+
+def damaged_input_contract(severity: dict) -> list[str]:
+    """Markdown lines for docs/data-contract.md: what happens to each kind of damaged return."""
+    lines = [
+        "",
+        "## Damaged returns: what happens",
+        "",
+        "Every case below ends in a finding in `validation_report.csv` (file, sheet, cell or row and column,",
+        "rule, what to do), never in a crash or a silently lost answer. The whole wave is read before the",
+        "run stops; any error gives a non-zero exit, and nothing under `data/raw/` or among earlier",
+        "outputs is changed (only the validation report is rewritten).",
+        "",
+        "| case | what happens | rule (severity) | what to do |",
+        "| --- | --- | --- | --- |",
+    ]
+    for case, what, rules, todo in DAMAGED_INPUT_CASES:
+        named = (
+            ", ".join(f"`{r}` ({severity.get(r, 'error')})" for r in rules.split(", ")) if rules else "none"
+        )
+        lines.append(f"| {case} | {what} | {named} | {todo} |")
+    return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -158,7 +159,7 @@ class CellValue:
     """A non-empty cell as read: its canonical text and the kind of cell it came from."""
 
     text: str
-    kind: str  # number | text | bool | date
+    kind: str  # number | text | bool | date | error (an Excel error value such as #N/A)
 
 
 def canonical(value) -> CellValue | None:
@@ -179,7 +180,16 @@ def canonical(value) -> CellValue | None:
     if hasattr(value, "isoformat"):
         return CellValue(value.isoformat(), "date")
     text = str(value).strip()
+    if text.upper() in EXCEL_ERRORS:
+        return CellValue(text.upper(), "error")
     return CellValue(text, "text") if text else None
+
+
+def percent_typed(cv: CellValue) -> CellValue:
+    """A number shown as a percentage (Excel stores a typed "5%" as 0.05) -> the text "5%"."""
+    x = Decimal(cv.text) * 100
+    text = format(x.normalize(), "f") if x != x.to_integral_value() else str(int(x))
+    return CellValue(f"{text}%", "text")
 
 
 class FileProblem(Exception):
@@ -210,9 +220,84 @@ def check_file(path: Path) -> None:
         )
 
 
-def formula_cells(path: Path) -> dict[str, list[str]]:
-    """Cells holding formulas, by sheet name: returns must hold typed values only."""
-    out: dict[str, list[str]] = {}
+EXCEL_ERRORS = (
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
+_BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
+
+
+@dataclass
+class SheetFacts:
+    """What the cell values alone do not show: formulas, Excel error values, merged ranges and
+    cells formatted as percentages (where Excel stores a typed "5%" as 0.05)."""
+
+    formulas: list[str]
+    errors: dict[str, str]  # cell -> error text such as '#N/A'
+    merged: list[str]  # ranges such as 'C7:D7'
+    percent: set[str]  # cells with a percentage number format
+
+
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]')
+_CELL_TAG = re.compile(rb"<c\b[^>]*>")
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+
+
+def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Indexes of the cell styles whose number format shows a percentage."""
+    if "xl/styles.xml" not in names:
+        return set()
+    xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
+    custom = {
+        i
+        for i, code in re.findall(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', xml)
+        if "%" in code
+    }
+    xfs = re.search(r"<cellXfs\b.*?</cellXfs>", xml, re.S)
+    if not xfs:
+        return set()
+    out = set()
+    for i, xf in enumerate(re.findall(r"<xf\b[^>]*>", xfs.group(0))):
+        m = re.search(r'numFmtId="(\d+)"', xf)
+        if m and (m.group(1) in _BUILTIN_PERCENT_FORMATS or m.group(1) in custom):
+            out.add(str(i))
+    return out
+
+
+def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
+    """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
+    facts = SheetFacts([], {}, [], set())
+    facts.merged = [m.decode() for m in re.findall(rb'<mergeCell\b[^>]*?ref="([^"]+)"', xml)]
+    facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
+    if b't="e"' in xml:
+        for m in re.finditer(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>', xml, re.S):
+            ref = _REF.search(m.group(0))
+            v = re.search(rb"<v>(.*?)</v>", m.group(1), re.S)
+            if ref:
+                facts.errors[ref.group(1).decode()] = (
+                    _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+                )
+    styles = [f's="{i}"'.encode() for i in percent_styles]
+    if any(st in xml for st in styles):
+        for tag in _CELL_TAG.findall(xml):
+            if any(st in tag for st in styles):
+                ref = _REF.search(tag)
+                if ref:
+                    facts.percent.add(ref.group(1).decode())
+    return facts
+
+
+def sheet_facts(path: Path) -> dict[str, SheetFacts]:
+    """Per sheet name, the facts read from the workbook's XML (see ``SheetFacts``)."""
+    out: dict[str, SheetFacts] = {}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
@@ -223,18 +308,30 @@ def formula_cells(path: Path) -> dict[str, list[str]]:
         targets.update(
             {k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml)}
         )
+        percent_styles = _percent_styles(zf, names)
         for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb_xml):
             target = targets.get(rid, "")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if member not in names:
-                continue
-            xml = zf.read(member)
-            if b"<f" not in xml:
-                continue
-            refs = re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]', xml)
-            if refs:
-                out[_unescape(name)] = [r.decode() for r in refs]
+            if member in names:
+                out[_unescape(name)] = _sheet_facts(zf.read(member), percent_styles)
     return out
+
+
+def formula_cells(path: Path) -> dict[str, list[str]]:
+    """Cells holding formulas, by sheet name: returns must hold typed values only."""
+    return {name: f.formulas for name, f in sheet_facts(path).items() if f.formulas}
+
+
+def range_cells(ref: str) -> list[str]:
+    """'C7:D8' -> ['C7', 'D7', 'C8', 'D8']."""
+    first, _, last = ref.partition(":")
+    r1, c1 = parse_ref(first)
+    r2, c2 = parse_ref(last or first)
+    return [
+        cell_ref(r, c)
+        for r in range(min(r1, r2), max(r1, r2) + 1)
+        for c in range(min(c1, c2), max(c1, c2) + 1)
+    ]
 
 
 def _unescape(name: str) -> str:

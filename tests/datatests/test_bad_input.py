@@ -7,6 +7,7 @@ import io
 import random
 import shutil
 
+import openpyxl
 import pandas as pd
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
@@ -187,7 +188,9 @@ def test_required_answer_missing(make_project):
         A,
         "strategic_planning",
     )
-    assert row["message"] == "question 1.4 must be answered"  # 4th question of section 1
+    # 4th question of section 1; its answer cell C22 as in CELL_CASES (category case)
+    assert row["cell"] == "C22"
+    assert row["message"] == "question 1.4 must be answered (cell C22)"
 
 
 def test_required_grid_needs_only_one_answer(make_project):
@@ -235,7 +238,6 @@ def test_la_code_not_in_frame(make_project):
 
 def test_renamed_sheet(make_project):
     settings = _project(make_project)
-    import openpyxl
 
     wb = openpyxl.load_workbook(settings.root / FILE_A)
     wb["7 Demand"].title = "Demand"
@@ -250,7 +252,6 @@ def test_renamed_sheet(make_project):
 def test_inserted_row_is_caught_not_misread(make_project):
     """A row inserted in a section sheet would shift every answer below it to another question."""
     settings = _project(make_project)
-    import openpyxl
 
     wb = openpyxl.load_workbook(settings.root / FILE_A)
     ws = wb["3 Costs"]

@@ -278,19 +278,25 @@ def test_sensitivity_without_fallback_las(computed):
 
 
 def test_figure_csvs_are_rounded_as_presented(workbook_wave):
+    """Figure CSVs: figure number, unrounded value, value rounded as presented (integers written
+    as integers), base; a missing value is the GSS symbol x."""
     settings = workbook_wave["settings"]
-    fig11 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig11']}.csv")
-    assert fig11["category"].astype(str).tolist() == ["1", "2-4", "5-10", "More than 10"]
+    fig11 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig11']}.csv", dtype=str, keep_default_na=False)
+    assert set(fig11["figure"]) == {"11"}
+    assert fig11["category"].tolist() == ["1", "2-4", "5-10", "More than 10"]
     # to the nearest 100, halves up: 21,250 -> 21,300 (banker's rounding would give 21,200)
-    assert fig11["value"].tolist() == [19_000, 19_000, 22_200, 21_300]
-    assert fig11["n_las"].tolist() == [1, 1, 1, 1]
-    fig08 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig08']}.csv").set_index("category")
-    assert fig08.loc["All providers", "value"] == 20_200  # 20,157.07
-    assert fig08.loc["Pupil referral unit (PRU)", "value"] == 18_900  # 18,875 -> 18,900
-    assert fig08.loc["Pupil referral unit (PRU)", "n_las"] == 4
-    assert math.isnan(fig08.loc["AP academy", "value"])
-    fig09 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig09']}.csv")
-    assert fig09["value"].tolist()[:3] == [22_000, 16_500, 19_000]
+    assert fig11["value_rounded"].tolist() == ["19000", "19000", "22200", "21300"]
+    assert fig11["value"].tolist()[3] == "21250"
+    assert fig11["n_las"].tolist() == ["1", "1", "1", "1"]
+    fig08 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig08']}.csv", dtype=str, keep_default_na=False)
+    fig08 = fig08.set_index("category")
+    assert fig08.loc["All providers", "value_rounded"] == "20200"  # 20,157.07
+    assert fig08.loc["Pupil referral unit (PRU)", "value"] == "18875"
+    assert fig08.loc["Pupil referral unit (PRU)", "value_rounded"] == "18900"  # 18,875 -> 18,900
+    assert fig08.loc["Pupil referral unit (PRU)", "n_las"] == "4"
+    assert fig08.loc["AP academy", "value_rounded"] == "x"
+    fig09 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig09']}.csv", dtype=str)
+    assert fig09["value_rounded"].tolist()[:3] == ["22000", "16500", "19000"]
 
 
 def test_open_data_tables(workbook_wave):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,7 +150,14 @@ def test_generated_devolved_model_has_lower_exclusion_rates_controlling_for_depr
     settings = Settings("2018")
     cfg = g.load_config(settings)
     las = g.respondents(settings, cfg)
-    answers = g.generate(settings, cfg)
+    # Only the first block ('questions') draws the decision model; the later blocks (supply,
+    # costs: ~40 s of CPU) only read it. Run that block as generate() does.
+    name, block = g.BLOCKS[0]
+    assert name == "questions"
+    ctx = g.Context(settings, cfg, g.Published.load(settings), las, {code: {} for code in las["la_code"]})
+    ctx.rng = np.random.default_rng([int(cfg["seed"]), zlib.crc32(name.encode())])
+    block(ctx)
+    answers = ctx.answers
     devolved = las["la_code"].map(lambda c: answers[c]["decision_model__secondary"] != "centralised")
     df = pd.DataFrame(
         {

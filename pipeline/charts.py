@@ -1,0 +1,577 @@
+"""Chart layer: every figure is drawn by one routine from its spec and its plotted data.
+
+Rules applied to every figure (no per-figure fixes; a spec only names its data and options):
+- horizontal bars whenever labels are long or there are many categories; columns only for a few
+  short labels (e.g. phases);
+- categories sorted by value where the spec says their order has no meaning (``sort: value``),
+  the total and any ``keep_last`` categories kept last;
+- a total (the analysis' ``Total`` row) set apart: its own colour and a gap before it;
+- subsets (``subsets: {child: parent}``) drawn inside their parent's bar, never as a sibling;
+- stack labels rounded by largest remainder so a stack's labels add to 100 (labels only: bar
+  lengths and the data file keep the unrounded values);
+- bases on the chart: "(n=...)" on the axis labels, legend entries, panel titles or subtitle;
+- more than ``MAX_CLUSTERED`` clustered bars become small multiples, one panel per series;
+- a headline title (the spec's ``headline``, filled from the data) and a statistical subtitle;
+- a footer at a readable size directly under the plot; the canvas grows with the content.
+
+The layout is computed in inches from measured text widths before anything is drawn, so one
+draw per output format is enough and no label can overlap another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+WIDTH = 9.0  # inches; published at 100 dpi = 900 px
+PAD = 0.15
+SIZE = {
+    "title": 13.0,
+    "subtitle": 10.5,
+    "tick": 10.0,
+    "label": 9.0,
+    "legend": 9.5,
+    "footer": 8.5,
+    "panel": 9.5,
+}
+GREY = "#3D3D3D"
+TOTAL_COLOUR = "#3D3D3D"
+MAX_CLUSTERED = 12
+LONG_LABEL = 16  # characters: longer labels are drawn as horizontal bars
+MAX_COLUMNS = 6
+LINE = 1.25  # line height as a multiple of the font size
+
+
+# ------------------------------------------------------------------------------------------------
+# Text measurement (Agg renderer, no drawing)
+
+
+@lru_cache(maxsize=2)
+def _font(bold: bool):
+    """The default font, to read glyph advances from (no text is laid out)."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    return get_font(findfont(FontProperties(weight="bold" if bold else "normal")))
+
+
+@lru_cache(maxsize=4096)
+def _advance(char: str, bold: bool) -> float:
+    """Advance width of one character at 1 pt, in points (glyph metrics, no rendering)."""
+    from matplotlib.ft2font import LoadFlags
+
+    font = _font(bold)  # shared with the renderers, which resize it: set the size every time
+    font.set_size(100, 72)
+    glyph = font.load_char(ord(char), flags=LoadFlags.NO_HINTING)
+    return glyph.linearHoriAdvance / 65536 / 100
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in inches of one line of text: the sum of its glyph advances, a few per cent above
+    the laid-out width (no kerning); measuring through a renderer costs far more."""
+    return sum(_advance(c, bold) for c in text) * size / 72.0
+
+
+def line_height(size: float, lines: int = 1) -> float:
+    return lines * size * LINE / 72.0
+
+
+def wrap(text: str, size: float, max_width: float, bold: bool = False) -> str:
+    """Greedy word wrap to a measured width in inches."""
+    out: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}".strip()
+            if line and text_width(trial, size, bold) > max_width:
+                out.append(line)
+                line = word
+            else:
+                line = trial
+        out.append(line)
+    return "\n".join(out)
+
+
+def block_width(text: str, size: float, bold: bool = False) -> float:
+    return max((text_width(t, size, bold) for t in text.split("\n")), default=0.0)
+
+
+def n_lines(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
+
+
+# ------------------------------------------------------------------------------------------------
+# Data preparation
+
+
+def largest_remainder(values: list[float], total: int = 100) -> list[int]:
+    """Integers with the given total, each the floor or ceiling of its value (Hamilton's method)."""
+    floors = [math.floor(v) for v in values]
+    short = total - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    for i in order[: max(0, short)]:
+        floors[i] += 1
+    return floors
+
+
+def stack_labels(values: list[float]) -> list[int] | None:
+    """Labels of one percentage stack that add to exactly 100, or None if it is no full stack."""
+    vals = [0.0 if pd.isna(v) else float(v) for v in values]
+    if abs(sum(vals) - 100) > 0.5 or any(v < 0 for v in vals):
+        return None
+    scaled = [v * 100 / sum(vals) for v in vals]
+    return largest_remainder(scaled)
+
+
+def format_value(v, fmt: str, rounded=None) -> str:
+    if v is None or pd.isna(v):
+        return "no data"
+    x = rounded if rounded is not None else v
+    if fmt == "gbp":
+        return f"£{x:,.0f}"
+    if fmt == "percent":
+        return f"{x:.0f}%"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def n_text(n) -> str:
+    return f"n={int(n)}" if n is not None and not pd.isna(n) else ""
+
+
+@dataclass
+class Plan:
+    """What to draw: category order, series, orientation, panels and where each base goes."""
+
+    cats: list[str]
+    series: list[str] | None
+    horizontal: bool
+    stacked: bool
+    panels: bool
+    total: str | None
+    subsets: dict[str, str]  # child label -> parent label
+    base_on: str  # "subtitle", "category", "series", "bar" or ""
+    base_all: str
+
+
+def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> list[str]:
+    cats = list(dict.fromkeys(data["category"]))
+    if spec.get("sort") == "value":
+        # a stack is sorted by its first segment (its total is 100); bars by their mean
+        first = data[data["series"] == data["series"].iloc[0]] if stacked and "series" in data else data
+        mean = first.groupby("category", sort=False)["value"].mean()
+        cats = sorted(cats, key=lambda c: -(mean.get(c, 0) if not pd.isna(mean.get(c)) else -1e18))
+    last = [
+        c
+        for c in cats
+        if c in set(data.loc[data["category_code"].isin(spec.get("keep_last", [])), "category"])
+    ]
+    cats = [c for c in cats if c not in last] + last
+    if total in cats:
+        cats = [c for c in cats if c != total] + [total]
+    return cats
+
+
+def plan(data: pd.DataFrame, spec: dict, total_label: str) -> Plan:
+    total_codes = data.loc[data["category_code"] == total_label, "category"]
+    total = total_codes.iloc[0] if len(total_codes) else None
+    code_to_label = dict(zip(data["category_code"], data["category"], strict=True))
+    subsets = {
+        code_to_label[c]: code_to_label[p] for c, p in spec.get("subsets", {}).items() if c in code_to_label
+    }
+    cats = [c for c in _order(data, spec, total, spec["kind"].startswith("stacked")) if c not in subsets]
+    series = list(dict.fromkeys(data["series"])) if "series" in data else None
+    kind = spec["kind"]
+    stacked = kind.startswith("stacked")
+    long_labels = max((len(c) for c in cats), default=0) > LONG_LABEL
+    horizontal = (
+        kind.endswith("barh")
+        or long_labels
+        or len(cats) > MAX_COLUMNS
+        or (series is not None and not stacked)
+    )
+    panels = series is not None and not stacked and len(cats) * len(series) > MAX_CLUSTERED
+    n = pd.to_numeric(data["n_las"], errors="coerce")
+    base_on, base_all = "", ""
+    if n.notna().any():
+        if n.nunique(dropna=False) == 1:
+            base_on, base_all = "subtitle", n_text(n.iloc[0])
+        elif data.assign(n=n).groupby("category")["n"].nunique(dropna=False).max() == 1:
+            base_on = "category"
+        elif series is not None and data.assign(n=n).groupby("series")["n"].nunique(dropna=False).max() == 1:
+            base_on = "series"
+        else:
+            base_on = "bar"
+    return Plan(cats, series, horizontal, stacked, panels, total, subsets, base_on, base_all)
+
+
+def headline(spec: dict, data: pd.DataFrame, total_label: str) -> str:
+    """The spec's ``headline`` template filled from the data, or the report caption."""
+    template = spec.get("headline")
+    if not template:
+        return spec["title"]
+    fmt = spec.get("format", "number")
+    body = data[(data["category_code"] != total_label) & data["value"].notna()]
+    fields: dict[str, str] = {}
+    if len(body):
+        hi = body.loc[body["value"].idxmax()]
+        lo = body.loc[body["value"].idxmin()]
+        fields.update(
+            max_category=hi["category"],
+            max_value=format_value(hi["value"], fmt, hi["value_rounded"]),
+            min_category=lo["category"],
+            min_value=format_value(lo["value"], fmt, lo["value_rounded"]),
+        )
+        if "series" in body:
+            fields.update(max_series=hi["series"], min_series=lo["series"])
+            by_series = body.groupby("series", sort=False)["value"].mean()
+            fields.update(top_series=by_series.idxmax(), top_series_value=format_value(by_series.max(), fmt))
+    tot = data[data["category_code"] == total_label]
+    if len(tot):
+        fields["total_value"] = format_value(tot["value"].iloc[0], fmt, tot["value_rounded"].iloc[0])
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError):
+        return spec["title"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Drawing
+
+
+def _label_texts(data: pd.DataFrame, p: Plan, fmt: str) -> dict[tuple, str]:
+    """Displayed value label of every bar; stacks of percentages add to 100."""
+    labels: dict[tuple, str] = {}
+    for r in data.itertuples(index=False):
+        key = (r.category, getattr(r, "series", None))
+        labels[key] = format_value(r.value, fmt, r.value_rounded)
+    if p.stacked and fmt == "percent":
+        for c in p.cats:
+            rows = data[data["category"] == c].set_index("series").reindex(p.series)
+            fixed = stack_labels(list(rows["value"]))
+            if fixed is not None:
+                for s, v in zip(p.series, fixed, strict=True):
+                    labels[(c, s)] = f"{v}%"
+    if p.base_on == "bar":
+        for r in data.itertuples(index=False):
+            key = (r.category, getattr(r, "series", None))
+            if not pd.isna(pd.to_numeric(r.n_las, errors="coerce")):
+                labels[key] += f" ({n_text(pd.to_numeric(r.n_las))})"
+    return labels
+
+
+def _n_of(data: pd.DataFrame, col: str) -> dict[str, str]:
+    n = pd.to_numeric(data["n_las"], errors="coerce")
+    return {k: n_text(v) for k, v in n.groupby(data[col]).first().items()}
+
+
+@dataclass
+class Layout:
+    fig_h: float
+    title: str
+    subtitle: str
+    footer: str
+    tick_labels: list[str]
+    plot: tuple[float, float, float, float]  # left, bottom, width, height (inches)
+    legend_rows: list[list[int]]
+    legend_h: float
+    panel_titles: list[str]
+    panel_title_h: float
+    pitch: float
+    bar_h: float
+    gaps: list[float]  # y centre of every category, inches from the plot top
+    label_room: float
+
+
+def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
+    inner = WIDTH - 2 * PAD
+    title = wrap(title, SIZE["title"], inner, bold=True)
+    subtitle = wrap(subtitle, SIZE["subtitle"], inner)
+    footer = wrap(footer, SIZE["footer"], inner)
+    n_cat = _n_of(data, "category") if p.base_on == "category" else {}
+    ticks = [f"{c} ({n_cat[c]})" if n_cat.get(c) else c for c in p.cats]
+    label_w = max((text_width(t, SIZE["label"]) for t in labels.values()), default=0.0) + 0.1
+    n_series = len(p.series) if p.series else 1
+    if p.horizontal:
+        ticks = [wrap(t, SIZE["tick"], 2.6) for t in ticks]
+        left = PAD + max((block_width(t, SIZE["tick"]) for t in ticks), default=0.4) + 0.12
+        tick_lines = max((n_lines(t) for t in ticks), default=1)
+        bar_block = 0.32 if (p.series is None or p.stacked or p.panels) else 0.2 * n_series
+        pitch = max(bar_block / 0.8, line_height(SIZE["tick"], tick_lines) + 0.08)
+        bar_h = bar_block if (p.series is None or p.stacked or p.panels) else bar_block / n_series
+        centres, y = [], 0.0
+        for c in p.cats:
+            if c == p.total:
+                y += 0.35 * pitch
+            centres.append(y + pitch / 2)
+            y += pitch
+        plot_h = y
+        label_room = 0.0 if p.stacked else label_w
+        right = WIDTH - PAD - 0.25  # room for half the last x tick label
+        below = line_height(SIZE["tick"]) + 0.12  # x tick labels
+    else:
+        left, right = PAD + 0.75, WIDTH - PAD - 0.05
+        slot = (right - left) / max(1, len(p.cats))
+        ticks = [wrap(t, SIZE["tick"], slot - 0.1) for t in ticks]
+        tick_lines = max((n_lines(t) for t in ticks), default=1)
+        plot_h, pitch, bar_h = 3.2, slot, min(0.6 * slot, 1.3)
+        centres = [slot * (i + 0.5) for i in range(len(p.cats))]
+        label_room = 0.0
+        below = line_height(SIZE["tick"], tick_lines) + 0.15
+    # legend: entries in bar order, row by row, as many per row as fit
+    legend_rows: list[list[int]] = []
+    legend_entries = _legend_entries(data, spec, p)
+    if legend_entries:
+        row, used = [], 0.0
+        for i, text in enumerate(legend_entries):
+            w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
+            if row and used + w > inner:
+                legend_rows.append(row)
+                row, used = [], 0.0
+            row.append(i)
+            used += w
+        legend_rows.append(row)
+    legend_h = len(legend_rows) * line_height(SIZE["legend"]) * 1.15 + (0.1 if legend_rows else 0)
+    panel_titles, panel_title_h = [], 0.0
+    if p.panels:
+        n_ser = _n_of(data, "series") if p.base_on == "series" else {}
+        panel_w = (right - left - 0.15 * (n_series - 1)) / n_series
+        panel_titles = [
+            wrap(f"{s} ({n_ser[s]})" if n_ser.get(s) else s, SIZE["panel"], panel_w, True) for s in p.series
+        ]
+        panel_title_h = max(line_height(SIZE["panel"], n_lines(t)) for t in panel_titles) + 0.08
+    top = (
+        PAD
+        + line_height(SIZE["title"], n_lines(title))
+        + 0.06
+        + line_height(SIZE["subtitle"], n_lines(subtitle))
+    )
+    top += 0.15 + legend_h + panel_title_h
+    foot_h = line_height(SIZE["footer"], n_lines(footer))
+    fig_h = top + plot_h + below + 0.15 + foot_h + PAD
+    bottom = fig_h - top - plot_h
+    return Layout(
+        fig_h, title, subtitle, footer, ticks, (left, bottom, right - left, plot_h),
+        legend_rows, legend_h, panel_titles, panel_title_h, pitch, bar_h, centres, label_room,
+    )  # fmt: skip
+
+
+def _legend_entries(data, spec, p: Plan) -> list[str]:
+    entries: list[str] = []
+    if p.series is not None and not p.panels:
+        n_ser = _n_of(data, "series") if p.base_on == "series" else {}
+        entries = [f"{s} ({n_ser[s]})" if n_ser.get(s) else s for s in p.series]
+    if p.subsets:
+        entries += list(p.subsets)
+    return entries
+
+
+def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: list[str], labels) -> None:
+    """Put every artist on ``fig`` (already sized) from the computed layout."""
+    H = lay.fig_h
+    fmt = spec.get("format", "number")
+    fig.text(PAD / WIDTH, 1 - PAD / H, lay.title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
+    y_sub = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
+    fig.text(
+        PAD / WIDTH, 1 - y_sub / H, lay.subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left"
+    )
+    fig.text(PAD / WIDTH, PAD / H, lay.footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
+    left, bottom, width, height = lay.plot
+    n_panels = len(p.series) if p.panels else 1
+    gap = 0.15
+    panel_w = (width - gap * (n_panels - 1)) / n_panels
+    vmax = np.nanmax(data["value"].to_numpy(dtype=float)) if data["value"].notna().any() else 1.0
+    if p.stacked:
+        vmax = data.groupby("category")["value"].sum().max()
+        vmax = 100.0 if fmt == "percent" and vmax <= 100.5 else vmax
+    vmax = vmax if vmax > 0 else 1.0
+    axes = []
+    for k in range(n_panels):
+        ax = fig.add_axes(
+            ((left + k * (panel_w + gap)) / WIDTH, bottom / H, panel_w / WIDTH, height / H),
+        )
+        axes.append(ax)
+        pw = panel_w if p.horizontal else height
+        room = lay.label_room if p.horizontal else (0.0 if p.stacked else line_height(SIZE["label"]) + 0.05)
+        hi = vmax * pw / max(pw - room, 0.3 * pw) if not p.stacked else vmax
+        if p.horizontal:
+            ax.set_xlim(0, hi)
+            ax.set_ylim(height, 0)
+        else:
+            ax.set_ylim(0, hi)
+            ax.set_xlim(0, width)
+        series = [p.series[k]] if p.panels else (p.series or [None])
+        _bars(
+            ax,
+            data,
+            p,
+            lay,
+            series,
+            colours if not p.panels else [colours[k % len(colours)]],
+            labels,
+            fmt,
+            pw,
+            hi,
+        )
+        _category_labels(ax, p, lay, k, panel_w, height)
+        if p.horizontal:
+            ax.grid(axis="y", visible=False)
+            ax.grid(axis="x", visible=True)
+            if p.stacked:
+                ax.xaxis.set_major_locator(_locator(6))
+            else:  # ticks only up to the data: the last label keeps clear of the next panel
+                nbins = max(2, min(6, int(panel_w / 0.75)))
+                ticks = [t for t in _locator(nbins).tick_values(0, vmax) if 0 <= t <= vmax * 1.001]
+                ax.set_xticks(ticks)
+        else:
+            ax.yaxis.set_major_locator(_locator(6))
+        axis = ax.xaxis if p.horizontal else ax.yaxis
+        if fmt == "gbp":
+            axis.set_major_formatter("£{x:,.0f}")
+        elif fmt == "percent":
+            axis.set_major_formatter("{x:.0f}%")
+        if p.panels:
+            ax.set_title(lay.panel_titles[k], fontsize=SIZE["panel"], weight="bold", loc="left", pad=4)
+    if not data["value"].notna().any():
+        axes[0].text(0.5, 0.5, "No data: no LA answered the questions behind this figure",
+                     ha="center", va="center", transform=axes[0].transAxes)  # fmt: skip
+    _legend(fig, data, spec, p, lay, colours)
+
+
+def _locator(n: int):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10], min_n_ticks=1)
+
+
+def _rects(ax, horizontal: bool, centres, lengths, starts, thickness: float, colours) -> None:
+    """Bars as one polygon collection: a single artist draws faster than one patch per bar."""
+    from matplotlib.collections import PolyCollection
+
+    half = thickness / 2
+    polys = []
+    for c, v, b in zip(centres, lengths, starts, strict=True):
+        lo, hi = c - half, c + half
+        polys.append(
+            [(b, lo), (b + v, lo), (b + v, hi), (b, hi)]
+            if horizontal
+            else [(lo, b), (hi, b), (hi, b + v), (lo, b + v)]
+        )
+    ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="none", zorder=2), autolim=False)
+
+
+def _text(ax, horizontal: bool, along: float, across: float, text: str, inside: bool) -> None:
+    """A value label: centred inside a bar segment (white) or just past the bar's end."""
+    if not text:
+        return
+    x, y = (along, across) if horizontal else (across, along)
+    if inside:
+        ax.text(x, y, text, ha="center", va="center", fontsize=SIZE["label"], color="white", zorder=3)
+    elif horizontal:
+        ax.text(x, y, text, ha="left", va="center", fontsize=SIZE["label"], zorder=3)
+    else:
+        ax.text(x, y, text, ha="center", va="bottom", fontsize=SIZE["label"], zorder=3)
+
+
+def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) -> None:
+    horizontal = p.horizontal
+    centres = np.array(lay.gaps, dtype=float)
+    n_s = len(series)
+    grouped = n_s > 1 and not p.stacked
+    base = np.zeros(len(p.cats))
+    px_per_unit = pw / hi  # inches per data unit along the value axis
+    pad = (3 / 72) / px_per_unit  # 3 pt between a bar's end and its label, in data units
+    for i, s in enumerate(series):
+        d = data if s is None else data[data["series"] == s]
+        d = d.drop_duplicates("category").set_index("category").reindex(p.cats)
+        drawn = np.nan_to_num(d["value"].to_numpy(dtype=float))
+        offset = centres + ((i - (n_s - 1) / 2) * lay.bar_h if grouped else 0.0)
+        colour = [colours[i % len(colours)]] * len(p.cats)
+        if s is None or p.panels:
+            colour = [TOTAL_COLOUR if c == p.total else colour[0] for c in p.cats]
+        starts = base if p.stacked else np.zeros(len(p.cats))
+        _rects(ax, horizontal, offset, drawn, starts, lay.bar_h, colour)
+        texts = [labels.get((c, s), "") for c in p.cats]
+        for t, v, b, c in zip(texts, drawn, starts, offset, strict=True):
+            if p.stacked:
+                need = text_width(t, SIZE["label"]) if horizontal else line_height(SIZE["label"])
+                across = line_height(SIZE["label"]) if horizontal else text_width(t, SIZE["label"])
+                fits = v * px_per_unit >= need + 0.06 and across <= lay.bar_h
+                _text(ax, horizontal, b + v / 2, c, t if fits else "", inside=True)
+            else:
+                _text(ax, horizontal, v + pad, c, t, inside=False)
+        if p.stacked:
+            base = base + drawn
+    _subsets(ax, data, p, lay, colours, labels)
+
+
+def _subsets(ax, data, p: Plan, lay: Layout, colours, labels) -> None:
+    """A subset is a narrower bar inside its parent's bar, labelled inside."""
+    for child, parent in p.subsets.items():
+        row = data[data["category"] == child]
+        if parent not in p.cats or not len(row):
+            continue
+        y = lay.gaps[p.cats.index(parent)]
+        v = float(np.nan_to_num(row["value"].iloc[0]))
+        colour = colours[1] if len(colours) > 1 else "#28A197"
+        _rects(ax, p.horizontal, [y], [v], [0.0], lay.bar_h * 0.45, [colour])
+        _text(ax, p.horizontal, v / 2, y, labels.get((child, None), ""), inside=True)
+
+
+def _category_labels(ax, p: Plan, lay: Layout, k: int, panel_w: float, height: float) -> None:
+    """Category names as plain text beside the bars (first panel only): no tick objects, whose
+    creation and per-draw extent bookkeeping cost more than the text itself."""
+    import matplotlib as mpl
+    from matplotlib.transforms import blended_transform_factory
+
+    colour = mpl.rcParams["ytick.labelcolor"]
+    colour = mpl.rcParams["ytick.color"] if colour == "inherit" else colour
+    size = SIZE["tick"]
+    if p.horizontal:
+        ax.set_yticks([])
+        if k:
+            return
+        where = blended_transform_factory(ax.transAxes, ax.transData)
+        for c, t in zip(lay.gaps, lay.tick_labels, strict=True):
+            ax.text(-0.08 / panel_w, c, t, transform=where, ha="right", va="center", multialignment="right",
+                    fontsize=size, color=colour)  # fmt: skip
+    else:
+        ax.set_xticks([])
+        where = blended_transform_factory(ax.transData, ax.transAxes)
+        for c, t in zip(lay.gaps, lay.tick_labels, strict=True):
+            ax.text(c, -0.06 / height, t, transform=where, ha="center", va="top", multialignment="center",
+                    fontsize=size, color=colour)  # fmt: skip
+
+
+def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
+    """Legend entries in bar order, row by row, at the positions the layout reserved: a key
+    square and a text each (a matplotlib Legend re-measures its texts on every draw)."""
+    from matplotlib.patches import Rectangle
+
+    entries = _legend_entries(data, spec, p)
+    if not entries:
+        return
+    n_series = len(p.series) if (p.series is not None and not p.panels) else 0
+    keys = [colours[i % len(colours)] for i in range(n_series)]
+    keys += [colours[1] if len(colours) > 1 else "#28A197" for _ in p.subsets]
+    H = lay.fig_h
+    top = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
+    top += line_height(SIZE["subtitle"], n_lines(lay.subtitle)) + 0.1
+    row_h = line_height(SIZE["legend"]) * 1.15
+    box = 0.14
+    for r, row in enumerate(lay.legend_rows):
+        y = top + r * row_h + row_h / 2  # centre of the row, inches from the top
+        x = PAD
+        for i in row:
+            fig.add_artist(
+                Rectangle(
+                    (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
+                    facecolor=keys[i], edgecolor="none",
+                )
+            )  # fmt: skip
+            fig.text((x + box + 0.08) / WIDTH, 1 - y / H, entries[i], va="center", ha="left",
+                     fontsize=SIZE["legend"])  # fmt: skip
+            x += 0.22 + text_width(entries[i], SIZE["legend"]) + 0.3

@@ -1,0 +1,50 @@
+"""Formula-like text reaches every CSV we write neutralised (a leading '), numbers unchanged.
+
+The fixture wave is run up to the tables with text a spreadsheet would execute in the places
+text enters: an answer (free text), the LA name, and a label of the codebook that the tables,
+their .meta.csv files and the validation report carry.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from pipeline.run import run
+
+from ..fixtures import fixture_wave as fw
+from ..fixtures.fixture_wave import LAS, A
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+EVIL_LABEL = "-PRU+cmd|' /C calc'!A0"
+
+
+def test_formula_like_text_is_neutralised_in_every_output(make_project):
+    settings = make_project()
+    codebook_file = settings.root / "config" / "codebook.yaml"
+    text = codebook_file.read_text(encoding="utf-8")
+    assert text.count('"Pupil referral unit (PRU)"') == 1
+    codebook_file.write_text(text.replace('"Pupil referral unit (PRU)"', f'"{EVIL_LABEL}"'), encoding="utf-8")
+    answers = fw.answers_copy()
+    answers[A]["ap_purpose_text"] = "+SUM(1;2)"
+    fw.write_workbooks(settings.codebook, settings.returns_dir, answers=answers, las={**LAS, A: "@Barking"})
+    assert run(settings, until="analyse", workers=1, quiet=True) == 0
+
+    written = sorted(settings.processed_dir.rglob("*.csv")) + sorted(settings.figures_dir.rglob("*.csv"))
+    names = {p.name for p in written}
+    assert {"responses.csv", "validation_report.csv", "la_frame.csv", "computed_values.csv"} <= names
+    assert any(n.endswith(".meta.csv") for n in names)
+    seen_escaped = set()
+    for path in written:
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    if cell.startswith("'") and cell[1:].startswith(TRIGGERS):
+                        seen_escaped.add((path.name, cell))
+                    assert not cell.startswith(TRIGGERS) or NUMBER.fullmatch(cell), (path.name, cell)
+    files_with = {name for name, _ in seen_escaped}
+    assert "responses.csv" in files_with  # the free-text answer
+    assert "validation_report.csv" in files_with  # the LA name and the answer, as warnings
+    assert "fig08_cost_by_provider_type.csv" in files_with  # the provider label in a table
+    assert ("fig08_cost_by_provider_type.csv", "'" + EVIL_LABEL) in seen_escaped

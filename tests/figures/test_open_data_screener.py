@@ -1,0 +1,91 @@
+"""Every open-data table of the default wave passes the DfE screener's checks: 0 fails, 0 warnings.
+
+The tables are built in memory exactly as ``present.write_tables`` writes them (same functions,
+then through CSV text and back, so what is checked is what a user downloads).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from pipeline import present
+from pipeline.config import Settings
+
+from .screener import duplicate_rows, missing_totals, screen
+
+
+@pytest.fixture(scope="module")
+def written_tables():
+    settings = Settings("2018")
+    from pipeline import analyse, derive, public
+    from pipeline.ingest import read_wave
+    from pipeline.validate import validate
+
+    raw, problems = read_wave(settings, "calamine")
+    clean, _, respondents = validate(
+        raw, problems, public.la_frame(settings), settings.codebook, settings.validation["severity"]
+    )
+    derived = derive.run(settings, clean, respondents, public.context(settings))
+    out = {}
+    for ft in analyse.run(settings, derived):
+        data, meta = present.open_data_table(ft, settings.figures.get(ft.key, {}), settings)
+        read = lambda df: pd.read_csv(io.StringIO(present.csv_text(df)), dtype=str, keep_default_na=False)  # noqa: E731
+        out[ft.key] = (read(data), read(meta))
+    la_names = set(public.la_frame(settings)["la_name"])
+    return out, la_names
+
+
+def test_every_table_screens_clean(written_tables):
+    tables, la_names = written_tables
+    assert len(tables) > 40
+    findings = {key: screen(d, m, la_names) for key, (d, m) in tables.items()}
+    findings = {k: v for k, v in findings.items() if v}
+    assert not findings, "\n".join(f"{k}: {f}" for k, v in findings.items() for f in v[:4])
+
+
+def test_no_duplicate_rows(written_tables):
+    tables, _ = written_tables
+    assert {k: n for k, (d, m) in tables.items() if (n := duplicate_rows(d, m))} == {}
+
+
+@pytest.mark.xfail(reason="table content (Total rows) belongs to the analysis: reported, not yet fixed")
+def test_additive_filters_have_a_total(written_tables):
+    """Filters over categories that partition a whole (phases, provider types, responses...) need a
+    'Total' item as the EES default; measure/question lists are not additive and are exempt."""
+    tables, _ = written_tables
+    exempt = {"measure", "question", "source_table", "statement"}
+    missing = {}
+    for key, (d, m) in tables.items():
+        filters = set(m.loc[m["col_type"] == "Filter", "col_name"]) - exempt
+        if gaps := missing_totals(d, m, filters):
+            missing[key] = gaps
+    assert not missing, "\n".join(f"{k}: {v}" for k, v in sorted(missing.items()))
+
+
+def test_screener_can_fail():
+    data = pd.DataFrame(
+        {"time_period": ["201819"], "time_identifier": ["Academic year"], "geographic_level": ["National"],
+         "country_code": ["E92000001"], "country_name": ["England"], "ap_reason": ["excluded_pupils"],
+         "Share": ["12.345"], "la": ["Barnsley"]}
+    )  # fmt: skip
+    meta = pd.DataFrame(
+        [["ap_reason", "Filter", "Ap reason", "", "", "", "", ""],
+         ["Share", "Indicator", "Share", "", "%", "1", "", ""],
+         ["la", "Filter", "LA", "", "", "", "Which LA", ""]],
+        columns=["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
+                 "filter_hint", "filter_grouping_column"],
+    )  # fmt: skip
+    checks = {c for _, c, _ in screen(data, meta, {"Barnsley"})}
+    assert {
+        "column_names",
+        "label_acronyms",
+        "filter_hint",
+        "filter_items",
+        "indicator_dp",
+        "la_rows",
+    } <= checks
+    bad_time = data.assign(time_period="201820")
+    assert "time_period" in {c for _, c, _ in screen(bad_time, meta)}
