@@ -152,7 +152,8 @@ def draw(
         rows.append(a * weight)
         rhs.append(target * weight)
 
-    tw = tcells["weight"]
+    # Each cell's weight once, as derive does: the fallback is filled within the provider type.
+    tw = tcells.groupby("provider_type", group_keys=False)["weight"].apply(place_weights).loc[tcells.index]
     for p, t in targets.items():
         cells = tcells.index[tcells["provider_type"] == p]
         if len(cells) and p in cfg["cost_targets"]["by_type"]:

@@ -64,7 +64,17 @@ def respondents(settings: Settings, cfg: dict) -> pd.DataFrame:
     las["dep_z"] = ((dep - dep.mean()) / dep.std()).fillna(0.0)
     las["rural"] = las["rurality"].fillna("").str.contains("Rural")
     las["has_pru"] = las["pru_headcount"].notna()
+    las = las.merge(real_ap(settings, cfg), on="old_la_code", how="left")
     return las.sort_values("la_code").reset_index(drop=True)
+
+
+def real_ap(settings: Settings, cfg: dict) -> pd.DataFrame:
+    """The real size of each LA's AP in the wave's January (AP census pupils and state-funded AP
+    school headcount): old_la_code, ap_census_pupils, ap_school_headcount (NaN where absent)."""
+    spec = cfg["real_ap"]
+    ap = pd.read_csv(settings.path(spec["file"]), dtype={"old_la_code": str})
+    ap = ap[ap["time_period"] == int(spec["time_period"])]
+    return ap[["old_la_code", "ap_census_pupils", "ap_school_headcount"]]
 
 
 def generate(settings: Settings, cfg: dict) -> dict[str, dict[str, object]]:

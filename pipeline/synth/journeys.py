@@ -497,6 +497,40 @@ def _assign(ctx, codes, counts: dict[str, int], score=None, noise=1.0) -> dict[s
     return assign_counts(ctx.rng, list(codes), counts, score=score, noise=noise)
 
 
+def spend_budget_base(
+    max_dev: int, max_cen: int, shares: dict[str, float], dev_share: float, cen_share: float
+) -> tuple[int, int, int, int, dict[str, int]]:
+    """The largest base (devolved + centralised LAs answering) on which whole counts give every
+    published share of the spend-against-budget item at once: the all-LA shares by category and
+    the in-line shares of devolved and centralised LAs. Returns (devolved base, centralised base,
+    devolved in line, centralised in line, counts by category)."""
+    for n in range(max_dev + max_cen, 0, -1):
+        try:
+            total = counts_summing(n, shares)
+        except ValueError:
+            continue
+        for nd in range(min(max_dev, n), 0, -1):
+            nc = n - nd
+            if not 0 < nc <= max_cen:
+                continue
+            for dev_in in range(nd + 1):
+                cen_in = total["in_line"] - dev_in
+                if (
+                    0 <= cen_in <= nc
+                    and round_half_up(100 * dev_in / nd) == round_half_up(dev_share)
+                    and round_half_up(100 * cen_in / nc) == round_half_up(cen_share)
+                    and all(total[c] >= v for c, v in _rest_of_devolved(total, nd, dev_in).items())
+                ):
+                    return nd, nc, dev_in, cen_in, total
+    raise ValueError("no base gives the published spend-against-budget shares")
+
+
+def _rest_of_devolved(total: dict[str, int], nd: int, dev_in: int) -> dict[str, int]:
+    others = [c for c in total if c != "in_line"]
+    alloc = largest_remainder(np.array([total[c] for c in others], dtype=float), nd - dev_in)
+    return dict(zip(others, alloc.tolist(), strict=True))
+
+
 def demand(ctx, cfg, placed, devolved) -> None:
     """Reintegration, demand, spend against budget, exclusion trends, delegated use of AP."""
     pub, las = ctx.published, ctx.las.set_index("la_code")
@@ -529,19 +563,21 @@ def demand(ctx, cfg, placed, devolved) -> None:
     counts = {c: int(round(v * n / 100)) for c, v in s.items()}
     counts[d["demand_outlook_rest"]] = n - sum(counts.values())
     write("demand_outlook", _assign(ctx, codes, counts, score=use, noise=1.5))
-    # spend against budget: devolved LAs more often in line (counts by model group)
+    # spend against budget: the report's shares (all LAs and by model) are attainable together
+    # only on a smaller base (item non-response): the largest one found by arithmetic
     s = shares(d["spend_vs_budget"])
-    total = counts_summing(n, s)
-    dev_codes = [c for c in codes if devolved[c]]
-    cen_codes = [c for c in codes if not devolved[c]]
-    cen_in_line = count_for_share(len(cen_codes), pub(d["spend_in_line_centralised"]))
-    dev_counts = {"in_line": total["in_line"] - cen_in_line}
-    left = len(dev_codes) - dev_counts["in_line"]
+    dev_all = [c for c in codes if devolved[c]]
+    cen_all = [c for c in codes if not devolved[c]]
+    dev_share = pub(d["spend_in_line_devolved"])
+    cen_share = pub(d["spend_in_line_centralised"])
+    nd, nc, dev_in, cen_in, total = spend_budget_base(len(dev_all), len(cen_all), s, dev_share, cen_share)
+    dev_codes = choose(ctx.rng, dev_all, nd)
+    cen_codes = choose(ctx.rng, cen_all, nc)
     others = [c for c in total if c != "in_line"]
-    alloc = largest_remainder(np.array([total[c] for c in others], dtype=float), left)
-    dev_counts.update(dict(zip(others, alloc.tolist(), strict=True)))
+    alloc = largest_remainder(np.array([total[c] for c in others], dtype=float), nd - dev_in)
+    dev_counts = {"in_line": dev_in, **dict(zip(others, alloc.tolist(), strict=True))}
     cen_counts = {c: total[c] - dev_counts[c] for c in total}
-    cen_counts["in_line"] = cen_in_line
+    cen_counts["in_line"] = cen_in
     for group, cnt in ((dev_codes, dev_counts), (cen_codes, cen_counts)):
         idx = [codes.index(c) for c in group]
         write("spend_vs_budget", _assign(ctx, group, cnt, score=-use[idx], noise=1.5))

@@ -72,6 +72,35 @@ class Supply:
 # ---- rates ---------------------------------------------------------------------------------------
 
 
+def shape_quantiles(z: np.ndarray, shape: dict) -> np.ndarray:
+    """Rates relative to the mean, read off a piecewise-linear quantile function at the normal
+    quantiles of the standardised scores ``z`` (same order of LAs, a chosen distribution shape)."""
+    return np.interp(ndtr(z), shape["q"], shape["rate"])
+
+
+def shape_by_rank(
+    log_base: np.ndarray, size: np.ndarray, g: float, ok: np.ndarray, shape: dict
+) -> np.ndarray:
+    """Relative rates from the shape's quantile function, LA by LA. The top (1 - tail_from) of
+    LAs by propensity tilted by size (-tail_tilt x log size) take the tail of the shape, in that
+    order; the others take the body in the order of propensity tilted by -g x log size, so the
+    outlying LAs are mostly small ones while the rest keep growing with LA size."""
+    out = np.zeros(len(log_base))
+    idx = np.flatnonzero(ok)
+    tail_score = log_base[idx] - shape.get("tail_tilt", g) * size[idx]
+    body_score = log_base[idx] - g * size[idx]
+    q_tail = shape.get("tail_from", 1.0)
+    n_tail = int(round((1 - q_tail) * len(idx)))
+    order = np.argsort(-tail_score, kind="stable")
+    tail, body = order[:n_tail], np.sort(order[n_tail:])
+    body_rank = np.argsort(np.argsort(body_score[body], kind="stable"), kind="stable")
+    q = np.empty(len(idx))
+    q[body] = (body_rank + 0.5) / len(body) * q_tail
+    q[tail[::-1]] = q_tail + (np.arange(n_tail) + 0.5) / max(n_tail, 1) * (1 - q_tail)
+    out[idx] = np.interp(q, shape["q"], shape["rate"])
+    return out
+
+
 def fit_rates(
     base: np.ndarray,
     pupils: np.ndarray,
@@ -79,26 +108,24 @@ def fit_rates(
     total: float,
     groups: np.ndarray | None = None,
     group_means: dict | None = None,
-    log_range: float | None = None,
+    shape: dict | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    post=None,
 ) -> np.ndarray:
     """LA rates per 10,000: the mean over LAs (with pupils) is ``overall_mean``, each named group's
     mean is its target, the rest make up the overall mean, and sum(rate x pupils) / 10,000 equals
     ``total``. The base propensities are tilted by (pupils / median) ** -g, g found by bisection.
-    With ``log_range`` the tilted scores are mapped through the normal CDF onto a log-uniform
-    spread from 1 to ``log_range`` (same order of LAs, bounded top)."""
+    With ``shape`` the tilted scores are mapped (by their normal quantiles) onto the shape's
+    quantile function, so the spread across LAs has the chosen form whatever the base's.
+    ``bounds`` (low, high per LA) are enforced before the final scaling by a few clip-and-rescale
+    rounds, for rates that must stay within a ratio of another of the LA's values."""
     ok = pupils > 0
     groups = np.full(len(base), None, dtype=object) if groups is None else groups
     group_means = group_means or {}
     med = np.median(pupils[ok])
     size = np.log(np.where(ok, pupils, med) / med)
 
-    def rates(g: float) -> np.ndarray:
-        if log_range:  # LAs ordered by propensity tilted by size, spread log-uniformly
-            score = np.log(base) - g * size
-            q = ndtr((score - score[ok].mean()) / score[ok].std())
-            r = np.where(ok, np.exp(q * np.log(log_range)), 0.0)
-        else:
-            r = np.where(ok, base * np.exp(-g * np.clip(size, -1.4, 1.4)), 0.0)
+    def scale(r: np.ndarray) -> np.ndarray:
         named = np.zeros(len(r), dtype=bool)
         sum_named = 0.0
         for name, target in group_means.items():
@@ -112,12 +139,109 @@ def fit_rates(
         r[rest] *= rest_mean / r[rest].mean()
         return r
 
-    lo, hi = (-3.0, 6.0) if log_range else (-1.5, 2.5)
+    def rates(g: float) -> np.ndarray:
+        if shape:  # LAs ordered by propensity tilted by size, mapped onto the chosen shape
+            r = np.where(ok, shape_by_rank(np.log(base), size, g, ok, shape), 0.0)
+        else:
+            r = np.where(ok, base * np.exp(-g * np.clip(size, -1.4, 1.4)), 0.0)
+        r = scale(r)
+        if bounds is not None:
+            for _ in range(8):
+                r = scale(np.where(ok, np.clip(r, bounds[0], bounds[1]), 0.0))
+        if post is not None:
+            r = post(r, ok, groups)
+        return r
+
+    lo, hi = (-3.0, 6.0) if shape else (-1.5, 2.5)
     for _ in range(60):
         mid = (lo + hi) / 2
         pooled = (rates(mid) * pupils).sum() / 10_000
         lo, hi = (mid, hi) if pooled > total else (lo, mid)
-    return rates((lo + hi) / 2)
+    r = rates((lo + hi) / 2)
+    # The tilt leaves a gap to the pooled total: close it with a mean-keeping tilt, re-impose the
+    # bounds and rescale the means, a few rounds (means exact, pooled within a fraction).
+    for _ in range(6):
+        r = fix_pooled(r, pupils, total, ok, groups)
+        if bounds is not None:
+            r = np.where(ok, np.clip(r, bounds[0], bounds[1]), 0.0)
+        r = scale(r)
+    return r
+
+
+def fix_pooled(
+    r: np.ndarray, pupils: np.ndarray, total: float, ok: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
+    """Close what the size tilt left of the gap to the pooled total: r x (1 + d x (mean log size
+    - log size)) within each group (rate-weighted mean, so every group's mean of rates is kept),
+    d solved exactly and kept small enough that no rate falls below a fifth of itself."""
+    r = r.copy()
+    logs = np.log(np.where(ok, pupils, 1.0))
+    c = np.zeros(len(r))
+    for g in sorted({groups[i] for i in np.flatnonzero(ok)}, key=str):
+        m = ok & np.array([x == g for x in groups])
+        if r[m].sum() > 0:
+            c[m] = (r[m] * logs[m]).sum() / r[m].sum() - logs[m]
+    slope = (r * c * pupils).sum() / 10_000
+    gap = total - (r * pupils).sum() / 10_000
+    if slope == 0 or gap == 0:
+        return r
+    d = gap / slope
+    limit = 0.8 / max(np.abs(c[ok]).max(), 1e-9)
+    return r * (1 + np.clip(d, -limit, limit) * c)
+
+
+def limit_outliers(
+    r: np.ndarray,
+    ok: np.ndarray,
+    groups: np.ndarray,
+    threshold: float,
+    max_count: int,
+    cap: float,
+    pupils: np.ndarray,
+) -> np.ndarray:
+    """At most ``max_count`` LAs above ``threshold``, every group's mean kept: the rates above it
+    beyond the ``max_count`` with most pupils placed stay a little below it (room for integer
+    rounding) and the excess goes to the group's kept outliers (up to ``cap``), then to its
+    other LAs (up to the same level below the threshold)."""
+    r = r.copy()
+    below = threshold * 0.96
+    over = np.flatnonzero(ok & (r > below))
+    if len(over) <= max_count:
+        return r
+    keep = set(over[np.argsort(-(r * pupils)[over], kind="stable")][:max_count].tolist())
+    for g in sorted({groups[i] for i in over}, key=str):
+        members = np.flatnonzero(ok & np.array([x == g for x in groups]))
+        cut = [i for i in members if r[i] > below and i not in keep]
+        excess = float(sum(r[i] - below for i in cut))
+        r[cut] = below
+        for pool, top in (
+            ([i for i in members if i in keep], cap),
+            ([i for i in members if r[i] < below], below),
+        ):
+            room = np.array([max(top - r[i], 0.0) for i in pool])
+            if excess <= 0 or room.sum() <= 0:
+                continue
+            give = room * min(1.0, excess / room.sum())
+            r[pool] += give
+            excess -= give.sum()
+    return r
+
+
+def rural_count_wider(n_wider: int, n_mostly: int, n_rural: int, share: float, level: float) -> int:
+    """Rural LAs among the wider-range group: nearest to ``share`` % of the group among the counts
+    whose difference from the mostly-state-funded group is significant (two-sided Fisher's exact
+    test at ``level``, wider group more rural)."""
+    from scipy.stats import fisher_exact
+
+    ok = []
+    for k in range(max(0, n_rural - n_mostly), min(n_wider, n_rural) + 1):
+        rest = n_rural - k
+        p = fisher_exact([[k, n_wider - k], [rest, n_mostly - rest]]).pvalue
+        if k / n_wider > rest / n_mostly and p < level:
+            ok.append(k)
+    if not ok:
+        raise ValueError("no rural count gives a significant difference between the Figure 4 groups")
+    return min(ok, key=lambda k: (abs(100 * k / n_wider - share), k))
 
 
 def _force_integers(x: np.ndarray, total: int, minimum: np.ndarray | None = None) -> np.ndarray:
@@ -136,11 +260,15 @@ def _sets(rng, las: pd.DataFrame, cfg: dict, published: Published, answers: dict
     n_costs = int(published(bases["costs"]))
     n_pupils = int(published(bases["pupils_placed"]))
     n_fallback = int(cfg["cost_las_without_places"])
-    places_las = choose(rng, codes, n_places)
+    # LAs leaving the places grid blank lean rural (generator choice: the rural shares of the
+    # Figure 4 groups, line 517, need as few rural LAs among the places LAs as possible).
+    rural = las["rural"].to_numpy().astype(float)
+    places_las = choose(rng, codes, n_places, score=-cfg["places"]["non_response_rural_lean"] * rural)
     no_places = [c for c in codes if c not in set(places_las)]
     fallback = choose(rng, no_places, n_fallback)
     cost_las = sorted(choose(rng, places_las, n_costs - n_fallback) + fallback)
-    pupil_las = choose(rng, codes, n_pupils)
+    no_semh = np.array([answers[c].get(key("semh_provision")) == "no" for c in codes])
+    pupil_las = choose(rng, codes, n_pupils, score=3.0 * no_semh)
     both = [c for c in places_las if c in set(pupil_las)]
     # SEN profile: LAs answering places and pupils; some LAs without SEMH provision among them.
     semh_no = np.array([answers[c].get(key("semh_provision")) == "no" for c in both])
@@ -235,11 +363,11 @@ def _places(
         rate = fit_rates(
             base,
             las[col].to_numpy(),
-            published(pc[f"rate_{phase}"]),
+            published(pc[f"rate_{phase}"]) + pc["rounding_allowance"][phase],
             p_total if phase == "primary" else s_total,
             groups,
             targets,
-            pc["log_range"][phase],
+            pc["shape"][phase],
         )
         out[phase] = rate * las[col].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(*pc["ks3_share"], n), 0.25, 0.55)
@@ -257,8 +385,17 @@ def _places(
     # LA state-funded share of places: a wider range of providers in some (rural, devolved) LAs.
     n_mostly = count_for_share(n, published(pc["mostly_state_share"]))
     small = -np.log(las["pupils_secondary"].to_numpy() / las["pupils_secondary"].median())
-    score = 1.2 * las["rural"].to_numpy().astype(float) + 0.8 * devolved + 2.0 * small
-    wider = choose(rng, places_las, n - n_mostly, score=score)
+    score = 1.2 * las["rural"].to_numpy().astype(float) + pc["wider_devolved_lean"] * devolved + 2.0 * small
+    # Rural LAs among the wider-range group: the count nearest the published share that keeps
+    # the report's 'only significant difference' (line 517) with the rest (Fisher's exact test).
+    rural = las["rural"].to_numpy()
+    k_rural = rural_count_wider(
+        n - n_mostly, n_mostly, int(rural.sum()), published(pc["rural_share_wider"]), pc["rural_p_level"]
+    )
+    idx = np.arange(n)
+    pick = choose(rng, [places_las[i] for i in idx[rural]], k_rural, score=score[rural])
+    pick += choose(rng, [places_las[i] for i in idx[~rural]], n - n_mostly - k_rural, score=score[~rural])
+    wider = [c for c in places_las if c in set(pick)]
     for c in wider:
         sup.uses.loc[c, "independent_unregistered"] = True
         if c not in set(sup.cost_las):
@@ -312,9 +449,9 @@ def _places(
     shares = pd.DataFrame(shares, index=places_las, columns=list(GROUPS))
 
     # Within-group type weights, raked so pooled type shares within state-funded hit the targets.
-    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las).where(
-        uses, 0.0
-    )
+    w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las)
+    w["pru"] = MIX_WEIGHT["pru"] * pru_weight(las) ** pc["pru_weight_power"] * rng.lognormal(0, 0.15, n)
+    w = w.where(uses, 0.0)
     type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
     prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
     for _ in range(40):
@@ -550,6 +687,7 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     pex_z = ((pex - pex.mean()) / pex.std()).fillna(0.0).to_numpy()
     prop = sup.propensity.loc[codes].to_numpy()
     tg = pupil_targets(published, pc)
+    bounds = _pupil_bounds(sup, codes, las, pc)
     common = rng.normal(size=n)
     rates = {}
     for phase, col in (("primary", "pupils_primary"), ("secondary", "pupils_secondary")):
@@ -565,7 +703,27 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
             total = tg["phase"]["ks3"] + tg["phase"]["ks4"]
         else:
             groups, gm, total = None, None, tg["phase"]["primary"]
-        rates[phase] = fit_rates(base, las[col].to_numpy(), published(pc[f"rate_{phase}"]), total, groups, gm)
+        heads = las[col].to_numpy()
+        post = None
+        if phase == "secondary":
+            so = pc["secondary_outliers"]
+            max_over = int(np.floor(so["max_share"] * int((heads > 0).sum())))
+            thr = published(so["threshold"])
+
+            def post(r, ok, g, thr=thr, max_over=max_over, heads=heads):
+                return limit_outliers(r, ok, g, thr, max_over, pc["max_secondary_per_10k"], heads)
+
+        rates[phase] = fit_rates(
+            base,
+            heads,
+            published(pc[f"rate_{phase}"]) + pc["rounding_allowance"][phase],
+            total,
+            groups,
+            gm,
+            pc["shape"][phase],
+            bounds[phase],
+            post,
+        )
     prim = rates["primary"] * las["pupils_primary"].to_numpy() / 10_000
     sec = rates["secondary"] * las["pupils_secondary"].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(pc["ks3_share"], 0.04, n), 0.2, 0.55)
@@ -613,6 +771,8 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
                 if ints[i] == 0:
                     continue
                 wts = tw.loc[c, members].to_numpy()
+                if wts.sum() == 0 and ph == "ks5" and g == "other_setting":  # post-16: FE
+                    wts = np.array([1.0 if p == "fe_college" else 0.0 for p in members])
                 if wts.sum() == 0:
                     wts = np.array([1.0 if sup.uses.loc[c, p] else 0.0 for p in members])
                 if wts.sum() == 0:
@@ -624,6 +784,23 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     _ensure_phase(pupils, sup.sen_secondary, "ks4")
     sup.pupils = pupils
     return pupils
+
+
+def _pupil_bounds(sup: Supply, codes: list[str], las: pd.DataFrame, pc: dict) -> dict:
+    """Per-LA bounds on pupil rates by phase that keep pupils placed per place inside the
+    configured range where the LA gave places (phase's share of pupils x places x ratio bound)."""
+    lo_r, hi_r = pc["per_place"]
+    places = np.array([sup.places[c].to_numpy().sum() if c in sup.places else np.nan for c in codes])
+    out = {}
+    for phase, col, share in (("primary", "pupils_primary", 0.12), ("secondary", "pupils_secondary", 0.86)):
+        heads = las[col].to_numpy()
+        per10k = np.where(heads > 0, places * share / np.maximum(heads, 1) * 10_000, np.nan)
+        lo = np.where(np.isnan(per10k), 0.0, lo_r * per10k)
+        hi = np.where(np.isnan(per10k), np.inf, hi_r * per10k)
+        if phase == "secondary":
+            hi = np.minimum(hi, pc["max_secondary_per_10k"])
+        out[phase] = (lo, hi)
+    return out
 
 
 def _controlled_round(gs: pd.DataFrame, totals: np.ndarray, targets: dict) -> pd.DataFrame:
@@ -659,6 +836,29 @@ def _ensure_phase(pupils: dict, codes: list[str], phase: str) -> None:
         pupils[c].loc[p, phase] += 1
 
 
+def real_ap_pupils(las: pd.DataFrame) -> pd.Series:
+    """The LA's real AP pupils (AP census + state-funded AP school headcount); an LA missing from
+    the AP census gets the median AP-census-to-secondary-headcount ratio of the others."""
+    sec = las["pupils_secondary"].where(las["pupils_secondary"] > 0)
+    apc = las["ap_census_pupils"]
+    apc = apc.fillna((apc / sec).median() * sec.fillna(0.0))
+    return apc + las["ap_school_headcount"].fillna(0.0)
+
+
+def real_ap_z(las: pd.DataFrame) -> np.ndarray:
+    """Standardised log of the LA's real AP pupils per secondary pupil (0 where not computable)."""
+    rate = np.log(real_ap_pupils(las) / las["pupils_secondary"].where(las["pupils_secondary"] > 0))
+    rate = rate.replace([np.inf, -np.inf], np.nan)
+    return ((rate - rate.mean()) / rate.std()).fillna(0.0).to_numpy()
+
+
+def pru_weight(las: pd.DataFrame) -> np.ndarray:
+    """Relative weight of PRU places in an LA's state-funded mix: its real AP school headcount's
+    share of its real AP pupils, over the median share (PRU places follow the real PRUs)."""
+    share = (las["ap_school_headcount"].fillna(0.0) / real_ap_pupils(las).where(lambda x: x > 0)).fillna(0.0)
+    return (share / share[share > 0].median()).clip(0.05, 4.0).to_numpy()
+
+
 # ---- block ----------------------------------------------------------------------------------------
 
 
@@ -683,7 +883,9 @@ def draw(
     )
     pc = cfg["places"]
     sup.propensity = pd.Series(
-        pc["deprivation_slope"] * lx["dep_z"].to_numpy() + pc["spread"] * 0.8 * rng.normal(size=len(lx)),
+        pc["real_ap_slope"] * real_ap_z(lx)
+        + pc["deprivation_slope"] * lx["dep_z"].to_numpy()
+        + pc["spread"] * 0.8 * rng.normal(size=len(lx)),
         index=lx.index,
     )
     sup.places = _places(rng, sup, places_las, answers, cfg, published, codebook)
