@@ -77,9 +77,66 @@ def devolved_p_value(las: pd.DataFrame, devolved: np.ndarray) -> float:
     return float(erfc(abs(z) / sqrt(2))) if beta[1] < 0 else 1.0
 
 
+def ks4_sustained(settings, las: pd.DataFrame) -> np.ndarray:
+    """Each LA's real sustained KS4 destination rate (the regression source `ks4_destinations`
+    of the wave config), NaN where the wave has none or the LA is suppressed."""
+    spec = (settings.wave_config.get("regression_sources") or {}).get("ks4_destinations")
+    if not spec:
+        return np.full(len(las), np.nan)
+    frame_key, file_key = next(iter(spec["join"].items()))
+    source_column = spec["columns"]["sustained_pct"]
+    src = pd.read_csv(settings.path(spec["file"]), dtype={file_key: str})
+    values = pd.to_numeric(src.set_index(file_key)[source_column], errors="coerce")
+    return las[frame_key].astype(str).map(values).to_numpy(dtype=float)
+
+
+def devolved_ks4_coefficient(las: pd.DataFrame, devolved: np.ndarray, ks4: np.ndarray) -> float:
+    """Devolved coefficient of sustained KS4 destinations ~ devolved + deprivation (OLS)."""
+    ok = ~np.isnan(ks4) & las["deprivation"].notna().to_numpy()
+    if ok.sum() < 4:
+        return float("nan")
+    X = np.column_stack([np.ones(ok.sum()), devolved[ok].astype(float), las["deprivation"].to_numpy()[ok]])
+    return float(np.linalg.lstsq(X, ks4[ok], rcond=None)[0][1])
+
+
+def swap_for_lower_ks4(
+    las: pd.DataFrame, devolved: np.ndarray, ks4: np.ndarray, score: np.ndarray, alpha: float, max_swaps: int = 5
+) -> np.ndarray:
+    """Devolved LAs with lower real sustained KS4 destinations than their deprivation predicts
+    (the report's direction): while the coefficient is not negative, swap one devolved LA for one
+    centralised LA, keeping the exclusion finding (p < alpha): of the swaps that make it negative
+    the one closest to the devolved propensity (score), else the one lowering it most. Uses no
+    random numbers, so the rest of the draw is unchanged."""
+    flag = devolved.copy()
+    for _ in range(max_swaps):
+        coef_now = devolved_ks4_coefficient(las, flag, ks4)
+        if coef_now < 0:
+            return flag
+        lowest, fit = (coef_now, None), (-np.inf, None)
+        for i in np.flatnonzero(flag):
+            for j in np.flatnonzero(~flag):
+                trial = flag.copy()
+                trial[i], trial[j] = False, True
+                coef = devolved_ks4_coefficient(las, trial, ks4)
+                if coef >= coef_now or devolved_p_value(las, trial) >= alpha:
+                    continue
+                if coef < lowest[0]:
+                    lowest = (coef, trial)
+                if coef < 0 and score[j] - score[i] > fit[0]:
+                    fit = (score[j] - score[i], trial)
+        step = fit[1] if fit[1] is not None else lowest[1]
+        if step is None:
+            break
+        flag = step
+    if devolved_ks4_coefficient(las, flag, ks4) >= 0:
+        raise RuntimeError("no swap of devolved LAs gives lower sustained KS4 destinations")
+    return flag
+
+
 def run(ctx) -> None:
     """Generator block: categorical and yes/no questions."""
-    required_items(ctx.rng, ctx.las, ctx.answers, ctx.published, ctx.settings.codebook, ctx.cfg["questions"])
+    las = ctx.las.assign(ks4_sustained=ks4_sustained(ctx.settings, ctx.las))
+    required_items(ctx.rng, las, ctx.answers, ctx.published, ctx.settings.codebook, ctx.cfg["questions"])
 
 
 def required_items(
@@ -184,6 +241,7 @@ def required_items(
     n_dev = total["devolved_partial"] + total["devolved_full"]
     dcfg = cfg["decision_model"]
     score = devolved_score(las, dcfg)
+    ks4 = las["ks4_sustained"].to_numpy(dtype=float) if "ks4_sustained" in las else np.full(len(las), np.nan)
     for _attempt in range(dcfg["max_draws"]):
         dev_codes = choose(rng, codes, n_dev, score=score, noise=dcfg["noise"])
         flag = np.array([c in set(dev_codes) for c in codes])
@@ -191,6 +249,9 @@ def required_items(
             break
     else:
         raise RuntimeError("no draw of devolved LAs shows the report's exclusion-rate finding")
+    if dcfg.get("ks4_lower"):
+        flag = swap_for_lower_ks4(las, flag, ks4, score, dcfg["alpha"])
+        dev_codes = [c for c, f in zip(codes, flag, strict=True) if f]
     # full devolution in the LAs with the strongest propensity among the devolved
     dev_idx = [codes.index(c) for c in dev_codes]
     full = set(choose(rng, dev_codes, total["devolved_full"], score=score[dev_idx], noise=1.0))
