@@ -100,7 +100,12 @@ def devolved_ks4_coefficient(las: pd.DataFrame, devolved: np.ndarray, ks4: np.nd
 
 
 def swap_for_lower_ks4(
-    las: pd.DataFrame, devolved: np.ndarray, ks4: np.ndarray, score: np.ndarray, alpha: float, max_swaps: int = 5
+    las: pd.DataFrame,
+    devolved: np.ndarray,
+    ks4: np.ndarray,
+    score: np.ndarray,
+    alpha: float,
+    max_swaps: int = 5,
 ) -> np.ndarray:
     """Devolved LAs with lower real sustained KS4 destinations than their deprivation predicts
     (the report's direction): while the coefficient is not negative, swap one devolved LA for one
