@@ -169,6 +169,9 @@ def _phase_sets(rng, codes, n_any, sizes, info, eligible, sizes_of=None) -> dict
     LAs with pupils in it; every answering LA gives at least one phase.
     """
     pool = [c for c in codes if eligible.loc[c].any()]
+    # a phase every answering LA gives (its base is the item's): answerers need pupils in it
+    for ph in (p for p, k in sizes.items() if k >= n_any):
+        pool = [c for c in pool if eligible.loc[c, ph]]
     score = info.reindex(pool).to_numpy()
     ans = choose(rng, pool, n_any, score=score, noise=0.7)
     sets = {}

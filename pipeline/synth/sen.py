@@ -21,8 +21,14 @@ def _mean_ok(x: float, target: float, unit: float) -> bool:
     return abs(x - target) < 0.5 * unit - 1e-9
 
 
-def semh_models(rng, las: pd.DataFrame, answers: dict, cfg: dict, published: Published) -> dict[str, str]:
-    """Model of each LA with SEMH provision; integrated/combined LAs lean to higher real PEx rates."""
+def semh_models(
+    rng, las: pd.DataFrame, answers: dict, cfg: dict, published: Published, pupil_las: list[str] | None = None
+) -> dict[str, str]:
+    """Model of each LA with SEMH provision; integrated/combined LAs lean to higher real PEx rates.
+    LAs giving no pupil numbers (not in ``pupil_las``) are kept in the 'separate' group: the
+    published group means of pupils placed (63 separate, 96 integrated or combined, 98 overall)
+    leave the LAs in neither group a high mean, lowest (and 'a very small number' above the
+    outlier threshold attainable) when all of them and all integrated/combined LAs answer."""
     sc = cfg["semh_models"]
     codes = [c for c in las["la_code"] if answers[c][key("semh_provision")] == "yes"]
     n_all = len(las)
@@ -34,6 +40,18 @@ def semh_models(rng, las: pd.DataFrame, answers: dict, cfg: dict, published: Pub
     order = {"integrated": counts["integrated"], "combined": counts["combined"]}
     order.update({m: counts[m] for m in ("separate", "other", "no_detail")})
     model = assign_counts(rng, codes, order, score=z, noise=2.0)
+    fixed = set(codes) - set(pupil_las if pupil_las is not None else codes)
+    if sc.get("silent_las_separate"):
+        for x in sorted(fixed):
+            if model[x] == "separate":
+                continue
+            swap = min(
+                (c for c in codes if model[c] == "separate" and c not in fixed),
+                key=lambda c, x=x: abs(pex[c] - pex[x]) if pd.notna(pex[c] - pex[x]) else np.inf,
+            )
+            model[x], model[swap] = "separate", model[x]
+    else:
+        fixed = set()
     # Local search: swap LAs between 'separate' and the others until both group means of the
     # real PEx rate round to their targets (the rate is published to 0.01).
     t_sep = published(sc["pex_targets"]["separate"])
@@ -55,7 +73,7 @@ def semh_models(rng, las: pd.DataFrame, answers: dict, cfg: dict, published: Pub
             break
         x = codes[rng.integers(len(codes))]
         y = codes[rng.integers(len(codes))]
-        if model[x] == model[y]:
+        if model[x] == model[y] or x in fixed or y in fixed:
             continue
         model[x], model[y] = model[y], model[x]
         new = loss(model)
@@ -242,8 +260,11 @@ def delegated_and_services(rng, las: pd.DataFrame, answers: dict, cfg: dict, pub
     v = np.round(rng.uniform(lo, hi, m))
     v[: dc["special_zero"]] = 0
     v[dc["special_zero"] : dc["special_zero"] + dc["special_all"]] = 100
+    # the published range's edges are answers too (the report saw them): one LA at each
+    edges = dc["special_zero"] + dc["special_all"]
+    v[edges], v[edges + 1] = lo, hi
     fixed = np.zeros(m, dtype=bool)
-    fixed[: dc["special_zero"] + dc["special_all"]] = True
+    fixed[: edges + 2] = True
     v = _mean_to(v, t, lo, hi, rng, fixed)
     for c, x in zip(informed, rng.permutation(v), strict=True):
         answers[c][key("delegated_use_school_share", "special")] = int(x)
@@ -290,7 +311,7 @@ def ehc_assessment(
 def run(ctx) -> None:
     """Generator block: SEMH models, pupils placed, SEN profile, SEMH places, EHE and more."""
     sup: Supply = ctx.state["supply"]
-    model = semh_models(ctx.rng, ctx.las, ctx.answers, ctx.cfg, ctx.published)
+    model = semh_models(ctx.rng, ctx.las, ctx.answers, ctx.cfg, ctx.published, sup.pupil_las)
     groups = {c: _group(m) for c, m in model.items()}
     finalise_pupils(ctx.rng, sup, ctx.answers, groups, ctx.cfg, ctx.published, ctx.settings.codebook)
     write_answers(sup, ctx.answers)

@@ -165,6 +165,11 @@ def fit_rates(
         if bounds is not None:
             r = np.where(ok, np.clip(r, bounds[0], bounds[1]), 0.0)
         r = scale(r)
+        if post is not None:
+            r = post(r, ok, groups)
+    if post is not None:  # the outlier limit moved pupils: close the pooled gap on the other LAs
+        free = ok & (r < 0.9 * r[ok].max()) & (r < np.median(r[ok]) * 1.3)
+        r = fix_pooled(r, pupils, total, free, groups)
     return r
 
 
@@ -208,7 +213,10 @@ def limit_outliers(
     over = np.flatnonzero(ok & (r > below))
     if len(over) <= max_count:
         return r
-    keep = set(over[np.argsort(-(r * pupils)[over], kind="stable")][:max_count].tolist())
+    # kept outliers: first in the groups with the highest mean rate (they need them), then highest rate
+    group_mean = {g: r[ok & np.array([x == g for x in groups])].mean() for g in {groups[i] for i in over}}
+    order = np.lexsort((-r[over], -np.array([group_mean[groups[i]] for i in over])))
+    keep = set(over[order][:max_count].tolist())
     for g in sorted({groups[i] for i in over}, key=str):
         members = np.flatnonzero(ok & np.array([x == g for x in groups]))
         cut = [i for i in members if r[i] > below and i not in keep]
