@@ -47,7 +47,9 @@ def headcount(settings: Settings, file: str) -> float:
 
 def anchor_ratios(settings: Settings, spec: dict) -> dict[str, float]:
     """Placement share of each annex group in the wave year over the first wave's year."""
-    a = pd.read_csv(settings.path(spec["file"])).set_index(["census_year", "provider_type"])["placement_share"]
+    a = pd.read_csv(settings.path(spec["file"])).set_index(["census_year", "provider_type"])[
+        "placement_share"
+    ]
     return {g: float(a[(int(spec["wave"]), g)] / a[(int(spec["base"]), g)]) for g in a.index.levels[1]}
 
 
@@ -75,7 +77,12 @@ def build(settings: Settings, rules: dict) -> list[dict]:
     for id_ in rules["scale_size"]:
         add(id_, base[id_] * size, f"first wave x real AP size ratio {size:.4f} ({ap['file']})")
     for id_ in rules["scale_rate"]:
-        add(id_, base[id_] * rate, f"first wave x real AP per pupil ratio {rate:.4f} ({ap['file']}, {hc['wave']})", 0.1)
+        add(
+            id_,
+            base[id_] * rate,
+            f"first wave x real AP per pupil ratio {rate:.4f} ({ap['file']}, {hc['wave']})",
+            0.1,
+        )
     src = f"first wave shifted by Ofsted/CQC annex ratios ({rules['placements']['file']})"
     for group in rules["mixes"]:
         members = group["members"]
