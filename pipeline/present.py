@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import safe_text
-from .analyse import TOTAL_LABEL, FigureTable
+from .analyse import TOTAL_LABEL, FigureTable, with_intervals
 from .config import Settings
 from .estimators import round_half_up
 
@@ -122,6 +122,7 @@ def _item_labels(col: str, settings: Settings) -> dict[str, str]:
 def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EES-style tidy CSV and its .meta.csv for one figure table: readable filter items and
     labels (acronyms kept), a hint for every filter, values rounded half up to ``indicator_dp``."""
+    ft = with_intervals(ft)
     labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
     series_labels = _series_labels(spec, settings)
     df = ft.table.copy()
