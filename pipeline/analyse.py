@@ -113,22 +113,21 @@ def with_intervals(ft: FigureTable) -> FigureTable:
         indicators.update(interval_indicators(ft))
     if "n_las" not in indicators:
         indicators["n_las"] = {"label": "Number of LAs", "unit": "", "dp": 0}
+    computed = pd.to_numeric(table["lower"], errors="coerce").notna().any()
+    estimator = ft.estimator
+    if computed and INTERVAL_NOTE not in estimator:
+        estimator = f"{estimator} {INTERVAL_NOTE}"
     return FigureTable(
         ft.key,
         table,
         ft.filters,
         indicators,
-        ft.estimator,
+        estimator,
         ft.base,
         ft.values,
         ft.time_identifier,
         ft.no_interval,
     )
-
-
-def interval_row(iv) -> dict:
-    """``lower``/``upper`` columns of one table row from an :class:`uncertainty.Interval`."""
-    return {"lower": iv.lower, "upper": iv.upper}
 
 
 SKIPPED: list[dict] = []
@@ -205,7 +204,7 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
         raise SystemExit(f"error: {exc}") from None
     tables: list[FigureTable] = []
     for module in MODULES:
-        built = module.run(settings, derived)
+        built = [with_intervals(ft) for ft in module.run(settings, derived)]
         if on_tables is not None:
             on_tables(built)
         tables += built

@@ -18,6 +18,7 @@ from ..estimators import (
     lowest_outlier,
     modal_band,
 )
+from ..uncertainty import interval_share_of_las, mean_of_values
 
 SEC = ["ks3", "ks4"]
 MODELS = ("devolved", "centralised")
@@ -37,6 +38,19 @@ POOLED_PUPILS = (
 )
 AGREE = ("strongly_agree", "agree")
 DISAGREE = ("disagree", "strongly_disagree")
+
+
+def mean_bounds(values: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` of an unweighted mean over LAs (NaN = not answered, left out), 95%
+    design-based interval over a frame of ``n_frame`` LAs (uncertainty.mean_of_values)."""
+    iv = mean_of_values(pd.to_numeric(values, errors="coerce").to_numpy(float), n_frame)
+    return {"lower": iv.lower, "upper": iv.upper}
+
+
+def share_bounds(answered: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` (percent) of a share of LAs (True/False per LA, NaN = not answered)."""
+    iv = interval_share_of_las(answered, n_frame)
+    return {"lower": iv.lower, "upper": iv.upper}
 
 
 def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:

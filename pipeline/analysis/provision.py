@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyse import (
+    INTERVAL_NOTE,
     FigureTable,
     attempt,
     tables_of,
@@ -30,6 +31,7 @@ from .common import (
     _table,
     _txt,
     _type_rates,
+    mean_bounds,
 )
 
 
@@ -81,7 +83,12 @@ def fig02(d: Data) -> FigureTable:
 def fig03(d: Data) -> FigureTable:
     rates = _type_rates(d)
     rows = [
-        {"provider_type": p, "places_per_10k": rates[p].mean(), "n_las": int(rates[p].notna().sum())}
+        {
+            "provider_type": p,
+            "places_per_10k": rates[p].mean(),
+            **mean_bounds(rates[p], d.n_frame),
+            "n_las": int(rates[p].notna().sum()),
+        }
         for p in d.ptypes
     ]
     return _table(
@@ -89,7 +96,9 @@ def fig03(d: Data) -> FigureTable:
         rows,
         ["provider_type"],
         {"places_per_10k": {"label": "School-age places per 10,000 pupils", **RATE}, "n_las": N_LAS},
-        MEAN_RATES + " Denominator: primary + secondary headcount; LAs with no places of a type count as 0.",
+        MEAN_RATES
+        + " Denominator: primary + secondary headcount; LAs with no places of a type count as 0. "
+        + INTERVAL_NOTE,
         "LAs answering the places question",
         [],
     )

@@ -37,6 +37,7 @@ from .common import (
     _table,
     _type_rates,
     la_models,
+    mean_bounds,
 )
 
 
@@ -49,7 +50,15 @@ def fig32(d: Data) -> FigureTable:
         for g in ("devolved", "centralised"):
             x = s[d.devolved.reindex(s.index) == g].dropna()
             means[(measure, g)], bases[(measure, g)] = x.mean(), len(x)
-            rows.append({"measure": measure, "la_group": g, "per_10k": x.mean(), "n_las": len(x)})
+            rows.append(
+                {
+                    "measure": measure,
+                    "la_group": g,
+                    "per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": len(x),
+                }
+            )
     vals = [
         value(
             "fig32.ap_pupils_per_10k.secondary.devolved_vs_centralised",
@@ -88,7 +97,13 @@ def fig33(d: Data) -> FigureTable:
         for g in ("devolved", "centralised"):
             x = rates.loc[grp == g, p]
             rows.append(
-                {"provider_type": p, "la_group": g, "places_per_10k": x.mean(), "n_las": int(x.notna().sum())}
+                {
+                    "provider_type": p,
+                    "la_group": g,
+                    "places_per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": int(x.notna().sum()),
+                }
             )
     gsum = {
         k: rates[[p for p in d.ptypes if d.group_of[p] == k]].sum(axis=1).groupby(grp).mean()

@@ -27,6 +27,7 @@ from .common import (
     Data,
     _table,
     _txt,
+    mean_bounds,
 )
 
 
@@ -156,7 +157,15 @@ def fig14(d: Data) -> FigureTable:
         vals.append(value(f"fig14.n_las.{ph}", len(base), "count_las"))
         for g, label in (("yes", "semh_provision_some"), ("no", "semh_provision_none")):
             x = base[grp == g]
-            rows.append({"phase": ph, "semh_provision": label, "places_per_10k": x.mean(), "n_las": len(x)})
+            rows.append(
+                {
+                    "phase": ph,
+                    "semh_provision": label,
+                    "places_per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": len(x),
+                }
+            )
             vals.append(value(f"fig14.places_per_10k.{ph}.{label}", x.mean(), "per_10k_pupils", len(x)))
     return _table(
         "fig14",
