@@ -53,6 +53,12 @@ def share_bounds(answered: pd.Series, n_frame: int) -> dict:
     return {"lower": iv.lower, "upper": iv.upper}
 
 
+def answer_bounds(answers: pd.Series, members, n_frame: int) -> dict:
+    """``lower``/``upper`` of the share of LAs whose answer is one of ``members`` (one answer per
+    LA, NaN = not answered), as estimated by estimators.category_shares."""
+    return share_bounds(answers.dropna().isin(list(members)), n_frame)
+
+
 def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:
     return FigureTable(key, pd.DataFrame(rows), filters, indicators, estimator, base, vals)
 

@@ -32,6 +32,7 @@ from .common import (
     _txt,
     _type_rates,
     mean_bounds,
+    share_bounds,
 )
 
 
@@ -125,9 +126,24 @@ def fig04(d: Data, spec: dict) -> tuple[FigureTable, FigureTable]:
     wider = sh[~mostly]
     rural = d.ctx["rurality"].reindex(sh.index).fillna("").str.contains("Rural")
     rows = [
-        {"la_group": "mostly_state_funded", "la_share": share_of_las(mostly), "n_las": n},
-        {"la_group": "one_main_provider", "la_share": share_of_las(one_main), "n_las": n},
-        {"la_group": "wider_range", "la_share": share_of_las(~mostly), "n_las": n},
+        {
+            "la_group": "mostly_state_funded",
+            "la_share": share_of_las(mostly),
+            **share_bounds(mostly, d.n_frame),
+            "n_las": n,
+        },
+        {
+            "la_group": "one_main_provider",
+            "la_share": share_of_las(one_main),
+            **share_bounds(one_main, d.n_frame),
+            "n_las": n,
+        },
+        {
+            "la_group": "wider_range",
+            "la_share": share_of_las(~mostly),
+            **share_bounds(~mostly, d.n_frame),
+            "n_las": n,
+        },
     ]
     vals = [
         value("fig04.la_share.mostly_state_funded", share_of_las(mostly), "percent", n),

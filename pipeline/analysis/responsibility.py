@@ -36,6 +36,7 @@ from .common import (
     _single,
     _table,
     _type_rates,
+    answer_bounds,
     la_models,
     mean_bounds,
 )
@@ -140,7 +141,16 @@ def fig16_models(
         sh = category_shares(a, ["centralised", "devolved_partial", "devolved_full"])
         sh["devolved"] = sh["devolved_partial"] + sh["devolved_full"]
         for model, s in sh.items():
-            rows.append({"school_phase": ph, "model": model, "la_share": s, "n_las": int(a.notna().sum())})
+            members = ["devolved_partial", "devolved_full"] if model == "devolved" else [model]
+            rows.append(
+                {
+                    "school_phase": ph,
+                    "model": model,
+                    "la_share": s,
+                    **answer_bounds(a, members, len(la_frame)),
+                    "n_las": int(a.notna().sum()),
+                }
+            )
             vals.append(value(f"fig16.model_share.{ph}.{model}", s, "percent", int(a.notna().sum())))
     fig = _frame_table(
         "fig16",
