@@ -18,7 +18,7 @@ from ..estimators import (
     lowest_outlier,
     modal_band,
 )
-from ..uncertainty import interval_share_of_las, mean_of_values
+from ..uncertainty import interval_pooled_share, interval_share_of_las, mean_of_values
 
 SEC = ["ks3", "ks4"]
 MODELS = ("devolved", "centralised")
@@ -57,6 +57,13 @@ def answer_bounds(answers: pd.Series, members, n_frame: int) -> dict:
     """``lower``/``upper`` of the share of LAs whose answer is one of ``members`` (one answer per
     LA, NaN = not answered), as estimated by estimators.category_shares."""
     return share_bounds(answers.dropna().isin(list(members)), n_frame)
+
+
+def pooled_bounds(values: pd.Series, in_category: pd.Series, la_codes: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` (percent) of estimators.pooled_share over the same rows: per LA y = its
+    count in the category, x = its total; a ratio of totals (uncertainty.interval_pooled_share)."""
+    iv = interval_pooled_share(values, in_category, la_codes, n_frame)
+    return {"lower": iv.lower, "upper": iv.upper}
 
 
 def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:

@@ -32,6 +32,7 @@ from .common import (
     _txt,
     _type_rates,
     mean_bounds,
+    pooled_bounds,
     share_bounds,
 )
 
@@ -47,6 +48,7 @@ def fig02(d: Data) -> FigureTable:
                 "group": d.group_of[p],
                 "places": pl.loc[pl["provider_type"] == p, "x"].sum(),
                 "place_share": pooled_share(pl["x"], pl["provider_type"] == p),
+                **pooled_bounds(pl["x"], pl["provider_type"] == p, pl["la_code"], d.n_frame),
                 "n_las": n,
             }
         )
@@ -242,7 +244,12 @@ def fig05(d: Data) -> FigureTable:
     pl = d.places
     n = pl["la_code"].nunique()
     rows = [
-        {"phase": ph, "place_share": pooled_share(pl["x"], pl["phase"] == ph), "n_las": n}
+        {
+            "phase": ph,
+            "place_share": pooled_share(pl["x"], pl["phase"] == ph),
+            **pooled_bounds(pl["x"], pl["phase"] == ph, pl["la_code"], d.n_frame),
+            "n_las": n,
+        }
         for ph in d.cb.dimensions["phase"].values
     ]
     vals = [
@@ -284,6 +291,7 @@ def fig06(d: Data) -> FigureTable:
                     "provider_type": p,
                     "phase": ph,
                     "place_share": pooled_share(sub["x"], sub["phase"] == ph),
+                    **pooled_bounds(sub["x"], sub["phase"] == ph, sub["la_code"], d.n_frame),
                     "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
                 }
             )

@@ -36,6 +36,7 @@ from .common import (
     _rate_values,
     _table,
     _txt,
+    pooled_bounds,
 )
 from .specs import build_section
 
@@ -62,6 +63,7 @@ def fig19(d: Data) -> FigureTable:
                     "phase": ph,
                     "provider_group": g,
                     "pupil_share": pooled_share(sub["x"], sub["group"] == g),
+                    **pooled_bounds(sub["x"], sub["group"] == g, sub["la_code"], d.n_frame),
                     "n_las": n,
                 }
             )

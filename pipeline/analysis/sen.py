@@ -28,6 +28,7 @@ from .common import (
     _table,
     _txt,
     mean_bounds,
+    pooled_bounds,
 )
 
 
@@ -63,6 +64,7 @@ def fig12(d: Data) -> FigureTable:
                     "phase": ph,
                     "sen_status": st,
                     "pupil_share": pooled_share(sub["x"], sub["sen_status"] == st),
+                    **pooled_bounds(sub["x"], sub["sen_status"] == st, sub["la_code"], d.n_frame),
                     "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
                 }
             )
