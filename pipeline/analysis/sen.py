@@ -135,7 +135,7 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
                 n,
             ),
         ]
-    return _table(
+    table = _table(
         "fig13",
         rows,
         ["school_phase", "semh_setting"],
@@ -144,6 +144,8 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
         "LAs with local state-funded specialist SEMH provision giving place numbers",
         vals,
     )
+    table.no_interval = "z"  # totals of places reported, not estimates: no interval applies
+    return table
 
 
 def fig14(d: Data) -> FigureTable:
