@@ -3,6 +3,7 @@ read from derive's la_frame), estimator notes and small table constructors."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..analyse import (
@@ -42,9 +43,12 @@ DISAGREE = ("disagree", "strongly_disagree")
 
 def mean_bounds(values: pd.Series, n_frame: int) -> dict:
     """``lower``/``upper`` of an unweighted mean over LAs (NaN = not answered, left out), 95%
-    design-based interval over a frame of ``n_frame`` LAs (uncertainty.mean_of_values)."""
-    iv = mean_of_values(pd.to_numeric(values, errors="coerce").to_numpy(float), n_frame)
-    return {"lower": iv.lower, "upper": iv.upper}
+    design-based interval over a frame of ``n_frame`` LAs (uncertainty.mean_of_values); the lower
+    bound of a mean of non-negative values is clipped at 0."""
+    y = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    iv = mean_of_values(y, n_frame)
+    floor = 0.0 if np.nanmin(y, initial=0.0) >= 0 else -np.inf  # a mean of counts or rates is not negative
+    return {"lower": max(iv.lower, floor) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
 
 
 def share_bounds(answered: pd.Series, n_frame: int) -> dict:
@@ -63,7 +67,12 @@ def pooled_bounds(values: pd.Series, in_category: pd.Series, la_codes: pd.Series
     """``lower``/``upper`` (percent) of estimators.pooled_share over the same rows: per LA y = its
     count in the category, x = its total; a ratio of totals (uncertainty.interval_pooled_share)."""
     iv = interval_pooled_share(values, in_category, la_codes, n_frame)
-    return {"lower": iv.lower, "upper": iv.upper}
+    return percent_bounds(iv.lower, iv.upper)
+
+
+def percent_bounds(lower: float, upper: float) -> dict:
+    """Bounds of a percentage clipped to [0, 100] (a ratio interval is symmetric and can leave it)."""
+    return {"lower": float(np.clip(lower, 0.0, 100.0)), "upper": float(np.clip(upper, 0.0, 100.0))}
 
 
 def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:

@@ -37,6 +37,7 @@ from .common import (
     _rate_values,
     _table,
     _txt,
+    percent_bounds,
     pooled_bounds,
 )
 from .specs import build_section
@@ -215,7 +216,7 @@ def mean_share_bounds(cells: pd.DataFrame, by: str, category: str, n_frame: int)
     for (g, c), sub in cells.groupby([by, category], sort=False):
         per_la = sub.groupby("la_code")["x"].agg(["sum", "count"])
         iv = ratio_of_totals(per_la["sum"].to_numpy(float), per_la["count"].to_numpy(float), n_frame)
-        rows.append({by: g, category: c, "lower": iv.lower, "upper": iv.upper})
+        rows.append({by: g, category: c, **percent_bounds(iv.lower, iv.upper)})
     return pd.DataFrame(rows, columns=[by, category, "lower", "upper"])
 
 
