@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import safe_text
-from .analyse import TOTAL_LABEL, FigureTable, with_intervals
+from .analyse import TOTAL_LABEL, FigureTable, headline_indicator, with_intervals
 from .config import Settings
 from .estimators import round_half_up
 
@@ -150,6 +150,22 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
             vals = vals.where(df["n_las"] >= min_count, "c")
         out[col] = vals
+    head = headline_indicator(ft)
+    if head is not None and pd.to_numeric(df["n_las"], errors="coerce").notna().any():
+        min_las = small_base_min(settings)
+        flag = reliability(df["n_las"], min_las)
+        for col in (head, "lower", "upper"):  # a single LA's answer is not published
+            out[col] = out[col].where(flag != "c", "c")
+        out["reliability"] = flag
+        ft.indicators = {
+            **ft.indicators,
+            "reliability": {
+                "label": f"Reliability (GSS symbol: low = fewer than {min_las} LAs in the base; "
+                "c = one LA; z = not applicable)",
+                "unit": "",
+                "dp": 0,
+            },
+        }
     meta_rows = [
         {
             "col_name": f,
@@ -177,6 +193,23 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         for col, m in ft.indicators.items()
     ]
     return out, pd.DataFrame(meta_rows)
+
+
+def small_base_min(settings: Settings) -> int:
+    """``config/analysis.yaml: small_base.min_las``, checked (an integer of at least 2)."""
+    v = (settings.analysis.get("small_base") or {}).get("min_las")
+    if isinstance(v, bool) or not isinstance(v, int) or v < 2:
+        raise SystemExit(
+            f"error: config/analysis.yaml: small_base.min_las must be an integer >= 2, got {v!r}"
+        )
+    return v
+
+
+def reliability(n_las: pd.Series, min_las: int) -> pd.Series:
+    """GSS flag of each estimate by its base: ``c`` for a single LA (its own answer, never an
+    average), ``low`` below ``min_las`` LAs (low reliability, value kept), ``z`` otherwise."""
+    n = pd.to_numeric(n_las, errors="coerce")
+    return pd.Series(np.where(n == 1, "c", np.where(n < min_las, "low", "z")), index=n_las.index)
 
 
 def _round_dp(v, dp: int):
@@ -216,11 +249,16 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     out["value_rounded"] = out["value"].map(lambda v: round_half_up(v, step))
     out["unit"] = unit or "number"
     out["n_las"] = pd.to_numeric(df["n_las"], errors="coerce") if "n_las" in df else np.nan
+    out["small_base"] = (out["n_las"] < small_base_min(settings)).to_numpy(dtype=object)
+    bounds = y == headline_indicator(ft) and "lower" in df
+    for col in ("lower", "upper"):  # the 95% interval of the plotted value (NaN: none)
+        out[col] = pd.to_numeric(df[col], errors="coerce").astype(float) if bounds else np.nan
     return out.reset_index(drop=True)
 
 
 def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
-    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs)."""
+    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs),
+    95% interval (``x`` where none)."""
     out = pd.DataFrame({"figure": spec["number"], "category": data["category"]}, index=data.index)
     if "series" in data:
         out["series"] = data["series"]
@@ -228,6 +266,8 @@ def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
     out["unit"] = data["unit"]
     out["n_las"] = data["n_las"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    for col in ("lower", "upper"):
+        out[col] = data[col].map(lambda v: _fmt_number(v, 6)) if col in data else "x"
     return out
 
 
@@ -324,6 +364,8 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
     method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
+    if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
+        footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")

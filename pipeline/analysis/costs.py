@@ -32,11 +32,12 @@ def cost_and_base(cells: pd.DataFrame) -> tuple[float, int]:
 def cost_bounds(cells: pd.DataFrame, n_frame: int) -> dict:
     """95% interval of :func:`cost_and_base`'s average, with the same cells and derive's weights:
     per LA y = sum(cost x weight), x = sum(weight) over its cells in the average; the average is
-    sum(y) / sum(x), a ratio of totals (uncertainty.ratio_of_totals, N = LAs in the frame)."""
+    sum(y) / sum(x), a ratio of totals (uncertainty.ratio_of_totals, N = LAs in the frame); a cost
+    is not negative, so the lower bound is clipped at 0."""
     used = cells[cells["cost"].notna() & (cells["weight"] > 0)]
     per_la = used.assign(cw=used["cost"] * used["weight"]).groupby("la_code")[["cw", "weight"]].sum()
     iv = ratio_of_totals(per_la["cw"].to_numpy(), per_la["weight"].to_numpy(), n_frame)
-    return {"lower": iv.lower, "upper": iv.upper}
+    return {"lower": max(iv.lower, 0.0) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
 
 
 PLACE_WEIGHTED_NOTE = (

@@ -28,7 +28,7 @@ from ..analyse import INTERVAL_NOTE, TOTAL_LABEL, FigureTable, asked_choice, ask
 from ..config import Settings, read_yaml
 from ..estimators import answered_cells, pooled_shares, share_of_las
 from ..uncertainty import interval_pooled_share, interval_share_of_las
-from .common import PCT, POOLED_PUPILS, SHARE_OF_LAS
+from .common import PCT, POOLED_PUPILS, SHARE_OF_LAS, percent_bounds
 
 BUILDER_KEYS = {
     "builder",
@@ -193,7 +193,8 @@ def with_pooled_intervals(
         group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
         cells = answered_cells(group, [by])
         iv = interval_pooled_share(cells["x"], cells[cat] == c, cells["la_code"], n_frame)
-        bounds.append((iv.lower, iv.upper))
+        b = percent_bounds(iv.lower, iv.upper)
+        bounds.append((b["lower"], b["upper"]))
     out = shares.copy()
     out.insert(out.columns.get_loc("share") + 1, "lower", [b[0] for b in bounds])
     out.insert(out.columns.get_loc("share") + 2, "upper", [b[1] for b in bounds])
