@@ -153,14 +153,15 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     head = headline_indicator(ft)
     if head is not None and pd.to_numeric(df["n_las"], errors="coerce").notna().any():
         min_las = small_base_min(settings)
-        flag = reliability(df["n_las"], min_las)
+        symbol = small_base_symbol(settings)
+        flag = reliability(df["n_las"], min_las, symbol)
         for col in (head, "lower", "upper"):  # a single LA's answer is not published
             out[col] = out[col].where(flag != "c", "c")
         out["reliability"] = flag
         ft.indicators = {
             **ft.indicators,
             "reliability": {
-                "label": f"Reliability (GSS symbol: low = fewer than {min_las} LAs in the base; "
+                "label": f"Reliability (GSS symbol: {symbol} = fewer than {min_las} LAs in the base; "
                 "c = one LA; z = not applicable)",
                 "unit": "",
                 "dp": 0,
@@ -205,11 +206,19 @@ def small_base_min(settings: Settings) -> int:
     return v
 
 
-def reliability(n_las: pd.Series, min_las: int) -> pd.Series:
+def small_base_symbol(settings: Settings) -> str:
+    """``config/analysis.yaml: small_base.symbol``: the GSS symbol of low reliability (``u``)."""
+    v = (settings.analysis.get("small_base") or {}).get("symbol", "u")
+    if v not in ("u", "low"):
+        raise SystemExit(f"error: config/analysis.yaml: small_base.symbol must be 'u' or 'low', got {v!r}")
+    return v
+
+
+def reliability(n_las: pd.Series, min_las: int, symbol: str = "u") -> pd.Series:
     """GSS flag of each estimate by its base: ``c`` for a single LA (its own answer, never an
-    average), ``low`` below ``min_las`` LAs (low reliability, value kept), ``z`` otherwise."""
+    average), ``symbol`` (low reliability, value kept) below ``min_las`` LAs, ``z`` otherwise."""
     n = pd.to_numeric(n_las, errors="coerce")
-    return pd.Series(np.where(n == 1, "c", np.where(n < min_las, "low", "z")), index=n_las.index)
+    return pd.Series(np.where(n == 1, "c", np.where(n < min_las, symbol, "z")), index=n_las.index)
 
 
 def _round_dp(v, dp: int):

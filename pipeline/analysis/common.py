@@ -209,8 +209,20 @@ def _rate_values(prefix: str, rates: dict[str, pd.Series], modal: bool) -> list[
 
 
 def _txt(key, vals, estimator, base) -> FigureTable:
-    """A table of prose values (not drawn): one row per value."""
-    rows = [{"measure": v["id"], "value": v["value"]} for v in vals]
+    """A table of prose values (not drawn): one row per value, with its base where it has one."""
+    rows = [
+        {"measure": v["id"], "value": v["value"], "n_las": np.nan if v.get("n_las") is None else v["n_las"]}
+        for v in vals
+    ]
     return _table(
-        key, rows, ["measure"], {"value": {"label": "Value", "unit": "", "dp": 2}}, estimator, base, vals
+        key,
+        rows,
+        ["measure"],
+        {
+            "value": {"label": "Value", "unit": "", "dp": 2},
+            "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
+        },
+        estimator,
+        base,
+        vals,
     )

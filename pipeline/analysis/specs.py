@@ -60,18 +60,22 @@ class Estimate:
     upper: float = math.nan
 
 
-def estimate_share(answers: pd.Series, categories, n_frame: int) -> Estimate:
+def estimate_share(answers: pd.Series, categories, n_frame: int | None = None) -> Estimate:
     """Share of LAs (percent) answering one of ``categories``; base: the LAs that answered;
     95% interval of a share of LAs over a frame of ``n_frame`` LAs (uncertainty.share_of_las)."""
     given = answers.dropna()
     chosen = given.isin(list(categories))
+    if n_frame is None:  # no frame given: the estimate without an interval
+        return Estimate(share_of_las(chosen), len(given))
     iv = interval_share_of_las(chosen, n_frame)
     return Estimate(share_of_las(chosen), len(given), iv.lower, iv.upper)
 
 
-def frame_size(derived: dict) -> int:
-    """N of the intervals' finite population correction: the LAs of the wave's frame."""
-    return len(derived["la_frame"])
+def frame_size(derived: dict) -> int | None:
+    """N of the intervals' finite population correction: the LAs of the wave's frame (None when
+    the caller gave no frame: then no interval)."""
+    frame = derived.get("la_frame", derived.get("context"))
+    return None if frame is None else len(frame)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,7 +187,7 @@ def pooled_share_table(key: str, spec: dict, settings: Settings, derived: dict) 
 
 
 def with_pooled_intervals(
-    shares: pd.DataFrame, df: pd.DataFrame, by: str, cat: str, overall: str | None, n_frame: int
+    shares: pd.DataFrame, df: pd.DataFrame, by: str, cat: str, overall: str | None, n_frame: int | None
 ) -> pd.DataFrame:
     """``shares`` (by, category, share, n_las from estimators.pooled_shares) with the 95% interval
     of each pooled share: a ratio of per-LA totals over the same answered cells as the estimate."""
@@ -192,6 +196,9 @@ def with_pooled_intervals(
         g, c = getattr(r, by), getattr(r, cat)
         group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
         cells = answered_cells(group, [by])
+        if n_frame is None:
+            bounds.append((math.nan, math.nan))
+            continue
         iv = interval_pooled_share(cells["x"], cells[cat] == c, cells["la_code"], n_frame)
         b = percent_bounds(iv.lower, iv.upper)
         bounds.append((b["lower"], b["upper"]))
