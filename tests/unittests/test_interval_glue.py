@@ -143,3 +143,20 @@ def test_computed_intervals_are_kept_and_named_in_the_method_note():
 def test_compare_flags_changes_larger_than_both_intervals(old, new, flag):
     side = lambda v: pd.Series({"value": v[0], "lower": v[1], "upper": v[2], "has_interval": True})  # noqa: E731
     assert exceeds_intervals(side(old), side(new)) == flag
+
+
+def test_reliability_flags_small_bases_and_single_las():
+    from pipeline.present import reliability
+
+    n = pd.Series([1, 2, 9, 10, 118, np.nan])
+    assert list(reliability(n, 10, "u")) == ["c", "u", "u", "z", "z", "z"]
+    assert list(reliability(n, 3, "low")) == ["c", "low", "z", "z", "z", "z"]
+
+
+def test_small_base_setting_is_checked(make_project):
+    from pipeline.present import small_base_min
+
+    settings = make_project()
+    settings.analysis["small_base"] = {"min_las": 1}
+    with pytest.raises(SystemExit, match=r"config/analysis.yaml: small_base.min_las must be an integer >= 2"):
+        small_base_min(settings)
