@@ -151,12 +151,11 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
             vals = vals.where(df["n_las"] >= min_count, "c")
         out[col] = vals
     head = headline_indicator(ft)
-    if head is not None and pd.to_numeric(df["n_las"], errors="coerce").notna().any():
-        min_las = small_base_min(settings)
-        symbol = small_base_symbol(settings)
-        flag = reliability(df["n_las"], min_las, symbol)
-        for col in (head, "lower", "upper"):  # a single LA's answer is not published
-            out[col] = out[col].where(flag != "c", "c")
+    min_las, symbol = small_base_min(settings), small_base_symbol(settings)
+    flag = reliability(df["n_las"], min_las, symbol) if head is not None else pd.Series("z", index=df.index)
+    for col in (head, "lower", "upper") if head is not None else ():  # one LA's answer is not published
+        out[col] = out[col].where(flag != "c", "c")
+    if (flag != "z").any():  # the flag column only in tables with a small base
         out["reliability"] = flag
         ft.indicators = {
             **ft.indicators,
