@@ -54,7 +54,9 @@ def _fmt_number(x, dp: int = 2) -> str:
         return "x"
     if isinstance(x, str):
         return x
-    s = f"{float(x):.{dp}f}".rstrip("0").rstrip(".")
+    s = f"{float(x):.{dp}f}"
+    if "." in s:  # trailing zeros of the decimals only: 80 stays 80
+        s = s.rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
 
