@@ -113,6 +113,7 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     drawn while the next module computes)."""
     from .analysis import MODULES
     from .analysis.specs import TableSpecError, load_specs
+    from .totals import with_totals
 
     SKIPPED.clear()
     try:  # every section's specs checked before anything is computed: one line per mistake
@@ -123,6 +124,7 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     tables: list[FigureTable] = []
     for module in MODULES:
         built = module.run(settings, derived)
+        built = [with_totals(ft, settings.figures.get(ft.key, {})) for ft in built]  # additive filters
         if on_tables is not None:
             on_tables(built)
         tables += built

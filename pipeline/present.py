@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import safe_text
 from .analyse import TOTAL_LABEL, FigureTable
+from .totals import without_added_totals
 from .config import Settings
 from .estimators import round_half_up
 
@@ -203,7 +204,7 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     y = spec["y"]
     unit = ft.indicators[y]["unit"]
     step = spec.get("round", ROUND_UNITS.get(unit, 1))
-    df = ft.table
+    df = without_added_totals(ft.table, spec)
     if spec.get("rows"):
         df = df.query(spec["rows"])
     codes = df[spec["category"]].astype(str)
