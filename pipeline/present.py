@@ -18,9 +18,9 @@ import pandas as pd
 
 from . import safe_text
 from .analyse import TOTAL_LABEL, FigureTable
-from .totals import without_added_totals
 from .config import Settings
 from .estimators import round_half_up
+from .totals import without_added_totals
 
 COUNTRY = {"geographic_level": "National", "country_code": "E92000001", "country_name": "England"}
 ROUND_UNITS = {"£": 100, "%": 1, "": 1}

@@ -163,7 +163,18 @@ def test_tables_without_answers_are_listed(wave):
     # the fixture answers no destinations or placement-reasons question
     assert skipped["fig26"] == "no answers to question 'destinations'"
     assert skipped["fig20"] == "no answers to question 'placement_reasons'"
-    for answered in ("fig03", "fig06", "fig12", "fig13", "fig14", "fig24", "fig25", "fig29", "fig32", "fig33"):
+    for answered in (
+        "fig03",
+        "fig06",
+        "fig12",
+        "fig13",
+        "fig14",
+        "fig24",
+        "fig25",
+        "fig29",
+        "fig32",
+        "fig33",
+    ):
         assert answered not in skipped.index, answered
 
 
