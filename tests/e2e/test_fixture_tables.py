@@ -377,3 +377,25 @@ def test_fig36_la_series(wave):
     la = t[t["respondent_type"] == "LAs (survey returns)"]
     # written with 0 decimals: five statements at 80, value for money 60
     assert la["agree_share"].tolist() == ["80"] * 5 + ["60"]
+
+
+def test_total_rows_of_additive_filters(wave):
+    settings, _ = wave
+    # Figure 13 places: primary 10 + 5 + 5 = 20, secondary 30 + 20 + 15 = 65; special school
+    # 10 + 30 + 20 = 60, SEMH unit 5 + 5 + 15 = 25; grand total 85 (2 LAs)
+    t = table(settings, "fig13_semh_places_by_phase").set_index(["school_phase", "semh_setting"])
+    assert t.loc[("Primary", "Total"), "places"] == "20"
+    assert t.loc[("Secondary", "Total"), "places"] == "65"
+    assert t.loc[("Total", "SEMH special school"), "places"] == "60"
+    assert t.loc[("Total", "SEMH unit or resourced provision"), "places"] == "25"
+    assert t.loc[("Total", "Total"), "places"] == "85"
+    assert t.loc[("Total", "Total"), "n_las"] == "2"
+    # Figure 2: 450 places, shares add to 100; provider types partition the places
+    f2 = table(settings, "fig02_place_share_by_provider_type").set_index("provider_type")
+    assert f2.loc["Total", "places"] == "450" and f2.loc["Total", "place_share"] == "100"
+    # Figure 3: the Total is the mean of the LAs' all-type rates: (70/42,755 = 16.37 + 40/33,304
+    # = 12.01 + 40/57,342 = 6.98 + 300/195,574 = 15.34) / 4 = 12.67 -> 13
+    f3 = table(settings, "fig03_places_per_10k_by_provider_type").set_index("provider_type")
+    assert f3.loc["Total", "places_per_10k"] == "13"
+    # Figure 1 (multi-select reasons) gets none
+    assert "Total" not in set(table(settings, "fig01_reasons_ap_is_used")["ap_reason"])
