@@ -216,7 +216,8 @@ def test_provider_mix(wave):
 
 def test_pupils_journeys_item_response(wave):
     _, values = wave
-    # of the four journey items only placement history was answered (A, B); destinations by none
+    # journey items: reasons and place types by none, placement history by A and B, placement
+    # length by B and D; destinations by none
     assert v(values, "txt.pupils_journeys.item_response_count.min") == 0
     assert v(values, "txt.pupils_journeys.item_response_count.max") == 2
     assert v(values, "txt.pupils_journeys.item_response_rate.max") == pytest.approx(40)
@@ -322,7 +323,7 @@ def test_fig14_places_by_semh_provision(wave):
 
 def test_fig25_placement_length(wave):
     _, values = wave
-    # mean of LA percentages: primary A only; KS3 A and B; Year 10 B only
+    # mean of LA percentages: primary D only; KS3 D and B; Year 10 B only
     assert v(values, "fig25.n_las.any_phase") == 2
     assert v(values, "fig25.n_las.ks3") == 2
     assert v(values, "fig25.placement_length_share.primary.term_to_year") == pytest.approx(40)
