@@ -163,6 +163,7 @@ def test_tables_without_answers_are_listed(wave):
     # the fixture answers no destinations or placement-reasons question
     assert skipped["fig26"] == "no answers to question 'destinations'"
     assert skipped["fig20"] == "no answers to question 'placement_reasons'"
+    assert skipped["txt_changing_demand"] == "no answers to question 'delegated_use_change'"
     for answered in (
         "fig03",
         "fig06",
@@ -400,3 +401,39 @@ def test_total_rows_of_additive_filters(wave):
     assert f3.loc["Total", "places_per_10k"] == "13"
     # Figure 1 (multi-select reasons) gets none
     assert "Total" not in set(table(settings, "fig01_reasons_ap_is_used")["ap_reason"])
+
+
+def test_demand_prose_tables(wave):
+    _, values = wave
+    # demand over 3 years (all five): increased A, B, D = 3/5; same C; can't say E
+    assert v(values, "txt.demand_trends.demand_change_3y.la_share.increased") == pytest.approx(60)
+    assert v(values, "txt.demand_trends.demand_change_3y.la_share.same") == pytest.approx(20)
+    assert v(values, "txt.demand_trends.demand_change_3y.la_share.decreased") == 0
+    assert v(values, "txt.demand_trends.n_las") == 5
+    # outlook (A-D): rise A, B = 2/4
+    assert v(values, "txt.demand_trends.expect_demand_rise_la_share") == pytest.approx(50)
+    # reintegration (A-D): significant A 1/4, some B, C 2/4, not very well D
+    assert v(values, "txt.reintegration.la_share.significant_extent") == pytest.approx(25)
+    assert v(values, "txt.reintegration.la_share.significant_or_some_extent") == pytest.approx(75)
+    assert v(values, "txt.reintegration.la_share.not_very") == pytest.approx(25)
+    assert n(values, "txt.reintegration.la_share.not_at_all") == 4
+
+
+def test_provision_by_phase(wave):
+    _, values = wave
+    # mean of LA rates over the LAs with places (A, B, D, E); a phase without places counts 0.
+    # primary: A 10/26,793 = 3.73, B 0, D 0, E 50/116,573 = 4.29 per 10,000 -> 8.02 / 4 = 2.01
+    primary = (per_10k(10, fw.A, PRIMARY) + per_10k(50, fw.E, PRIMARY)) / 4
+    assert primary == pytest.approx(2.005, abs=0.001)
+    assert v(values, "txt.provision_by_phase.places_per_10k.primary") == pytest.approx(primary)
+    assert n(values, "txt.provision_by_phase.places_per_10k.primary") == 4
+    # secondary (KS3 + KS4): A 60/15,962 = 37.59, B 40/11,755 = 34.03, D 40/25,587 = 15.63,
+    # E 250/79,001 = 31.65 -> 118.90 / 4 = 29.72
+    secondary = (
+        per_10k(60, fw.A, SECONDARY)
+        + per_10k(40, fw.B, SECONDARY)
+        + per_10k(40, fw.D, SECONDARY)
+        + per_10k(250, fw.E, SECONDARY)
+    ) / 4
+    assert secondary == pytest.approx(29.72, abs=0.01)
+    assert v(values, "txt.provision_by_phase.places_per_10k.secondary") == pytest.approx(secondary)
