@@ -195,6 +195,7 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     drawn while the next module computes)."""
     from .analysis import MODULES
     from .analysis.specs import TableSpecError, load_specs
+    from .totals import with_totals
 
     SKIPPED.clear()
     try:  # every section's specs checked before anything is computed: one line per mistake
@@ -204,7 +205,10 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
         raise SystemExit(f"error: {exc}") from None
     tables: list[FigureTable] = []
     for module in MODULES:
-        built = [with_intervals(ft) for ft in module.run(settings, derived)]
+        # Total items of additive filters first, so that columns a builder left out take the
+        # table's symbol on the Total rows too.
+        built = [with_totals(ft, settings.figures.get(ft.key, {})) for ft in module.run(settings, derived)]
+        built = [with_intervals(ft) for ft in built]
         if on_tables is not None:
             on_tables(built)
         tables += built

@@ -20,6 +20,7 @@ from . import safe_text
 from .analyse import TOTAL_LABEL, FigureTable, headline_indicator, with_intervals
 from .config import Settings
 from .estimators import round_half_up
+from .totals import without_added_totals
 
 COUNTRY = {"geographic_level": "National", "country_code": "E92000001", "country_name": "England"}
 ROUND_UNITS = {"£": 100, "%": 1, "": 1}
@@ -245,7 +246,7 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     y = spec["y"]
     unit = ft.indicators[y]["unit"]
     step = spec.get("round", ROUND_UNITS.get(unit, 1))
-    df = ft.table
+    df = without_added_totals(ft.table, spec)
     if spec.get("rows"):
         df = df.query(spec["rows"])
     codes = df[spec["category"]].astype(str)
