@@ -64,8 +64,8 @@ bench: $(INSTALLED) ## time `make all` from clean outputs against the import cos
 templates: $(INSTALLED) ## blank return workbooks for every LA into out/templates/$(WAVE)
 	$(PY) -m pipeline template --wave $(WAVE) --out out/templates/$(WAVE)
 
-synth: $(INSTALLED) ## regenerate the synthetic default wave (writes data/raw/2018/returns)
-	$(PY) -m pipeline synth --wave 2018
+synth: $(INSTALLED) ## regenerate the synthetic wave WAVE (writes data/raw/$(WAVE)/returns)
+	$(PY) -m pipeline synth --wave $(WAVE)
 
 compare: $(INSTALLED) ## compare two waves: make compare OLD=2018 NEW=2023
 	$(PY) -m pipeline compare $(OLD) $(NEW)

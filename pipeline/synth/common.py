@@ -17,9 +17,17 @@ class Published:
     values: dict[str, dict]
 
     @classmethod
-    def load(cls, settings: Settings) -> Published:
-        rows = read_yaml(settings.path(settings.wave_config["published_values"]))
-        return cls({r["id"]: r for r in rows})
+    def load(cls, settings: Settings, cfg: dict | None = None) -> Published:
+        """The wave's published values; for a wave without any (``published_values: null``), the
+        targets of its generator config (``targets``: the first wave's values carried forward, the
+        listed ones replaced; see pipeline/synth/targets.py)."""
+        targets = (cfg or {}).get("targets")
+        if targets is None:
+            rows = read_yaml(settings.path(settings.wave_config["published_values"]))
+            return cls({r["id"]: r for r in rows})
+        values = {r["id"]: r for r in read_yaml(settings.path(targets["carry_forward"]))}
+        values.update({r["id"]: r for r in targets["values"]})
+        return cls(values)
 
     def __call__(self, id_: str) -> float:
         return float(self.values[id_]["value"])

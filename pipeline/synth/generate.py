@@ -80,7 +80,7 @@ def real_ap(settings: Settings, cfg: dict) -> pd.DataFrame:
 def generate(settings: Settings, cfg: dict) -> dict[str, dict[str, object]]:
     """All answers of the synthetic wave: {la_code: {item key: value}}."""
     las = respondents(settings, cfg)
-    ctx = Context(settings, cfg, Published.load(settings), las, {code: {} for code in las["la_code"]})
+    ctx = Context(settings, cfg, Published.load(settings, cfg), las, {code: {} for code in las["la_code"]})
     for name, block in BLOCKS:
         ctx.rng = np.random.default_rng([int(cfg["seed"]), zlib.crc32(name.encode())])
         block(ctx)
@@ -102,7 +102,9 @@ def write_manifest(settings: Settings) -> None:
     from ..ingest import return_files
     from ..reproduce import manifest_lines
 
-    path = settings.path(settings.wave_config["reproduction_manifest"])
+    manifest = settings.wave_config["reproduction_manifest"]
+    returns_dir = settings.path(settings.wave_config["returns_dir"])
+    path = settings.path(manifest) if manifest else returns_dir.parent / "returns.sha256"
     path.write_text("\n".join(manifest_lines(return_files(settings), settings.root)) + "\n", encoding="utf-8")
 
 

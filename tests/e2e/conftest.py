@@ -21,3 +21,14 @@ def full_run_2018(tmp_path_factory) -> Settings:
     settings = Settings("2018", root=root, config_dir=REPO / "config")
     assert run(settings, workers=2, quiet=True) == 0
     return settings
+
+
+@pytest.fixture(scope="session")
+def full_run_2023(tmp_path_factory) -> Settings:
+    """The synthetic 2023 wave run end to end the same way (no published values: no reproduction)."""
+    root = tmp_path_factory.mktemp("full_run_2023")
+    (root / "data").mkdir()
+    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
+    settings = Settings("2023", root=root, config_dir=REPO / "config")
+    assert run(settings, workers=2, quiet=True) == 0
+    return settings
