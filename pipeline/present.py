@@ -447,6 +447,7 @@ class FigurePool:
         self.workers = workers
         self.pool = None
         self.pending: list = []
+        self.context = None  # handle of the context figure job (run.py), None until started
         if workers > 1:
             import multiprocessing as mp
 
@@ -467,6 +468,10 @@ class FigurePool:
         else:
             self.pending.append(self.pool.apply_async(fn, args))
         return self
+
+    def later(self, fn, *args):
+        """Start ``fn(*args)`` in a worker and return its handle (``.get()``), outside ``results``."""
+        return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def results(self) -> list[str]:
         return [name for p in self.pending for name in p.get()]
