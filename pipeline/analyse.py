@@ -32,6 +32,9 @@ class FigureTable:
     base: str
     values: list[dict] = field(default_factory=list)  # {id, value, unit, n_las, basis}
     time_identifier: str | None = None  # e.g. "Financial year" for costs; default: the wave's
+    # GSS symbol written in ``lower``/``upper`` where the table computes no interval: ``z`` (not
+    # applicable: counts, definitions, LA minima/maxima) or ``x`` (not available).
+    no_interval: str = "x"
 
     @property
     def is_figure(self) -> bool:
@@ -46,6 +49,85 @@ def value(id_: str, x, unit: str, n_las=None, basis: str = "computed") -> dict:
         "n_las": n_las,
         "basis": basis,
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# Intervals: every table carries ``lower``/``upper`` (95% interval of its headline estimate) and
+# its base ``n_las``; builders that compute intervals fill them (pipeline/uncertainty.py), the rest
+# get the table's GSS symbol at presentation.
+
+INTERVAL_COLUMNS = ("lower", "upper")
+INTERVAL_NOTE = (
+    "95% interval (lower, upper): design-based, the LAs answering treated as a simple random sample "
+    "of the N LAs of the frame (finite population correction 1 - n/N), estimate +/- t(0.975, n - 1) "
+    "x standard error; none with fewer than 2 LAs (see docs/methods.md)."
+)
+NOT_HEADLINE = ("n_las", "lowest_la", "highest_la")  # bases and LA extremes
+COUNTS = ("places",)  # counts shown beside a headline share
+
+
+def headline_indicator(ft: FigureTable) -> str | None:
+    """The indicator ``lower``/``upper`` belong to: the first that is not a base, an LA extreme or
+    an interval bound (None when the table has only such columns)."""
+    for col in ft.indicators:
+        if col not in (*INTERVAL_COLUMNS, *COUNTS) and not col.startswith(NOT_HEADLINE):
+            return col
+    return None
+
+
+def interval_indicators(ft: FigureTable) -> dict[str, dict]:
+    """The indicator metadata of ``lower``/``upper``: the headline's unit and decimals."""
+    head = ft.indicators.get(headline_indicator(ft) or "", {"label": "Value", "unit": "", "dp": 0})
+    name = head["label"][:1].lower() + head["label"][1:]
+    return {
+        "lower": {
+            "label": f"Lower limit of 95% interval of {name}",
+            "unit": head["unit"],
+            "dp": head.get("dp", 0),
+        },
+        "upper": {
+            "label": f"Upper limit of 95% interval of {name}",
+            "unit": head["unit"],
+            "dp": head.get("dp", 0),
+        },
+    }
+
+
+def with_intervals(ft: FigureTable) -> FigureTable:
+    """A copy of ``ft`` whose table has ``lower``, ``upper`` (after the headline indicator) and
+    ``n_las``: columns the builder did not compute hold the table's GSS symbol; bounds the
+    builder could not compute (fewer than 2 LAs) are NaN and show as ``x``."""
+    table = ft.table.copy()
+    for col in (*INTERVAL_COLUMNS, "n_las"):
+        if col not in table:
+            table[col] = ft.no_interval
+    head = headline_indicator(ft)
+    indicators: dict[str, dict] = {}
+    for col, meta in ft.indicators.items():
+        if col in INTERVAL_COLUMNS:
+            continue
+        indicators[col] = meta
+        if col == head:
+            indicators.update(interval_indicators(ft))
+    if head is None:
+        indicators.update(interval_indicators(ft))
+    if "n_las" not in indicators:
+        indicators["n_las"] = {"label": "Number of LAs", "unit": "", "dp": 0}
+    computed = pd.to_numeric(table["lower"], errors="coerce").notna().any()
+    estimator = ft.estimator
+    if computed and INTERVAL_NOTE not in estimator:
+        estimator = f"{estimator} {INTERVAL_NOTE}"
+    return FigureTable(
+        ft.key,
+        table,
+        ft.filters,
+        indicators,
+        estimator,
+        ft.base,
+        ft.values,
+        ft.time_identifier,
+        ft.no_interval,
+    )
 
 
 SKIPPED: list[dict] = []
@@ -113,6 +195,7 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
     drawn while the next module computes)."""
     from .analysis import MODULES
     from .analysis.specs import TableSpecError, load_specs
+    from .totals import with_totals
 
     SKIPPED.clear()
     try:  # every section's specs checked before anything is computed: one line per mistake
@@ -122,7 +205,10 @@ def run(settings: Settings, derived: dict, on_tables=None) -> list[FigureTable]:
         raise SystemExit(f"error: {exc}") from None
     tables: list[FigureTable] = []
     for module in MODULES:
-        built = module.run(settings, derived)
+        # Total items of additive filters first, so that columns a builder left out take the
+        # table's symbol on the Total rows too.
+        built = [with_totals(ft, settings.figures.get(ft.key, {})) for ft in module.run(settings, derived)]
+        built = [with_intervals(ft) for ft in built]
         if on_tables is not None:
             on_tables(built)
         tables += built

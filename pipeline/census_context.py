@@ -197,7 +197,7 @@ def draw(series: pd.DataFrame, year: int, spec: dict, title: str, stem: Path) ->
     footer = f"{spec['subtitle']}. Source: {spec['source']}."
     fig.text(0.01, 0.01, textwrap.fill(footer, 130), fontsize=8, va="bottom", ha="left", color="#3D3D3D")
     fig.subplots_adjust(left=0.08, right=0.97, top=0.88, bottom=0.2)
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None})
+    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
     plt.close(fig)
 
@@ -232,6 +232,18 @@ def key_message(series: pd.DataFrame, first: int, last: int, spec: dict) -> str:
     if not parts:
         return f"Between {first} and {last} the shares of LA-arranged AP placements changed little."
     return f"Between {first} and {last} the share of LA-arranged AP placements {' and '.join(parts)}."
+
+
+def build_in_worker(settings: Settings) -> int:
+    """``build`` in a figure worker, its matplotlib style kept to this call; the number drawn.
+
+    The worker's rcParams are the chart layer's: restoring them keeps the other figures as drawn
+    in the main process.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context():
+        return len(build(settings))
 
 
 def build(settings: Settings) -> list[ContextProducts]:

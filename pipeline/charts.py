@@ -447,6 +447,13 @@ def _locator(n: int):
     return MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10], min_n_ticks=1)
 
 
+def paler(colour: str) -> tuple:
+    """``colour`` mixed half with white: the mark of an estimate over a small base."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(0.5 + 0.5 * c for c in to_rgb(colour))
+
+
 def _rects(ax, horizontal: bool, centres, lengths, starts, thickness: float, colours) -> None:
     """Bars as one polygon collection: a single artist draws faster than one patch per bar."""
     from matplotlib.collections import PolyCollection
@@ -492,6 +499,11 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
         colour = [colours[i % len(colours)]] * len(p.cats)
         if s is None or p.panels:
             colour = [TOTAL_COLOUR if c == p.total else colour[0] for c in p.cats]
+        if "small_base" in d:  # estimates over few LAs: paler (footnote in the figure's footer)
+            colour = [
+                paler(c) if isinstance(f, (bool, np.bool_)) and f else c
+                for c, f in zip(colour, d["small_base"], strict=True)
+            ]
         starts = base if p.stacked else np.zeros(len(p.cats))
         _rects(ax, horizontal, offset, drawn, starts, lay.bar_h, colour)
         texts = [labels.get((c, s), "") for c in p.cats]

@@ -135,7 +135,11 @@ def wave_tables(settings: Settings, panel: set[str], areas: dict[str, str], clea
 
 def compared_indicators(ft: FigureTable) -> list[str]:
     return [
-        c for c in ft.indicators if not c.startswith(NOT_COMPARED) and not c.endswith(("_lower", "_upper"))
+        c
+        for c in ft.indicators
+        if not c.startswith(NOT_COMPARED)
+        and not c.endswith(("_lower", "_upper"))
+        and c not in ("lower", "upper")
     ]
 
 

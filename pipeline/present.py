@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from . import safe_text
-from .analyse import TOTAL_LABEL, FigureTable
+from .analyse import TOTAL_LABEL, FigureTable, headline_indicator, with_intervals
 from .config import Settings
 from .estimators import round_half_up
+from .totals import without_added_totals
 
 COUNTRY = {"geographic_level": "National", "country_code": "E92000001", "country_name": "England"}
 ROUND_UNITS = {"£": 100, "%": 1, "": 1}
@@ -54,7 +55,9 @@ def _fmt_number(x, dp: int = 2) -> str:
         return "x"
     if isinstance(x, str):
         return x
-    s = f"{float(x):.{dp}f}".rstrip("0").rstrip(".")
+    s = f"{float(x):.{dp}f}"
+    if "." in s:  # trailing zeros of decimals only: 18600 stays 18600
+        s = s.rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
 
@@ -122,6 +125,7 @@ def _item_labels(col: str, settings: Settings) -> dict[str, str]:
 def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EES-style tidy CSV and its .meta.csv for one figure table: readable filter items and
     labels (acronyms kept), a hint for every filter, values rounded half up to ``indicator_dp``."""
+    ft = with_intervals(ft)
     labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
     series_labels = _series_labels(spec, settings)
     df = ft.table.copy()
@@ -147,6 +151,22 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
             vals = vals.where(df["n_las"] >= min_count, "c")
         out[col] = vals
+    head = headline_indicator(ft)
+    min_las, symbol = small_base_min(settings), small_base_symbol(settings)
+    flag = reliability(df["n_las"], min_las, symbol) if head is not None else pd.Series("z", index=df.index)
+    for col in (head, "lower", "upper") if head is not None else ():  # one LA's answer is not published
+        out[col] = out[col].where(flag != "c", "c")
+    if (flag != "z").any():  # the flag column only in tables with a small base
+        out["reliability"] = flag
+        ft.indicators = {
+            **ft.indicators,
+            "reliability": {
+                "label": f"Reliability (GSS symbol: {symbol} = fewer than {min_las} LAs in the base; "
+                "c = one LA; z = not applicable)",
+                "unit": "",
+                "dp": 0,
+            },
+        }
     meta_rows = [
         {
             "col_name": f,
@@ -176,6 +196,31 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     return out, pd.DataFrame(meta_rows)
 
 
+def small_base_min(settings: Settings) -> int:
+    """``config/analysis.yaml: small_base.min_las``, checked (an integer of at least 2)."""
+    v = (settings.analysis.get("small_base") or {}).get("min_las")
+    if isinstance(v, bool) or not isinstance(v, int) or v < 2:
+        raise SystemExit(
+            f"error: config/analysis.yaml: small_base.min_las must be an integer >= 2, got {v!r}"
+        )
+    return v
+
+
+def small_base_symbol(settings: Settings) -> str:
+    """``config/analysis.yaml: small_base.symbol``: the GSS symbol of low reliability (``u``)."""
+    v = (settings.analysis.get("small_base") or {}).get("symbol", "u")
+    if v not in ("u", "low"):
+        raise SystemExit(f"error: config/analysis.yaml: small_base.symbol must be 'u' or 'low', got {v!r}")
+    return v
+
+
+def reliability(n_las: pd.Series, min_las: int, symbol: str = "u") -> pd.Series:
+    """GSS flag of each estimate by its base: ``c`` for a single LA (its own answer, never an
+    average), ``symbol`` (low reliability, value kept) below ``min_las`` LAs, ``z`` otherwise."""
+    n = pd.to_numeric(n_las, errors="coerce")
+    return pd.Series(np.where(n == 1, "c", np.where(n < min_las, symbol, "z")), index=n_las.index)
+
+
 def _round_dp(v, dp: int):
     """Half up to ``dp`` decimals (presentation rounding of open data); text passes through."""
     if isinstance(v, str) or v is None or pd.isna(v):
@@ -201,7 +246,7 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     y = spec["y"]
     unit = ft.indicators[y]["unit"]
     step = spec.get("round", ROUND_UNITS.get(unit, 1))
-    df = ft.table
+    df = without_added_totals(ft.table, spec)
     if spec.get("rows"):
         df = df.query(spec["rows"])
     codes = df[spec["category"]].astype(str)
@@ -213,11 +258,16 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     out["value_rounded"] = out["value"].map(lambda v: round_half_up(v, step))
     out["unit"] = unit or "number"
     out["n_las"] = pd.to_numeric(df["n_las"], errors="coerce") if "n_las" in df else np.nan
+    out["small_base"] = (out["n_las"] < small_base_min(settings)).to_numpy(dtype=object)
+    bounds = y == headline_indicator(ft) and "lower" in df
+    for col in ("lower", "upper"):  # the 95% interval of the plotted value (NaN: none)
+        out[col] = pd.to_numeric(df[col], errors="coerce").astype(float) if bounds else np.nan
     return out.reset_index(drop=True)
 
 
 def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
-    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs)."""
+    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs),
+    95% interval (``x`` where none)."""
     out = pd.DataFrame({"figure": spec["number"], "category": data["category"]}, index=data.index)
     if "series" in data:
         out["series"] = data["series"]
@@ -225,6 +275,8 @@ def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
     out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
     out["unit"] = data["unit"]
     out["n_las"] = data["n_las"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    for col in ("lower", "upper"):
+        out[col] = data[col].map(lambda v: _fmt_number(v, 6)) if col in data else "x"
     return out
 
 
@@ -321,6 +373,8 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
     method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
+    if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
+        footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
@@ -393,6 +447,7 @@ class FigurePool:
         self.workers = workers
         self.pool = None
         self.pending: list = []
+        self.context = None  # handle of the context figure job (run.py), None until started
         if workers > 1:
             import multiprocessing as mp
 
@@ -413,6 +468,10 @@ class FigurePool:
         else:
             self.pending.append(self.pool.apply_async(fn, args))
         return self
+
+    def later(self, fn, *args):
+        """Start ``fn(*args)`` in a worker and return its handle (``.get()``), outside ``results``."""
+        return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def results(self) -> list[str]:
         return [name for p in self.pending for name in p.get()]

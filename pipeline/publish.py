@@ -11,9 +11,12 @@ from .config import Settings
 from .runrecord import StageLog
 
 
-def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True) -> int:
+def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True, pool=None) -> int:
     """Write run.json and, after a full run, the context, HTML report and spreadsheet.
 
+    With the run's figure ``pool``, the context figure is the one the run started early
+    (``pool.context``, drawn beside the analysis) and the spreadsheet is written in a worker
+    while this process writes the report: neither reads the other's output.
     Returns the run's exit code unchanged. A run stopped by validation errors writes nothing
     (only its validation report changes); a run stopped before reproduction writes run.json only.
     """
@@ -22,11 +25,13 @@ def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True
     runrecord.write(settings, log, exit_code)
     if not (full and any(s["stage"] == "reproduce" for s in log.stages)):
         return exit_code
-    drawn = census_context.build(settings)
-    log(f"drew {len(drawn)} context figures", stage="context", figures=len(drawn))
+    context = getattr(pool, "context", None)
+    drawn = context.get() if context is not None else len(census_context.build(settings))
+    log(f"drew {drawn} context figures", stage="context", figures=drawn)
+    started = pool.later(spreadsheet.build, settings) if pool is not None else None
     index = report.build(settings)
     log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
-    book = spreadsheet.build(settings)
+    book = started.get() if started is not None else spreadsheet.build(settings)
     log(f"wrote the publication spreadsheet {book.relative_to(settings.root)}", stage="spreadsheet")
     runrecord.write(settings, log, exit_code)
     return exit_code

@@ -449,14 +449,15 @@ def stage(settings: Settings, la_frame: pd.DataFrame, log=print, draw=None) -> l
 
     ``draw(fn, *args)`` schedules the figures elsewhere (the run's figure workers); without it
     they are drawn here."""
-    from .regress_figures import draw_all
+    from .regress_figures import JOBS, draw_all
 
     results = fit_all(la_frame, settings)
     rows = write_outputs(results, settings)
     if draw is None:
         draw_all(results, rows, settings)
     else:
-        draw(draw_all, results, rows, settings)
+        for job in JOBS:
+            draw(job, results, rows, settings)
     log(
         f"fitted {len(results.fits)} regression models (+{len(results.robustness)} robustness refits); "
         f"{len(results.skipped)} skipped"

@@ -257,9 +257,22 @@ def scatter_figure(results, settings: Settings) -> str | None:
     return stem.name
 
 
+def draw_coefficients(results, rows: pd.DataFrame, settings: Settings) -> list[str]:
+    return [coefficient_figure(rows, settings, results.spec)] if results.fits else []
+
+
+def draw_residuals(results, rows: pd.DataFrame, settings: Settings) -> list[str]:
+    return [residual_figure(results, settings)] if results.fits else []
+
+
+def draw_scatter(results, rows: pd.DataFrame, settings: Settings) -> list[str]:
+    s = scatter_figure(results, settings) if results.fits else None
+    return [s] if s else []
+
+
+# One job per figure, so that the run's two figure workers share them.
+JOBS = (draw_coefficients, draw_residuals, draw_scatter)
+
+
 def draw_all(results, rows: pd.DataFrame, settings: Settings) -> list[str]:
-    if not results.fits:
-        return []
-    drawn = [coefficient_figure(rows, settings, results.spec), residual_figure(results, settings)]
-    s = scatter_figure(results, settings)
-    return drawn + ([s] if s else [])
+    return [name for job in JOBS for name in job(results, rows, settings)]

@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 
 from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
+from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
 from .publish import publish
@@ -84,10 +85,10 @@ def run(
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
     try:
         code = _stages(settings, until, log, pool)
+        return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
         if pool is not None:
             pool.close()
-    return publish(settings, log, code, full=until == "reproduce")
 
 
 def fill_texts(settings: Settings, tables: list) -> list:
@@ -124,6 +125,8 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     submit = (lambda built: pool.submit(settings, fill_texts(settings, built))) if pool is not None else None
     tables = fill_texts(settings, analyse.run(settings, derived, on_tables=submit))
     present.write_tables(settings, tables)
+    if pool is not None and until == "reproduce":  # the context figure needs only the places table
+        pool.context = pool.later(draw_context, settings)
     values = [v for t in tables for v in t.values]
     try:
         values += regress.stage(settings, derived["la_frame"], log, pool.call if pool is not None else None)

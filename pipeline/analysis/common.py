@@ -3,6 +3,7 @@ read from derive's la_frame), estimator notes and small table constructors."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..analyse import (
@@ -18,6 +19,7 @@ from ..estimators import (
     lowest_outlier,
     modal_band,
 )
+from ..uncertainty import interval_pooled_share, interval_share_of_las, mean_of_values
 
 SEC = ["ks3", "ks4"]
 MODELS = ("devolved", "centralised")
@@ -37,6 +39,40 @@ POOLED_PUPILS = (
 )
 AGREE = ("strongly_agree", "agree")
 DISAGREE = ("disagree", "strongly_disagree")
+
+
+def mean_bounds(values: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` of an unweighted mean over LAs (NaN = not answered, left out), 95%
+    design-based interval over a frame of ``n_frame`` LAs (uncertainty.mean_of_values); the lower
+    bound of a mean of non-negative values is clipped at 0."""
+    y = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    iv = mean_of_values(y, n_frame)
+    floor = 0.0 if np.nanmin(y, initial=0.0) >= 0 else -np.inf  # a mean of counts or rates is not negative
+    return {"lower": max(iv.lower, floor) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
+
+
+def share_bounds(answered: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` (percent) of a share of LAs (True/False per LA, NaN = not answered)."""
+    iv = interval_share_of_las(answered, n_frame)
+    return {"lower": iv.lower, "upper": iv.upper}
+
+
+def answer_bounds(answers: pd.Series, members, n_frame: int) -> dict:
+    """``lower``/``upper`` of the share of LAs whose answer is one of ``members`` (one answer per
+    LA, NaN = not answered), as estimated by estimators.category_shares."""
+    return share_bounds(answers.dropna().isin(list(members)), n_frame)
+
+
+def pooled_bounds(values: pd.Series, in_category: pd.Series, la_codes: pd.Series, n_frame: int) -> dict:
+    """``lower``/``upper`` (percent) of estimators.pooled_share over the same rows: per LA y = its
+    count in the category, x = its total; a ratio of totals (uncertainty.interval_pooled_share)."""
+    iv = interval_pooled_share(values, in_category, la_codes, n_frame)
+    return percent_bounds(iv.lower, iv.upper)
+
+
+def percent_bounds(lower: float, upper: float) -> dict:
+    """Bounds of a percentage clipped to [0, 100] (a ratio interval is symmetric and can leave it)."""
+    return {"lower": float(np.clip(lower, 0.0, 100.0)), "upper": float(np.clip(upper, 0.0, 100.0))}
 
 
 def _table(key, rows, filters, indicators, estimator, base, vals) -> FigureTable:
@@ -173,8 +209,20 @@ def _rate_values(prefix: str, rates: dict[str, pd.Series], modal: bool) -> list[
 
 
 def _txt(key, vals, estimator, base) -> FigureTable:
-    """A table of prose values (not drawn): one row per value."""
-    rows = [{"measure": v["id"], "value": v["value"]} for v in vals]
+    """A table of prose values (not drawn): one row per value, with its base where it has one."""
+    rows = [
+        {"measure": v["id"], "value": v["value"], "n_las": np.nan if v.get("n_las") is None else v["n_las"]}
+        for v in vals
+    ]
     return _table(
-        key, rows, ["measure"], {"value": {"label": "Value", "unit": "", "dp": 2}}, estimator, base, vals
+        key,
+        rows,
+        ["measure"],
+        {
+            "value": {"label": "Value", "unit": "", "dp": 2},
+            "n_las": {"label": "Number of LAs", "unit": "", "dp": 0},
+        },
+        estimator,
+        base,
+        vals,
     )

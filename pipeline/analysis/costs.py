@@ -5,9 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analyse import TOTAL_LABEL, FigureTable, attempt, require, require_groups, tables_of, value
+from ..analyse import (
+    INTERVAL_NOTE,
+    TOTAL_LABEL,
+    FigureTable,
+    attempt,
+    require,
+    require_groups,
+    tables_of,
+    value,
+)
 from ..config import Settings
 from ..estimators import cost_base, place_weighted_cost
+from ..uncertainty import ratio_of_totals
 
 AVERAGE_COST = {"label": "Average cost per FTE place", "unit": "£", "dp": 0}
 
@@ -19,12 +29,24 @@ def cost_and_base(cells: pd.DataFrame) -> tuple[float, int]:
     )
 
 
+def cost_bounds(cells: pd.DataFrame, n_frame: int) -> dict:
+    """95% interval of :func:`cost_and_base`'s average, with the same cells and derive's weights:
+    per LA y = sum(cost x weight), x = sum(weight) over its cells in the average; the average is
+    sum(y) / sum(x), a ratio of totals (uncertainty.ratio_of_totals, N = LAs in the frame); a cost
+    is not negative, so the lower bound is clipped at 0."""
+    used = cells[cells["cost"].notna() & (cells["weight"] > 0)]
+    per_la = used.assign(cw=used["cost"] * used["weight"]).groupby("la_code")[["cw", "weight"]].sum()
+    iv = ratio_of_totals(per_la["cw"].to_numpy(), per_la["weight"].to_numpy(), n_frame)
+    return {"lower": max(iv.lower, 0.0) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
+
+
 PLACE_WEIGHTED_NOTE = (
     "Place-weighted average cost: sum over LAs of (LA average cost x places the LA commissions) / "
     "sum of those places (an LA with 0 places in a cell weighs 0). Our assumption, not the report's "
     "stated method (footnote 24 says only that simple averages were 'combined'): where an LA gave no "
     "place numbers at all, its cost is weighted by the mean positive place count of the other LAs' "
-    "cells of the same provider type (and phase). Base: LAs with a cost and a positive weight."
+    "cells of the same provider type (and phase). Base: LAs with a cost and a positive weight. "
+    + INTERVAL_NOTE
 )
 
 
@@ -38,6 +60,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
         {
             "provider_type": TOTAL_LABEL,
             **dict(zip(("average_cost", "n_las"), cost_and_base(cells), strict=True)),
+            **cost_bounds(cells, len(la_frame)),
             "n_las_giving_cost": cells["la_code"].nunique(),
             "lowest_la_cost": la_costs["cost"].min() if len(la_costs) else np.nan,
             "highest_la_cost": la_costs["cost"].max() if len(la_costs) else np.nan,
@@ -53,6 +76,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
             {
                 "provider_type": p,
                 **dict(zip(("average_cost", "n_las"), cost_and_base(c), strict=True)),
+                **cost_bounds(c, len(la_frame)),
                 "n_las_giving_cost": c["la_code"].nunique(),
                 "lowest_la_cost": lc.min() if len(lc) else np.nan,
                 "highest_la_cost": lc.max() if len(lc) else np.nan,
@@ -122,7 +146,7 @@ def fig08_cost_by_provider(cells: pd.DataFrame, la_frame: pd.DataFrame, settings
     )
 
 
-def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
+def fig09_cost_by_phase(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings) -> FigureTable:
     require(cells, "question 'costs'")
     phases = list(settings.codebook.dimensions["phase"].values)
     id_names = settings.figures["fig09"].get("id_names", {})
@@ -130,10 +154,10 @@ def fig09_cost_by_phase(cells: pd.DataFrame, settings: Settings) -> FigureTable:
     for ph in phases:
         c = cells[cells["phase"] == ph]
         cost, n = cost_and_base(c)
-        rows.append({"phase": ph, "average_cost": cost, "n_las": n})
+        rows.append({"phase": ph, "average_cost": cost, **cost_bounds(c, len(la_frame)), "n_las": n})
         vals.append(value(f"fig09.cost.{id_names.get(ph, ph)}", cost, "gbp", n))
     cost, n = cost_and_base(cells)
-    rows.append({"phase": TOTAL_LABEL, "average_cost": cost, "n_las": n})
+    rows.append({"phase": TOTAL_LABEL, "average_cost": cost, **cost_bounds(cells, len(la_frame)), "n_las": n})
     return FigureTable(
         "fig09",
         pd.DataFrame(rows),
@@ -162,7 +186,15 @@ def fig10_cost_by_usage(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
         for b in ("low", "medium", "high"):
             g = c[c["band"] == b]
             cost, n = cost_and_base(g)
-            rows.append({"phase": ph, "usage_band": b, "average_cost": cost, "n_las": n})
+            rows.append(
+                {
+                    "phase": ph,
+                    "usage_band": b,
+                    "average_cost": cost,
+                    **cost_bounds(g, len(la_frame)),
+                    "n_las": n,
+                }
+            )
             vals.append(value(f"fig10.cost.{ph}.{b}", cost, "gbp", n))
     for ph in ("primary", "secondary"):
         edges = settings.analysis["usage_bands"][ph]
@@ -216,11 +248,20 @@ def fig11_cost_by_providers(cells: pd.DataFrame, la_frame: pd.DataFrame, setting
     for label, _, _ in settings.analysis["provider_count_bands"]:
         g = c[c["band"] == label]
         cost, n = cost_and_base(g)
-        rows.append({"providers_count_band": label, "average_cost": cost, "n_las": n})
+        rows.append(
+            {"providers_count_band": label, "average_cost": cost, **cost_bounds(g, len(la_frame)), "n_las": n}
+        )
         vals.append(value(f"fig11.cost.{label}", cost, "gbp", n))
     c = c[c["band"].notna()]
     cost, n = cost_and_base(c)
-    rows.append({"providers_count_band": TOTAL_LABEL, "average_cost": cost, "n_las": n})
+    rows.append(
+        {
+            "providers_count_band": TOTAL_LABEL,
+            "average_cost": cost,
+            **cost_bounds(c, len(la_frame)),
+            "n_las": n,
+        }
+    )
     return FigureTable(
         "fig11",
         pd.DataFrame(rows),
@@ -250,7 +291,13 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
             g = sub[sub["la_model"] == model]
             avg[model], n[model] = cost_and_base(g)
             rows.append(
-                {"provider_type": p, "la_model": model, "average_cost": avg[model], "n_las": n[model]}
+                {
+                    "provider_type": p,
+                    "la_model": model,
+                    "average_cost": avg[model],
+                    **cost_bounds(g, len(la_frame)),
+                    "n_las": n[model],
+                }
             )
         name = "all" if p == TOTAL_LABEL else p
         if p == TOTAL_LABEL:
@@ -287,7 +334,7 @@ def sens_cost_without_fallback(
     kept = {"types": types[~types["fallback_weight"]], "phases": phases[~phases["fallback_weight"]]}
     builds = {
         "fig08": lambda t, p: fig08_cost_by_provider(t, la_frame, settings),
-        "fig09": lambda t, p: fig09_cost_by_phase(p, settings),
+        "fig09": lambda t, p: fig09_cost_by_phase(p, la_frame, settings),
         "fig10": lambda t, p: fig10_cost_by_usage(p, la_frame, settings),
         "fig11": lambda t, p: fig11_cost_by_providers(t, la_frame, settings),
     }
@@ -334,7 +381,7 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
     tables = tables_of(
         attempt("fig08", fig08_cost_by_provider, types, la_frame, settings),
-        attempt("fig09", fig09_cost_by_phase, phases, settings),
+        attempt("fig09", fig09_cost_by_phase, phases, la_frame, settings),
         attempt("fig10", fig10_cost_by_usage, phases, la_frame, settings),
         attempt("fig11", fig11_cost_by_providers, types, la_frame, settings),
         attempt("fig34", fig34_cost_by_model, types, la_frame, settings),

@@ -22,10 +22,13 @@ from .common import (
     PCT,
     SHARE_OF_LAS,
     _frame_table,
+    answer_bounds,
 )
 
 
-def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[FigureTable, pd.Series]:
+def fig35_self_evaluation(
+    clean: pd.DataFrame, settings: Settings, n_frame: int | None = None
+) -> tuple[FigureTable, pd.Series]:
     se = asked_choice(clean, "self_evaluation")
     cats = list(settings.codebook.category_sets["likert5"])
     statements = list(settings.codebook.dimensions["statement"].values)
@@ -35,7 +38,15 @@ def fig35_self_evaluation(clean: pd.DataFrame, settings: Settings) -> tuple[Figu
         s = se[se["statement"] == st].set_index("la_code")["value"]
         sh = category_shares(s, cats)
         for c, v in sh.items():
-            rows.append({"statement": st, "response": c, "la_share": v, "n_las": int(s.notna().sum())})
+            rows.append(
+                {
+                    "statement": st,
+                    "response": c,
+                    "la_share": v,
+                    **answer_bounds(s, [c], n_frame or n),
+                    "n_las": int(s.notna().sum()),
+                }
+            )
         agree[st] = sh[list(AGREE)].sum()
         disagree[st] = sh[list(DISAGREE)].sum()
         cant[st] = sh["cant_say"]
@@ -118,7 +129,7 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
 
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     clean = derived["clean"]
-    fig35 = attempt("fig35", fig35_self_evaluation, clean, settings)
+    fig35 = attempt("fig35", fig35_self_evaluation, clean, settings, len(derived["la_frame"]))
     n_se = clean.loc[clean["question_id"] == "self_evaluation", "la_code"].nunique()
     return tables_of(
         fig35[0] if fig35 else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyse import (
+    INTERVAL_NOTE,
     FigureTable,
     attempt,
     tables_of,
@@ -30,6 +31,9 @@ from .common import (
     _table,
     _txt,
     _type_rates,
+    mean_bounds,
+    pooled_bounds,
+    share_bounds,
 )
 
 
@@ -44,6 +48,7 @@ def fig02(d: Data) -> FigureTable:
                 "group": d.group_of[p],
                 "places": pl.loc[pl["provider_type"] == p, "x"].sum(),
                 "place_share": pooled_share(pl["x"], pl["provider_type"] == p),
+                **pooled_bounds(pl["x"], pl["provider_type"] == p, pl["la_code"], d.n_frame),
                 "n_las": n,
             }
         )
@@ -81,7 +86,12 @@ def fig02(d: Data) -> FigureTable:
 def fig03(d: Data) -> FigureTable:
     rates = _type_rates(d)
     rows = [
-        {"provider_type": p, "places_per_10k": rates[p].mean(), "n_las": int(rates[p].notna().sum())}
+        {
+            "provider_type": p,
+            "places_per_10k": rates[p].mean(),
+            **mean_bounds(rates[p], d.n_frame),
+            "n_las": int(rates[p].notna().sum()),
+        }
         for p in d.ptypes
     ]
     return _table(
@@ -89,7 +99,9 @@ def fig03(d: Data) -> FigureTable:
         rows,
         ["provider_type"],
         {"places_per_10k": {"label": "School-age places per 10,000 pupils", **RATE}, "n_las": N_LAS},
-        MEAN_RATES + " Denominator: primary + secondary headcount; LAs with no places of a type count as 0.",
+        MEAN_RATES
+        + " Denominator: primary + secondary headcount; LAs with no places of a type count as 0. "
+        + INTERVAL_NOTE,
         "LAs answering the places question",
         [],
     )
@@ -116,9 +128,24 @@ def fig04(d: Data, spec: dict) -> tuple[FigureTable, FigureTable]:
     wider = sh[~mostly]
     rural = d.ctx["rurality"].reindex(sh.index).fillna("").str.contains("Rural")
     rows = [
-        {"la_group": "mostly_state_funded", "la_share": share_of_las(mostly), "n_las": n},
-        {"la_group": "one_main_provider", "la_share": share_of_las(one_main), "n_las": n},
-        {"la_group": "wider_range", "la_share": share_of_las(~mostly), "n_las": n},
+        {
+            "la_group": "mostly_state_funded",
+            "la_share": share_of_las(mostly),
+            **share_bounds(mostly, d.n_frame),
+            "n_las": n,
+        },
+        {
+            "la_group": "one_main_provider",
+            "la_share": share_of_las(one_main),
+            **share_bounds(one_main, d.n_frame),
+            "n_las": n,
+        },
+        {
+            "la_group": "wider_range",
+            "la_share": share_of_las(~mostly),
+            **share_bounds(~mostly, d.n_frame),
+            "n_las": n,
+        },
     ]
     vals = [
         value("fig04.la_share.mostly_state_funded", share_of_las(mostly), "percent", n),
@@ -217,7 +244,12 @@ def fig05(d: Data) -> FigureTable:
     pl = d.places
     n = pl["la_code"].nunique()
     rows = [
-        {"phase": ph, "place_share": pooled_share(pl["x"], pl["phase"] == ph), "n_las": n}
+        {
+            "phase": ph,
+            "place_share": pooled_share(pl["x"], pl["phase"] == ph),
+            **pooled_bounds(pl["x"], pl["phase"] == ph, pl["la_code"], d.n_frame),
+            "n_las": n,
+        }
         for ph in d.cb.dimensions["phase"].values
     ]
     vals = [
@@ -259,6 +291,7 @@ def fig06(d: Data) -> FigureTable:
                     "provider_type": p,
                     "phase": ph,
                     "place_share": pooled_share(sub["x"], sub["phase"] == ph),
+                    **pooled_bounds(sub["x"], sub["phase"] == ph, sub["la_code"], d.n_frame),
                     "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
                 }
             )

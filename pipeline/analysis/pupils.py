@@ -23,6 +23,7 @@ from ..estimators import (
     share_of_las,
     truncated_extrapolation,
 )
+from ..uncertainty import ratio_of_totals
 from .common import (
     MEAN_RATES,
     N_LAS,
@@ -36,6 +37,8 @@ from .common import (
     _rate_values,
     _table,
     _txt,
+    percent_bounds,
+    pooled_bounds,
 )
 from .specs import build_section
 
@@ -62,6 +65,7 @@ def fig19(d: Data) -> FigureTable:
                     "phase": ph,
                     "provider_group": g,
                     "pupil_share": pooled_share(sub["x"], sub["group"] == g),
+                    **pooled_bounds(sub["x"], sub["group"] == g, sub["la_code"], d.n_frame),
                     "n_las": n,
                 }
             )
@@ -203,7 +207,20 @@ def fig23_extras(table: pd.DataFrame) -> list[dict]:
     return out
 
 
-def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
+def mean_share_bounds(cells: pd.DataFrame, by: str, category: str, n_frame: int) -> pd.DataFrame:
+    """``lower``/``upper`` of estimators.mean_of_la_shares over the same cells (LA x group x
+    category rows, blanks of answered groups as 0). The mean over rows is a ratio of per-LA totals
+    (y = sum of an LA's percentages, x = its number of rows), so an LA giving several rows (the
+    'All' group) is one sampling unit (uncertainty.ratio_of_totals)."""
+    rows = []
+    for (g, c), sub in cells.groupby([by, category], sort=False):
+        per_la = sub.groupby("la_code")["x"].agg(["sum", "count"])
+        iv = ratio_of_totals(per_la["sum"].to_numpy(float), per_la["count"].to_numpy(float), n_frame)
+        rows.append({by: g, category: c, **percent_bounds(iv.lower, iv.upper)})
+    return pd.DataFrame(rows, columns=[by, category, "lower", "upper"])
+
+
+def fig25_length(clean: pd.DataFrame, settings: Settings, n_frame: int | None = None) -> FigureTable:
     df = asked_numeric(clean, settings.codebook, "placement_length")
     sh = mean_of_la_shares(df, ["year_group"], "length_band")
     answered = answered_cells(df, ["year_group"])  # LA x year-group answers, before pooling groups
@@ -211,6 +228,16 @@ def fig25_length(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         columns={"all": "year_group"}
     )
     table = pd.concat([sh, overall], ignore_index=True)
+    n_frame = n_frame or df["la_code"].nunique()
+    bounds = pd.concat(
+        [
+            mean_share_bounds(answered, "year_group", "length_band", n_frame),
+            mean_share_bounds(answered.assign(year_group="all"), "year_group", "length_band", n_frame),
+        ],
+        ignore_index=True,
+    )
+    table = table.merge(bounds, on=["year_group", "length_band"], how="left")
+    table = table[["year_group", "length_band", "share", "lower", "upper", "n_las"]]
     wide = table.pivot(index="year_group", columns="length_band", values="share")
     wide["up_to_term"] = wide["up_to_half_term"] + wide["half_term_to_term"]
     wide["more_than_term"] = wide["term_to_year"] + wide["more_than_year"]
@@ -332,7 +359,7 @@ def run(settings: Settings, derived: dict) -> list[FigureTable]:
         attempt("txt_strategic_plan", txt_strategic_plan, d),
         attempt("fig19", fig19, d),
         attempt("txt_pupils_placed", txt_pupils_placed, d),
-        attempt("fig25", fig25_length, clean, settings),
+        attempt("fig25", fig25_length, clean, settings, len(derived["la_frame"])),
         attempt("txt_pupils_journeys", txt_pupils_journeys, clean, len(derived["respondents"])),
         specs,
         attempt("fig27", fig27_any_mainstream, specs, settings),

@@ -22,11 +22,12 @@ from .common import (
     PCT,
     SHARE_OF_LAS,
     _frame_table,
+    share_bounds,
 )
 from .specs import build_section
 
 
-def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
+def fig01_reasons(clean: pd.DataFrame, settings: Settings, n_frame: int | None = None) -> FigureTable:
     a = asked_choice(clean, "ap_reasons")
     ticked = a.assign(yes=a["value"].eq("yes"))
     reasons = list(settings.codebook.dimensions["ap_reason"].values)
@@ -35,6 +36,7 @@ def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
         {
             "ap_reason": r,
             "la_share": share_of_las(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"]),
+            **share_bounds(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"], n_frame or n),
             "n_las": n,
         }
         for r in reasons
@@ -68,6 +70,6 @@ def fig01_reasons(clean: pd.DataFrame, settings: Settings) -> FigureTable:
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     clean = derived["clean"]
     return tables_of(
-        attempt("fig01", fig01_reasons, clean, settings),
+        attempt("fig01", fig01_reasons, clean, settings, len(derived["la_frame"])),
         build_section("purpose", settings, derived),
     )

@@ -36,7 +36,9 @@ from .common import (
     _single,
     _table,
     _type_rates,
+    answer_bounds,
     la_models,
+    mean_bounds,
 )
 
 
@@ -49,7 +51,15 @@ def fig32(d: Data) -> FigureTable:
         for g in ("devolved", "centralised"):
             x = s[d.devolved.reindex(s.index) == g].dropna()
             means[(measure, g)], bases[(measure, g)] = x.mean(), len(x)
-            rows.append({"measure": measure, "la_group": g, "per_10k": x.mean(), "n_las": len(x)})
+            rows.append(
+                {
+                    "measure": measure,
+                    "la_group": g,
+                    "per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": len(x),
+                }
+            )
     vals = [
         value(
             "fig32.ap_pupils_per_10k.secondary.devolved_vs_centralised",
@@ -88,7 +98,13 @@ def fig33(d: Data) -> FigureTable:
         for g in ("devolved", "centralised"):
             x = rates.loc[grp == g, p]
             rows.append(
-                {"provider_type": p, "la_group": g, "places_per_10k": x.mean(), "n_las": int(x.notna().sum())}
+                {
+                    "provider_type": p,
+                    "la_group": g,
+                    "places_per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": int(x.notna().sum()),
+                }
             )
     gsum = {
         k: rates[[p for p in d.ptypes if d.group_of[p] == k]].sum(axis=1).groupby(grp).mean()
@@ -125,7 +141,16 @@ def fig16_models(
         sh = category_shares(a, ["centralised", "devolved_partial", "devolved_full"])
         sh["devolved"] = sh["devolved_partial"] + sh["devolved_full"]
         for model, s in sh.items():
-            rows.append({"school_phase": ph, "model": model, "la_share": s, "n_las": int(a.notna().sum())})
+            members = ["devolved_partial", "devolved_full"] if model == "devolved" else [model]
+            rows.append(
+                {
+                    "school_phase": ph,
+                    "model": model,
+                    "la_share": s,
+                    **answer_bounds(a, members, len(la_frame)),
+                    "n_las": int(a.notna().sum()),
+                }
+            )
             vals.append(value(f"fig16.model_share.{ph}.{model}", s, "percent", int(a.notna().sum())))
     fig = _frame_table(
         "fig16",

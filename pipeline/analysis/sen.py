@@ -27,6 +27,8 @@ from .common import (
     Data,
     _table,
     _txt,
+    mean_bounds,
+    pooled_bounds,
 )
 
 
@@ -62,6 +64,7 @@ def fig12(d: Data) -> FigureTable:
                     "phase": ph,
                     "sen_status": st,
                     "pupil_share": pooled_share(sub["x"], sub["sen_status"] == st),
+                    **pooled_bounds(sub["x"], sub["sen_status"] == st, sub["la_code"], d.n_frame),
                     "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
                 }
             )
@@ -132,7 +135,7 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
                 n,
             ),
         ]
-    return _table(
+    table = _table(
         "fig13",
         rows,
         ["school_phase", "semh_setting"],
@@ -141,6 +144,8 @@ def fig13(d: Data, semh_vals: list[dict]) -> FigureTable:
         "LAs with local state-funded specialist SEMH provision giving place numbers",
         vals,
     )
+    table.no_interval = "z"  # totals of places reported, not estimates: no interval applies
+    return table
 
 
 def fig14(d: Data) -> FigureTable:
@@ -156,7 +161,15 @@ def fig14(d: Data) -> FigureTable:
         vals.append(value(f"fig14.n_las.{ph}", len(base), "count_las"))
         for g, label in (("yes", "semh_provision_some"), ("no", "semh_provision_none")):
             x = base[grp == g]
-            rows.append({"phase": ph, "semh_provision": label, "places_per_10k": x.mean(), "n_las": len(x)})
+            rows.append(
+                {
+                    "phase": ph,
+                    "semh_provision": label,
+                    "places_per_10k": x.mean(),
+                    **mean_bounds(x, d.n_frame),
+                    "n_las": len(x),
+                }
+            )
             vals.append(value(f"fig14.places_per_10k.{ph}.{label}", x.mean(), "per_10k_pupils", len(x)))
     return _table(
         "fig14",

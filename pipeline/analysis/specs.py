@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analyse import TOTAL_LABEL, FigureTable, asked_choice, asked_numeric, attempt, value
+from ..analyse import INTERVAL_NOTE, TOTAL_LABEL, FigureTable, asked_choice, asked_numeric, attempt, value
 from ..config import Settings, read_yaml
-from ..estimators import pooled_shares, share_of_las
-from .common import PCT, POOLED_PUPILS, SHARE_OF_LAS
+from ..estimators import answered_cells, pooled_shares, share_of_las
+from ..uncertainty import interval_pooled_share, interval_share_of_las
+from .common import PCT, POOLED_PUPILS, SHARE_OF_LAS, percent_bounds
 
 BUILDER_KEYS = {
     "builder",
@@ -59,10 +60,22 @@ class Estimate:
     upper: float = math.nan
 
 
-def estimate_share(answers: pd.Series, categories) -> Estimate:
-    """Share of LAs (percent) answering one of ``categories``; base: the LAs that answered."""
+def estimate_share(answers: pd.Series, categories, n_frame: int | None = None) -> Estimate:
+    """Share of LAs (percent) answering one of ``categories``; base: the LAs that answered;
+    95% interval of a share of LAs over a frame of ``n_frame`` LAs (uncertainty.share_of_las)."""
     given = answers.dropna()
-    return Estimate(share_of_las(given.isin(list(categories))), len(given))
+    chosen = given.isin(list(categories))
+    if n_frame is None:  # no frame given: the estimate without an interval
+        return Estimate(share_of_las(chosen), len(given))
+    iv = interval_share_of_las(chosen, n_frame)
+    return Estimate(share_of_las(chosen), len(given), iv.lower, iv.upper)
+
+
+def frame_size(derived: dict) -> int | None:
+    """N of the intervals' finite population correction: the LAs of the wave's frame (None when
+    the caller gave no frame: then no interval)."""
+    frame = derived.get("la_frame", derived.get("context"))
+    return None if frame is None else len(frame)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -81,14 +94,24 @@ def share_of_las_table(key: str, spec: dict, settings: Settings, derived: dict) 
     cats = list(q.categories)
     label = (lambda c: c) if key.startswith("fig") else (lambda c: q.categories.get(c, c))
     rename = spec.get("rename", {})
+    n_frame = frame_size(derived)
     rows, vals = [], []
     for g in groups:
         sub = answers if g is None else answers[answers[by] == g]
         per_la = sub.set_index("la_code")["value"]
         where = {} if g is None else {by: g}
         for c in cats:
-            est = estimate_share(per_la, [c])
-            rows.append({**where, "response": label(c), "la_share": est.value, "n_las": est.n_las})
+            est = estimate_share(per_la, [c], n_frame)
+            rows.append(
+                {
+                    **where,
+                    "response": label(c),
+                    "la_share": est.value,
+                    "lower": est.lower,
+                    "upper": est.upper,
+                    "n_las": est.n_las,
+                }
+            )
             if "measure" in spec:
                 vals.append(
                     value(
@@ -99,11 +122,20 @@ def share_of_las_table(key: str, spec: dict, settings: Settings, derived: dict) 
                     )
                 )
         for mid, members in spec.get("measures", {}).items():
-            est = estimate_share(per_la, members)
+            est = estimate_share(per_la, members, n_frame)
             vals.append(value(mid.format(by=g), est.value, "percent", est.n_las))
         n = int(per_la.notna().sum())
         if spec.get("total"):
-            rows.append({**where, "response": TOTAL_LABEL, "la_share": 100.0 if n else math.nan, "n_las": n})
+            rows.append(
+                {
+                    **where,
+                    "response": TOTAL_LABEL,
+                    "la_share": 100.0 if n else math.nan,
+                    "lower": "z",  # the total of the shares is 100% by definition
+                    "upper": "z",
+                    "n_las": n,
+                }
+            )
         if "n_las_measure" in spec:
             vals.append(value(spec["n_las_measure"].format(by=g), n, "count_las"))
     return FigureTable(
@@ -114,7 +146,7 @@ def share_of_las_table(key: str, spec: dict, settings: Settings, derived: dict) 
             "la_share": {"label": "Share of LAs", **PCT},
             "n_las": {"label": spec.get("n_label", "LAs answering"), "unit": "", "dp": 0},
         },
-        " ".join(filter(None, [SHARE_OF_LAS, spec.get("note")])),
+        " ".join(filter(None, [SHARE_OF_LAS, spec.get("note"), INTERVAL_NOTE])),
         spec["base"],
         vals,
     )
@@ -136,6 +168,7 @@ def pooled_share_table(key: str, spec: dict, settings: Settings, derived: dict) 
         for g, n in sh.groupby(by, sort=False)["n_las"].first().items():
             if g != spec.get("overall"):
                 vals.append(value(spec["n_las_measure"].format(by=g), n, "count_las"))
+    sh = with_pooled_intervals(sh, df, by, cat, spec.get("overall"), frame_size(derived))
     for r in sh.itertuples(index=False):
         g, c = getattr(r, by), getattr(r, cat)
         vals.append(value(spec["measure"].format(by=g, category=c), r.share, "percent", r.n_las))
@@ -147,10 +180,32 @@ def pooled_share_table(key: str, spec: dict, settings: Settings, derived: dict) 
             "share": {"label": spec.get("label", "Share of pupils in AP"), **PCT},
             "n_las": {"label": spec.get("n_label", "LAs giving data"), "unit": "", "dp": 0},
         },
-        " ".join(filter(None, [POOLED_PUPILS, spec.get("note")])),
+        " ".join(filter(None, [POOLED_PUPILS, spec.get("note"), INTERVAL_NOTE])),
         spec["base"],
         vals,
     )
+
+
+def with_pooled_intervals(
+    shares: pd.DataFrame, df: pd.DataFrame, by: str, cat: str, overall: str | None, n_frame: int | None
+) -> pd.DataFrame:
+    """``shares`` (by, category, share, n_las from estimators.pooled_shares) with the 95% interval
+    of each pooled share: a ratio of per-LA totals over the same answered cells as the estimate."""
+    bounds = []
+    for r in shares.itertuples(index=False):
+        g, c = getattr(r, by), getattr(r, cat)
+        group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
+        cells = answered_cells(group, [by])
+        if n_frame is None:
+            bounds.append((math.nan, math.nan))
+            continue
+        iv = interval_pooled_share(cells["x"], cells[cat] == c, cells["la_code"], n_frame)
+        b = percent_bounds(iv.lower, iv.upper)
+        bounds.append((b["lower"], b["upper"]))
+    out = shares.copy()
+    out.insert(out.columns.get_loc("share") + 1, "lower", [b[0] for b in bounds])
+    out.insert(out.columns.get_loc("share") + 2, "upper", [b[1] for b in bounds])
+    return out
 
 
 BUILDERS = {"share_of_las": share_of_las_table, "pooled_share": pooled_share_table}

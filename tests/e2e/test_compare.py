@@ -116,7 +116,10 @@ def test_writes_ees_tables_with_metadata_and_summary(compared):
     assert "fixture: Fixture wave of five hand-made returns; 5 responding LAs" in summary
     assert "4 areas responded in both waves" in summary  # A, B (recoded), D, E
     assert "in 1 of them the responding LA codes differ" in summary  # Barnsley
-    assert "no intervals" in summary
+    # the tables carry 95% intervals (lower/upper), so the compare flag is computed
+    assert "changes larger than both waves' intervals." in summary
+    assert set(df["change_exceeds_intervals"]) <= {"yes", "no", "x"}
+    assert {"yes", "no"} & set(df["change_exceeds_intervals"])
 
 
 def test_fig08_pru_all_and_panel(compared):
@@ -127,7 +130,8 @@ def test_fig08_pru_all_and_panel(compared):
     panel = df.loc[(PRU, "LAs of areas responding in both waves (panel)")]
     assert (panel["old_value"], panel["new_value"], panel["change"]) == ("17833", "20833", "3000")
     assert (panel["old_n_las"], panel["new_n_las"]) == ("3", "3")
-    assert panel["change_exceeds_intervals"] == "no intervals"
+    # 3 LAs a wave: each interval is wide (t(0.975, 2) = 4.30), the 3,000 change is inside them
+    assert panel["change_exceeds_intervals"] == "no"
 
 
 def test_fig08_unchanged_type(compared):
