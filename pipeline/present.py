@@ -56,7 +56,7 @@ def _fmt_number(x, dp: int = 2) -> str:
     if isinstance(x, str):
         return x
     s = f"{float(x):.{dp}f}"
-    if "." in s:  # trailing zeros of decimals only: 18600 stays 18600
+    if "." in s:  # trailing zeros of decimals only: 1200 stays 1200
         s = s.rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
