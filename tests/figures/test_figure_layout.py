@@ -1,7 +1,7 @@
 """Every figure of every wave, drawn: no two text labels overlap and every label is on the canvas.
 
 Text extents are measured by matplotlib after a real draw (Agg), so the test sees what a reader
-sees. The waves are the configured default wave and the hand-made fixture wave.
+sees. The waves are the two configured waves with returns (2018, 2023) and the hand-made fixture wave.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def figure_tables(tmp_path_factory):
 
     fixture = build_project(tmp_path_factory.mktemp("fixture") / "project")
     fixture_wave.write_workbooks(fixture.codebook, fixture.returns_dir)
-    return {"2018": (Settings("2018"), _tables(Settings("2018"))), "fixture": (fixture, _tables(fixture))}
+    waves = {w: (Settings(w), _tables(Settings(w))) for w in ("2018", "2023")}
+    return {**waves, "fixture": (fixture, _tables(fixture))}
 
 
 def drawn_texts(fig):
@@ -69,7 +70,7 @@ def layout_problems(fig) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("wave", ["2018", "fixture"])
+@pytest.mark.parametrize("wave", ["2018", "2023", "fixture"])
 def test_no_label_overlaps_and_all_inside_canvas(figure_tables, wave):
     settings, tables = figure_tables[wave]
     assert tables, "no figure tables"
