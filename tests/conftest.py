@@ -45,23 +45,23 @@ def codebook():
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def full_run_2018(tmp_path_factory) -> Settings:
+def _full_run(tmp_path_factory, wave: str) -> Settings:
     """Real config and read-only data/raw (symlinked); outputs in tmp, the repository untouched."""
-    root = tmp_path_factory.mktemp("full_run_2018")
+    root = tmp_path_factory.mktemp(f"full_run_{wave}")
     (root / "data").mkdir()
     (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
-    settings = Settings("2018", root=root, config_dir=REPO / "config")
+    settings = Settings(wave, root=root, config_dir=REPO / "config")
     assert run(settings, workers=2, quiet=True) == 0
     return settings
+
+
+@pytest.fixture(scope="session")
+def full_run_2018(tmp_path_factory) -> Settings:
+    """A full run of the default 2018 wave, shared by the tests of its products."""
+    return _full_run(tmp_path_factory, "2018")
 
 
 @pytest.fixture(scope="session")
 def full_run_2023(tmp_path_factory) -> Settings:
     """The synthetic 2023 wave run end to end the same way (no published values: no reproduction)."""
-    root = tmp_path_factory.mktemp("full_run_2023")
-    (root / "data").mkdir()
-    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
-    settings = Settings("2023", root=root, config_dir=REPO / "config")
-    assert run(settings, workers=2, quiet=True) == 0
-    return settings
+    return _full_run(tmp_path_factory, "2023")
