@@ -1,7 +1,21 @@
-"""Shared fixtures: a small project root in tmp_path for the hand-made five-LA fixture wave."""
+"""Shared fixtures (a project root for the hand-made five-LA fixture wave, one full run of each real
+wave per session) and the suite's organisation: which worker runs what, and the slow tests.
+
+Organisation (``make test`` runs ``pytest -n 2 --dist loadfile``, pyproject.toml):
+
+- Every test file is run whole by one worker, so a module-scoped pipeline run happens once. The
+  files that use a full run of a real wave (``full_run_2018``, ``full_run_2023``) are one unit of
+  work, scheduled first: each session fixture then runs once, on one worker, while the other
+  worker takes the remaining files one by one.
+- Tests marked ``slow`` (each runs the pipeline again, end to end, for one property) run in CI
+  (``CI=true``, as ``.ci/run`` sets) and with ``--run-slow`` (``make test-all``); elsewhere they are
+  deselected, and the header says so.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +25,65 @@ from pipeline.run import run
 
 from .fixtures import fixture_wave
 from .fixtures.project import build_project
+
+FULL_RUNS = ("full_run_2018", "full_run_2023")  # the session fixtures below (by name prefix)
+FULL_RUN_GROUP = "full runs of the real waves"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@functools.cache
+def uses_full_run(test_file: Path) -> bool:
+    """Whether a test file names a full-run fixture (read once; the xdist controller has no items)."""
+    text = test_file.read_text(encoding="utf-8") if test_file.is_file() else ""
+    return any(name in text for name in FULL_RUNS)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow", action="store_true", help="also run the tests marked slow (CI=true does too)"
+    )
+
+
+def _run_slow(config) -> bool:
+    return config.getoption("--run-slow") or _in_ci() or bool(config.getoption("-m"))
+
+
+def pytest_report_header(config):
+    if not _run_slow(config):
+        return "tests marked slow are deselected: CI=true or --run-slow (make test-all) runs them"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Deselect the slow tests outside CI; put the files that use a full run first (longest group)."""
+    if not _run_slow(config):
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    items.sort(key=lambda item: not uses_full_run(item.path))  # stable: files keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that the files using a full run are one unit of work.
+
+    (xdist's ``loadgroup`` cannot do this under pytest 9: the group suffix it writes into the
+    test ids is ignored.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndFullRuns(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return FULL_RUN_GROUP if uses_full_run(config.rootpath / file) else file
+
+    return FilesAndFullRuns(config, log)
 
 
 @pytest.fixture
@@ -45,23 +118,36 @@ def codebook():
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _full_run(tmp_path_factory, wave: str) -> Settings:
+def _full_run(tmp_path_factory, wave: str) -> tuple[Settings, int]:
     """Real config and read-only data/raw (symlinked); outputs in tmp, the repository untouched."""
     root = tmp_path_factory.mktemp(f"full_run_{wave}")
     (root / "data").mkdir()
     (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
     settings = Settings(wave, root=root, config_dir=REPO / "config")
-    assert run(settings, workers=2, quiet=True) == 0
-    return settings
+    return settings, run(settings, workers=2, quiet=True)
 
 
 @pytest.fixture(scope="session")
-def full_run_2018(tmp_path_factory) -> Settings:
-    """A full run of the default 2018 wave, shared by the tests of its products."""
+def full_run_2018_result(tmp_path_factory) -> tuple[Settings, int]:
+    """The one full run of the default 2018 wave in a session, and its exit code (1 on a mismatch).
+
+    The back-tests take the exit code from here, so that a mismatch is reported by the test that
+    lists it; every other user takes ``full_run_2018``.
+    """
     return _full_run(tmp_path_factory, "2018")
+
+
+@pytest.fixture(scope="session")
+def full_run_2018(full_run_2018_result) -> Settings:
+    """A full run of the default 2018 wave, shared by the tests of its products."""
+    settings, rc = full_run_2018_result
+    assert rc == 0, "the full 2018 run failed: see tests/backtests for the mismatches"
+    return settings
 
 
 @pytest.fixture(scope="session")
 def full_run_2023(tmp_path_factory) -> Settings:
     """The synthetic 2023 wave run end to end the same way (no published values: no reproduction)."""
-    return _full_run(tmp_path_factory, "2023")
+    settings, rc = _full_run(tmp_path_factory, "2023")
+    assert rc == 0
+    return settings

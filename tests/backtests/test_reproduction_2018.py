@@ -19,12 +19,9 @@ COST_FIGURES = ("fig08.", "fig09.", "fig11.")
 
 
 @pytest.fixture(scope="module")
-def reproduction(tmp_path_factory):
-    root = tmp_path_factory.mktemp("backtest_2018")
-    (root / "data").mkdir()
-    (root / "data" / "raw").symlink_to(REPO / "data" / "raw", target_is_directory=True)
-    settings = Settings("2018", root=root, config_dir=REPO / "config")
-    rc = run(settings, workers=1, quiet=True)
+def reproduction(full_run_2018_result):
+    """The session's full run of the 2018 wave (tests/conftest.py), its exit code and reproduction table."""
+    settings, rc = full_run_2018_result
     table = pd.read_csv(settings.processed_dir / "reproduction.csv", dtype={"id": str, "status": str})
     return settings, rc, table
 
