@@ -166,6 +166,7 @@ def test_every_figure_has_its_four_files_and_nothing_was_skipped(reproduction):
         assert "Synthetic" in alt and "Base:" in alt and "Method:" in alt
 
 
+@pytest.mark.slow  # a second full run of the 2018 wave
 def test_removing_one_la_still_runs_with_smaller_bases(tmp_path, reproduction):
     """The pipeline does not assume the default wave: drop one LA's return and run again."""
     import shutil

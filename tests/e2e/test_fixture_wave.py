@@ -344,6 +344,7 @@ def test_second_run_gives_byte_identical_svgs(workbook_wave):
         assert first[name] == second[name], f"{name} differs between two runs"
 
 
+@pytest.mark.slow  # two more full runs of the fixture wave, figures drawn again
 def test_reproduce_stage_fails_on_fixture_mismatches(workbook_wave, computed):
     """The fixture does not reproduce the report: run() through 'reproduce' reports mismatches;
     they fail the run only when the returns are the ones named in the reproduction manifest."""

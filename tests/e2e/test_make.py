@@ -48,6 +48,7 @@ def _make(root: Path, py: str = sys.executable) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a real `make all` (a full run in a fresh interpreter), then a no-op one
 def test_make_all_runs_a_wave_with_real_file_names(tmp_path):
     settings = _project(tmp_path / "project")
     for path, name in zip(
