@@ -20,11 +20,11 @@ INSTALLED := $(VENV)/.installed
 INPUT_PATHS = data/raw/$(1) data/raw/public data/raw/reference data/raw/external config pipeline pyproject.toml
 
 .DEFAULT_GOAL := help
-.PHONY: all run figures test lint format clean bench templates synth docs compare help browser
+.PHONY: all run figures test test-all lint format clean bench templates synth docs compare help browser
 
 help: ## list the targets
 	@echo "Targets (WAVE=$(WAVE)):"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's/\$$\(WAVE\)/$(WAVE)/g' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's/\$$\(WAVE\)/$(WAVE)/g' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(BOOTSTRAP_PY) -m venv $(VENV)
@@ -45,8 +45,11 @@ run: $(INSTALLED) ## run every stage of the wave now, changed or not
 figures: $(INSTALLED) ## run the stages up to the figures (figures/<wave>/)
 	$(PY) -m pipeline figures --wave $(WAVE)
 
-test: $(INSTALLED) browser ## install if needed, then run the test suite
+test: $(INSTALLED) browser ## install if needed, then run the test suite (tests marked slow: only with CI=true)
 	$(PY) -m pytest
+
+test-all: $(INSTALLED) browser ## the test suite with the slow tests, as CI runs it
+	$(PY) -m pytest --run-slow
 
 browser: ## install Debian's chromium + chromium-driver for the report's browser test, where missing
 	@scripts/install-chromium
