@@ -72,8 +72,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``, except that the files using a full run are one unit of work.
 
-    (xdist's ``loadgroup`` cannot do this under pytest 9: the group suffix it writes into the
-    test ids is ignored.)"""
+    (xdist's ``loadgroup`` cannot do this under pytest 9.2: the group suffix it writes into the
+    test ids is silently ignored, pytest-xdist issue #1386.)"""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
