@@ -5,8 +5,9 @@ Organisation (``make test`` runs ``pytest -n 2 --dist loadfile``, pyproject.toml
 
 - Every test file is run whole by one worker, so a module-scoped pipeline run happens once. The
   files that use a full run of a real wave (``full_run_2018``, ``full_run_2023``) are one unit of
-  work, scheduled first: each session fixture then runs once, on one worker, while the other
-  worker takes the remaining files one by one.
+  work, scheduled first, and so are the files using another shared session fixture
+  (``SHARED_FIXTURES``): each such fixture then runs once, on one worker, while the other worker
+  takes the remaining files one by one.
 - Tests marked ``slow`` (each runs the pipeline again, end to end, for one property) run in CI
   (``CI=true``, as ``.ci/run`` sets) and with ``--run-slow`` (``make test-all``); elsewhere they are
   deselected, and the header says so.
@@ -26,8 +27,13 @@ from pipeline.run import run
 from .fixtures import fixture_wave
 from .fixtures.project import build_project
 
-FULL_RUNS = ("full_run_2018", "full_run_2023")  # the session fixtures below (by name prefix)
-FULL_RUN_GROUP = "full runs of the real waves"
+# Session fixtures used by several test files, by the unit of work those files form (one worker
+# runs each unit, so each fixture runs once). A test file belongs to a unit when it names one of them.
+SHARED_FIXTURES = {
+    "full_run_2018": "full runs of the real waves",
+    "full_run_2023": "full runs of the real waves",
+    "written_tables": "open-data tables of the 2018 wave",  # tests/figures/conftest.py
+}
 
 
 def _in_ci() -> bool:
@@ -35,10 +41,11 @@ def _in_ci() -> bool:
 
 
 @functools.cache
-def uses_full_run(test_file: Path) -> bool:
-    """Whether a test file names a full-run fixture (read once; the xdist controller has no items)."""
+def shared_unit(test_file: Path) -> str | None:
+    """The unit of work of a test file that names a shared session fixture (read from its text: the
+    xdist controller has no items), else None."""
     text = test_file.read_text(encoding="utf-8") if test_file.is_file() else ""
-    return any(name in text for name in FULL_RUNS)
+    return next((unit for name, unit in SHARED_FIXTURES.items() if name in text), None)
 
 
 def pytest_addoption(parser):
@@ -59,18 +66,21 @@ def pytest_report_header(config):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Deselect the slow tests outside CI; put the files that use a full run first (longest group)."""
+    """Deselect the slow tests outside CI; put the files that use a shared fixture first (the full
+    runs, the longest unit, first of all)."""
     if not _run_slow(config):
         slow = [item for item in items if item.get_closest_marker("slow")]
         if slow:
             config.hook.pytest_deselected(items=slow)
             items[:] = [item for item in items if not item.get_closest_marker("slow")]
-    items.sort(key=lambda item: not uses_full_run(item.path))  # stable: files keep their order
+    units = list(dict.fromkeys(SHARED_FIXTURES.values()))
+    rank = {unit: i for i, unit in enumerate(units)}
+    items.sort(key=lambda item: rank.get(shared_unit(item.path), len(units)))  # stable sort
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, except that the files using a full run are one unit of work.
+    """``--dist loadfile``, except that the files using one shared session fixture are one unit.
 
     (xdist's ``loadgroup`` cannot do this under pytest 9.2: the group suffix it writes into the
     test ids is silently ignored, pytest-xdist issue #1386.)"""
@@ -78,12 +88,12 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class FilesAndFullRuns(LoadFileScheduling):
+    class FilesAndSharedFixtures(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             file = nodeid.split("::", 1)[0]
-            return FULL_RUN_GROUP if uses_full_run(config.rootpath / file) else file
+            return shared_unit(config.rootpath / file) or file
 
-    return FilesAndFullRuns(config, log)
+    return FilesAndSharedFixtures(config, log)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .test_open_data_screener import written_tables  # noqa: F401  (the fixture: tables as downloaded)
-
 GSS = {"c", "x", "z", "low", "u"}
 
 
@@ -21,7 +19,7 @@ def _number_or_symbol(cell: str) -> bool:
     return True
 
 
-def test_every_table_has_lower_upper_and_base(written_tables):  # noqa: F811
+def test_every_table_has_lower_upper_and_base(written_tables):
     tables, _ = written_tables
     problems = []
     for key, (data, meta) in tables.items():
@@ -35,7 +33,7 @@ def test_every_table_has_lower_upper_and_base(written_tables):  # noqa: F811
     assert not problems, "\n".join(problems)
 
 
-def test_figure_tables_have_computed_intervals(written_tables):  # noqa: F811
+def test_figure_tables_have_computed_intervals(written_tables):
     """Every figure's table has numeric bounds somewhere (only tables of totals carry ``z``)."""
     tables, _ = written_tables
     missing = [
@@ -48,7 +46,7 @@ def test_figure_tables_have_computed_intervals(written_tables):  # noqa: F811
     assert len(missing) <= 2, missing  # fig27 (sums of fig26 shares) and fig36 (vs external aggregates)
 
 
-def test_bounds_surround_their_estimate(written_tables):  # noqa: F811
+def test_bounds_surround_their_estimate(written_tables):
     tables, _ = written_tables
     bad = []
     for key, (data, meta) in tables.items():

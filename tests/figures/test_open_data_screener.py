@@ -1,41 +1,17 @@
 """Every open-data table of the default wave passes the DfE screener's checks: 0 fails, 0 warnings.
 
 The tables are built in memory exactly as ``present.write_tables`` writes them (same functions,
-then through CSV text and back, so what is checked is what a user downloads).
+then through CSV text and back, so what is checked is what a user downloads): the session fixture
+``written_tables`` in tests/figures/conftest.py, shared with test_intervals_in_tables.py.
 """
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-import pytest
 
-from pipeline import present
 from pipeline.config import Settings
 
 from .screener import duplicate_rows, missing_totals, screen
-
-
-@pytest.fixture(scope="module")
-def written_tables():
-    settings = Settings("2018")
-    from pipeline import analyse, derive, public
-    from pipeline.ingest import read_wave
-    from pipeline.validate import validate
-
-    raw, problems = read_wave(settings, "calamine")
-    clean, _, respondents = validate(
-        raw, problems, public.la_frame(settings), settings.codebook, settings.validation["severity"]
-    )
-    derived = derive.run(settings, clean, respondents, public.context(settings))
-    out = {}
-    for ft in analyse.run(settings, derived):
-        data, meta = present.open_data_table(ft, settings.figures.get(ft.key, {}), settings)
-        read = lambda df: pd.read_csv(io.StringIO(present.csv_text(df)), dtype=str, keep_default_na=False)  # noqa: E731
-        out[ft.key] = (read(data), read(meta))
-    la_names = set(public.la_frame(settings)["la_name"])
-    return out, la_names
 
 
 def test_every_table_screens_clean(written_tables):
