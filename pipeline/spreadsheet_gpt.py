@@ -39,28 +39,27 @@ def _is_null(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _text_column(series: pd.Series) -> bool:
-    """Text: the ``str`` dtype, or ``object`` of strings only (which gptables' ``map`` makes ``str``)."""
-    if isinstance(series.dtype, pd.StringDtype):
-        return series.dtype.na_value is not pd.NA  # pd.NA would break gptables' width step
-    return series.dtype == object and all(isinstance(v, str) for v in series.tolist())
+def _plain_columns(table: pd.DataFrame) -> tuple[list[bool], list[list]] | None:
+    """Which columns hold numbers, and every column as a list (text as gptables makes it:
+    blank text -> NaN), with one pandas call for the values.
 
-
-def _plain_columns(table: pd.DataFrame) -> list[list] | None:
-    """The table's columns as lists, with text made as gptables makes it (blank text -> NaN).
-
-    None when a column is neither numbers nor text: gptables then writes the table itself.
+    None when a column is neither numbers (float, int) nor text (the ``str`` dtype, or
+    ``object`` of strings only, which gptables' ``map`` turns into ``str``): gptables then
+    writes the table itself.
     """
-    columns = []
-    for name in table.columns:
-        series = table[name]
-        if series.dtype.kind in "fi":
-            columns.append(series.tolist())
-        elif _text_column(series):
-            columns.append([math.nan if _is_null(v) or BLANK.match(v) else v for v in series.tolist()])
+    dtypes = list(table.dtypes)
+    columns = table.to_numpy(dtype=object).T.tolist() if dtypes else []
+    numbers = [dtype.kind in "fi" for dtype in dtypes]
+    for c, dtype in enumerate(dtypes):
+        if numbers[c]:
+            continue
+        if isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA:  # pd.NA breaks gptables
+            columns[c] = [math.nan if _is_null(v) or BLANK.match(v) else v for v in columns[c]]
+        elif pd.api.types.is_object_dtype(dtype) and all(isinstance(v, str) for v in columns[c]):
+            columns[c] = [math.nan if BLANK.match(v) else v for v in columns[c]]
         else:
             return None
-    return columns
+    return numbers, columns
 
 
 def _right_aligned(header: str, values: list, numbers: bool, keep_header: bool) -> bool:
@@ -91,31 +90,38 @@ class Sheet(GPWorksheet):
         # no reference to replace: gptables would set an equal copy of the table
 
     def _parse_table_urls(self, gptable) -> None:
-        for name in gptable.table.columns:
-            series = gptable.table[name]
-            if series.dtype.kind in "fi":
-                continue
-            if not _text_column(series) or any("](" in v for v in series.tolist() if isinstance(v, str)):
-                return super()._parse_table_urls(gptable)
+        plain = _plain_columns(gptable.table)
+        if plain is None or any(isinstance(v, str) and "](" in v for col in plain[1] for v in col):
+            return super()._parse_table_urls(gptable)
         # no markdown link: gptables' map would return an equal table ("str" text columns)
 
     def _write_table_elements(self, pos: list, gptable, auto_width: bool) -> list:
         table = gptable.table
-        columns = _plain_columns(table)
+        plain = _plain_columns(table)
         extra = gptable.additional_formatting or []
-        if columns is None or any(list(item) != ["column"] for item in extra):
+        if plain is None or any(list(item) != ["column"] for item in extra):
             return super()._write_table_elements(pos, gptable, auto_width)
+        numbers, columns = plain
         headers = list(table.columns)
         n_rows = len(table)
         _check_cells(gptable.table_name, columns, n_rows)
 
-        heading, body = self._column_formats(gptable, headers, columns)
+        heading, body = self._column_formats(gptable, headers, numbers, columns)
         rows = [headers, *([col[r] for col in columns] for r in range(n_rows))]
+        # gptables' _smart_write of each cell asks add_format for its format dict: formats are
+        # created (and numbered) at their first cell, headings first, then the first data row.
+        add = self._workbook.add_format
+        heading_formats = [add(f) for f in heading]
+        body_formats = [add(f) for f in body] if n_rows else []
         top = gptable.data_range[0]
-        for r, row in enumerate(rows):
-            formats = heading if r == 0 else body
+        for c, header in enumerate(headers):
+            self.write(top, c, header, heading_formats[c])
+        for r, row in enumerate(rows[1:], start=top + 1):
             for c, value in enumerate(row):
-                self._smart_write(top + r, c, value, formats[c])
+                if _is_null(value):
+                    self.write_blank(r, c, None, body_formats[c])
+                else:
+                    self.write(r, c, value, body_formats[c])
         if auto_width:
             self._set_column_widths(self._widths(rows, heading, body))
         self.add_table(
@@ -124,8 +130,7 @@ class Sheet(GPWorksheet):
                 "header_row": True,
                 "autofilter": False,
                 "columns": [
-                    {"header": h, "header_format": self._workbook.add_format(f)}
-                    for h, f in zip(headers, heading, strict=True)
+                    {"header": h, "header_format": f} for h, f in zip(headers, heading_formats, strict=True)
                 ],
                 "style": None,
                 "name": gptable.table_name,
@@ -133,7 +138,9 @@ class Sheet(GPWorksheet):
         )
         return [top + len(rows), 0]
 
-    def _column_formats(self, gptable, headers: list, columns: list) -> tuple[list[dict], list[dict]]:
+    def _column_formats(
+        self, gptable, headers: list, numbers: list[bool], columns: list[list]
+    ) -> tuple[list[dict], list[dict]]:
         """Heading and body format dicts per column, updated in gptables' order.
 
         Theme heading or data format, the index level's format, the alignment by data type, then
@@ -152,8 +159,7 @@ class Sheet(GPWorksheet):
                 extra.setdefault(c, []).append((include, desc["format"]))
         heading, body = [], []
         for c, (header, values) in enumerate(zip(headers, columns, strict=True)):
-            numbers = gptable.table.dtypes.iloc[c].kind in "fi"
-            numeric = _right_aligned(header, values, numbers, keep_header)
+            numeric = _right_aligned(header, values, numbers[c], keep_header)
             if c == 0 and not index_columns and numeric:
                 numeric = False  # gptables treats a numeric first column of a table without index as text
             align = {"align": "right" if numeric and c not in index_columns else "left"}

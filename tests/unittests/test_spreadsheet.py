@@ -142,7 +142,9 @@ def _gptables_cases() -> dict:
             "Notes": ["", "[c] Share", "[x] Empty", ""],
         }
     )
-    no_index = pd.DataFrame({"Year": [2018, 2019], "Value": [1.5, 2.5]})
+    no_index = pd.DataFrame(
+        {"Year": [2018, 2019], "Value": [1.5, 2.5], "Label": pd.Series(["A b", " "], dtype=object)}
+    )
     shorthand_heading = pd.DataFrame({"Name": ["a", "b"], "Value [x]": [1.0, nan], "Other": [nan, 2.0]})
     link = pd.DataFrame({"Name": ["[site](https://example.org)", "b"], "Flag": [True, False]})
     return {
@@ -160,9 +162,13 @@ def _gptables_cases() -> dict:
                 {"column": {"columns": ["Count"], "format": {"bold": True}, "include_names": False}},
             ],
         ),
-        "NoIndex": gpt.GPTable(no_index, table_name="no_index", title="No index", source="T", index_columns={}),
+        "NoIndex": gpt.GPTable(
+            no_index, table_name="no_index", title="No index", source="T", index_columns={}
+        ),
         "Heading": gpt.GPTable(shorthand_heading, table_name="heading", title="Heading", source="T"),
-        "Link": gpt.GPTable(link, table_name="link", title="Link and flags", source="T", index_columns={2: 0}),
+        "Link": gpt.GPTable(
+            link, table_name="link", title="Link and flags", source="T", index_columns={2: 0}
+        ),
     }
 
 
