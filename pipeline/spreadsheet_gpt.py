@@ -108,8 +108,8 @@ class Sheet(GPWorksheet):
 
         heading, body = self._column_formats(gptable, headers, numbers, columns)
         rows = [headers, *([col[r] for col in columns] for r in range(n_rows))]
-        # gptables' _smart_write of each cell asks add_format for its format dict: formats are
-        # created (and numbered) at their first cell, headings first, then the first data row.
+        # gptables asks add_format for each cell's dict; equal dicts give the one cached Format,
+        # and xlsxwriter numbers formats when the sheet XML is written, so once per column will do.
         add = self._workbook.add_format
         heading_formats = [add(f) for f in heading]
         body_formats = [add(f) for f in body] if n_rows else []

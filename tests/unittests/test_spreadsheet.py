@@ -146,7 +146,8 @@ def _gptables_cases() -> dict:
         {"Year": [2018, 2019], "Value": [1.5, 2.5], "Label": pd.Series(["A b", " "], dtype=object)}
     )
     shorthand_heading = pd.DataFrame({"Name": ["a", "b"], "Value [x]": [1.0, nan], "Other": [nan, 2.0]})
-    link = pd.DataFrame({"Name": ["[site](https://example.org)", "b"], "Flag": [True, False]})
+    link = pd.DataFrame({"Name": ["[site](https://example.org)", "b"], "Value": [1.0, 2.0]})
+    flags = pd.DataFrame({"Name": ["a", "b"], "Flag": [True, False]})  # not numbers or text: gptables
     return {
         "Mixed": gpt.GPTable(
             table=mixed,
@@ -166,9 +167,15 @@ def _gptables_cases() -> dict:
             no_index, table_name="no_index", title="No index", source="T", index_columns={}
         ),
         "Heading": gpt.GPTable(shorthand_heading, table_name="heading", title="Heading", source="T"),
-        "Link": gpt.GPTable(
-            link, table_name="link", title="Link and flags", source="T", index_columns={2: 0}
+        "Rows": gpt.GPTable(  # row formatting: gptables writes the table
+            no_index.copy(),
+            table_name="rows",
+            title="Rows",
+            source="T",
+            additional_formatting=[{"row": {"rows": [1], "format": {"italic": True}}}],
         ),
+        "Link": gpt.GPTable(link, table_name="link", title="Link", source="T", index_columns={2: 0}),
+        "Flags": gpt.GPTable(flags, table_name="flags", title="Flags", source="T", index_columns={2: 0}),
     }
 
 
