@@ -123,7 +123,7 @@ class Sheet(GPWorksheet):
                 else:
                     self.write(r, c, value, body_formats[c])
         if auto_width:
-            self._set_column_widths(self._widths(rows, heading, body))
+            self._set_column_widths(self._widths(headers, numbers, columns, heading, body))
         self.add_table(
             *gptable.data_range,
             {
@@ -178,31 +178,32 @@ class Sheet(GPWorksheet):
             body.append(cell)
         return heading, body
 
-    def _widths(self, rows: list[list], heading: list[dict], body: list[dict]) -> list[int]:
+    def _widths(
+        self, headers: list, numbers: list[bool], columns: list[list], heading: list[dict], body: list[dict]
+    ) -> list[int]:
         """gptables' auto width: the widest cell's longest line, scaled for font size, bold, capitals."""
-        seen = {}
-        widths = [0] * len(heading)
-        for r, row in enumerate(rows):
-            formats = heading if r == 0 else body
-            for c, value in enumerate(row):
-                fmt = formats[c]
-                key = (type(value), value, fmt.get("font_size", 11), fmt.get("bold", False))
-                width = seen.get(key)
-                if width is None:
-                    line = self._get_longest_line(value)
-                    width = seen[key] = ceil(cell_autofit_width(line) * self._get_scaling_factor(fmt, line))
-                if width > widths[c]:
-                    widths[c] = width
+        widths = []
+        for header, values, number, head, cell in zip(headers, columns, numbers, heading, body, strict=True):
+            width = self._cell_width(header, head)
+            for value in values if number else set(values):  # equal text, equal width (not so -0.0, 0.0)
+                width = max(width, self._cell_width(value, cell))
+            widths.append(width)
         return widths
+
+    def _cell_width(self, value, fmt: dict) -> int:
+        line = self._get_longest_line(value)
+        return ceil(cell_autofit_width(line) * self._get_scaling_factor(fmt, line))
 
 
 def _check_cells(name: str, columns: list[list], n_rows: int) -> None:
     """gptables' refusals: an all-empty table, an empty row, a cell of special characters only."""
-    if all(_is_null(v) for col in columns for v in col):
+    nulls = [[_is_null(v) for v in col] for col in columns]
+    if all(all(col) for col in nulls):
         raise ValueError(f"{name} contains only null or whitespace cells.")
-    if any(all(_is_null(col[r]) for col in columns) for r in range(n_rows)):
+    if any(all(col[r] for col in nulls) for r in range(n_rows)):
         raise ValueError(f"Empty or null row found in {name}.")
-    if any(not _is_null(v) and not ALNUM.search(str(v)) for col in columns for v in col):
+    # numbers always have a digit (or are inf / nan): only text can be special characters only
+    if any(isinstance(v, str) and not ALNUM.search(v) for col in columns for v in col):
         raise ValueError(f"Cell found in {name} containing only special characters.")
 
 
