@@ -13,6 +13,7 @@ import sys
 import pandas as pd
 
 from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
+from .background import Background, Inline
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
@@ -85,12 +86,24 @@ def run(
     # Figure workers start first (forked after this process imported matplotlib, which they share),
     # so drawing overlaps the other stages instead of following them.
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
+    # The regressions' process imports statsmodels on the core the reading leaves idle.
+    fits = None
+    if until == "reproduce":
+        fits = Background(["statsmodels.regression.linear_model"]) if workers > 1 else Inline()
     try:
-        code = _stages(settings, until, log, pool)
+        code = _stages(settings, until, log, pool, fits)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
+        if fits is not None:
+            fits.stop()
         if pool is not None:
             pool.close()
+
+
+def regressions(settings: Settings, la_frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """Fit, write and draw the regressions (in the background process): finding values, log lines."""
+    messages: list[str] = []
+    return regress.stage(settings, la_frame, messages.append), messages
 
 
 def _fewer_collections() -> None:
@@ -110,7 +123,7 @@ def fill_texts(settings: Settings, tables: list) -> list:
     return tables
 
 
-def _stages(settings: Settings, until: str, log: Log, pool) -> int:
+def _stages(settings: Settings, until: str, log: Log, pool, fits) -> int:
     try:
         clean, respondents = stage_validate(settings, log)
     except ValidationFailed as exc:
@@ -134,6 +147,8 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     log("derived la_frame", stage="derive", las=len(derived["la_frame"]))
     if until == "derive":
         return 0
+    if fits is not None:
+        fits.start(regressions, settings, derived["la_frame"])
     submit = (lambda built: pool.submit(settings, fill_texts(settings, built))) if pool is not None else None
     tables = fill_texts(settings, analyse.run(settings, derived, on_tables=submit))
     present.write_tables(settings, tables)
@@ -141,8 +156,12 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
         pool.context = pool.later(draw_context, settings)
     values = [v for t in tables for v in t.values]
     try:
-        values += regress.stage(settings, derived["la_frame"], log, pool.call if pool is not None else None)
         nonresponse.stage(settings, derived["la_frame"], clean)
+        if fits is not None:
+            found, messages = fits.get()
+            values += found
+            for message in messages:
+                log(message)
     except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
