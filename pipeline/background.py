@@ -19,12 +19,18 @@ def _serve(conn, modules: tuple[str, ...]) -> None:
     fn, args = conn.recv()
     try:
         conn.send((True, fn(*args)))
-    except Exception as exc:  # handed to the parent, which raises it there
+    except BaseException as exc:  # handed to the parent, which raises it there (SystemExit too)
         try:
             conn.send((False, exc))
         except Exception:  # an exception that cannot be pickled: its text
             conn.send((False, RuntimeError(traceback.format_exc())))
     conn.close()
+
+
+def early(workers: int, fn, *args):
+    """``fn(*args)`` started now in a forked process (``.get()`` for its result), or run here
+    when the run has a single worker."""
+    return (Background([]) if workers > 1 else Inline()).start(fn, *args)
 
 
 class Background:

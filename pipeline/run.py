@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 
 from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
-from .background import Background, Inline
+from .background import Background, Inline, early
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
@@ -87,15 +87,19 @@ def run(
     # so drawing overlaps the other stages instead of following them.
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
     # The regressions' process imports statsmodels on the core the reading leaves idle.
-    fits = None
+    # The published values are parsed there too, while the returns are read.
+    fits = oracle = None
     if until == "reproduce":
         fits = Background(["statsmodels.regression.linear_model"]) if workers > 1 else Inline()
+        if settings.has_published_values:
+            oracle = early(workers, reproduce.prepare, settings)
     try:
-        code = _stages(settings, until, log, pool, fits)
+        code = _stages(settings, until, log, pool, fits, oracle)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
-        if fits is not None:
-            fits.stop()
+        for process in (fits, oracle):
+            if process is not None:
+                process.stop()
         if pool is not None:
             pool.close()
 
@@ -123,7 +127,7 @@ def fill_texts(settings: Settings, tables: list) -> list:
     return tables
 
 
-def _stages(settings: Settings, until: str, log: Log, pool, fits) -> int:
+def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int:
     try:
         clean, respondents = stage_validate(settings, log)
     except ValidationFailed as exc:
@@ -180,7 +184,7 @@ def _stages(settings: Settings, until: str, log: Log, pool, fits) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce" and settings.has_published_values:
-        table, line, strict = reproduce.run(settings, values, derived)
+        table, line, strict = reproduce.run(settings, values, derived, prepared=oracle.get())
     drawn = pool.results()
     log(
         f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}",
