@@ -451,7 +451,8 @@ class FigurePool:
         if workers > 1:
             import multiprocessing as mp
 
-            self.pool = mp.get_context("fork").Pool(workers, initializer=_init_worker)
+            _init_worker()  # before the fork: the workers share one import of matplotlib (-0.35 s each)
+            self.pool = mp.get_context("fork").Pool(workers)
 
     def submit(self, settings: Settings, tables: list[FigureTable]):
         jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
