@@ -107,10 +107,13 @@ def filter_label(col: str, settings: Settings) -> str:
 
 def filter_hint(col: str, settings: Settings) -> str:
     hints = _open_data_settings(settings).get("filter_hints", {})
-    return (
-        hints.get(col)
-        or f"Filter by {filter_label(col, settings)[:1].lower()}{filter_label(col, settings)[1:]}"
-    )
+    return hints.get(col) or f"Filter by {lower_first(filter_label(col, settings))}"
+
+
+def lower_first(label: str) -> str:
+    """'Type of AP' -> 'type of AP'; an acronym ('LA group', 'SEN status', 'LAs') keeps its capitals."""
+    first = label.split(" ", 1)[0]
+    return label if sum(c.isupper() for c in first) >= 2 else label[:1].lower() + label[1:]
 
 
 def _item_labels(col: str, settings: Settings) -> dict[str, str]:
