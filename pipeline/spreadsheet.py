@@ -109,7 +109,7 @@ class SheetSource:
 
 def _read_csv_rows(path: Path) -> list[list[str]]:
     """A CSV the run wrote, as rows of text (blank lines skipped, as pandas does)."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # a BOM is dropped, as pandas does
         return [row for row in csv.reader(handle) if row]
 
 
@@ -125,10 +125,8 @@ def read_sources(processed_dir: Path) -> list[SheetSource]:
         header, body = (rows[0], rows[1:]) if rows else ([], [])
         columns = {h: [row[i] if i < len(row) else "" for row in body] for i, h in enumerate(header)}
         meta_rows = _read_csv_rows(meta_path)
-        meta = {}
-        if meta_rows and "col_name" in meta_rows[0]:
-            keys = meta_rows[0]
-            meta = {row[keys.index("col_name")]: dict(zip(keys, row, strict=False)) for row in meta_rows[1:]}
+        records = [dict(zip(meta_rows[0], row, strict=False)) for row in meta_rows[1:]]
+        meta = {r["col_name"]: r for r in records if "col_name" in r}
         sources.append(SheetSource(name, columns, meta))
     return sources
 

@@ -4,10 +4,11 @@ gptables (2.0.2) lays a table out through pandas: a DataFrame of per-cell format
 ``apply``, a regex ``replace`` and ``convert_dtypes`` to choose each column's alignment, a
 ``map`` over every cell for markdown links. For the spreadsheet's ~60 small tables that
 pandas overhead was ~85% of the writing time, while xlsxwriter itself is cheap. ``Sheet``
-overrides only those table steps of ``GPWorksheet`` with loops over plain lists that make the
-same ``_smart_write`` calls, in the same order, with equal format dicts (so xlsxwriter numbers
-its formats identically), the same auto widths and the same worksheet table. Anything outside
-the cases below is handed back to gptables unchanged:
+overrides only those table steps of ``GPWorksheet`` with loops over plain lists that write the
+same cells as gptables' ``_smart_write`` does for numbers, text and blanks, with equal format
+dicts (so the same cached formats), the same auto widths and the same worksheet table; only
+gptables' warning about empty cells is not repeated (the spreadsheet gives their reason in a
+Notes column). Anything outside the cases below is handed back to gptables unchanged:
 
 - columns are numbers (float or int), or text (pandas ``str``/``object`` holding only strings);
 - additional formatting is by column;
