@@ -21,6 +21,7 @@ building this workbook class (gptables hard-codes its own). The test
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from math import ceil
@@ -208,6 +209,9 @@ def _check_cells(name: str, columns: list[list], n_rows: int) -> None:
         raise ValueError(f"Cell found in {name} containing only special characters.")
 
 
+FIXED_CREATED = datetime.datetime(2000, 1, 1)
+
+
 class Book(GPWorkbook):
     """A ``GPWorkbook`` whose worksheets are ``Sheet``."""
 
@@ -230,6 +234,8 @@ def produce(
 ) -> Book:
     """gptables' ``produce_workbook`` (cover, contents sheet, notes sheet, hidden gridlines) on ``Book``."""
     wb = Book(filename, options=workbook_options)
+    # a fixed creation date, so a rerun writes the same bytes (the run record has the real time)
+    wb.set_properties({"created": FIXED_CREATED})
     wb.add_worksheet(cover.cover_label, gridlines="hide_all").write_cover(cover)
     contents = wb.make_table_of_contents(sheets, **contentsheet_options)
     wb._update_annotations(sheets)

@@ -206,3 +206,25 @@ def test_fast_table_step_writes_the_same_workbook_as_gptables(tmp_path):
     for name in expected.namelist():
         if name != "docProps/core.xml":  # creation time
             assert written.read(name) == expected.read(name), name
+
+
+def test_rewriting_the_workbook_gives_the_same_bytes(tmp_path):
+    """Reruns are byte-identical: the creation date is fixed (the run record keeps the real time)."""
+    import time
+
+    import gptables as gpt
+
+    from pipeline import spreadsheet_gpt
+
+    notes = pd.DataFrame({"Note number": ["note_0"], "Note text": ["Shorthand [c] confidential"]})
+    written = []
+    for name in ("first.xlsx", "second.xlsx"):
+        cover = gpt.Cover(title="Cover", intro=["Intro"], about=["About"], contact=["Contact"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spreadsheet_gpt.produce(
+                str(tmp_path / name), _gptables_cases(), cover, notes, {}, WORKBOOK_OPTIONS
+            ).close()
+        written.append((tmp_path / name).read_bytes())
+        time.sleep(1.1)  # the creation time has a resolution of one second
+    assert written[0] == written[1]
