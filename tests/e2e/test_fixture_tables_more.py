@@ -765,21 +765,38 @@ def test_nonresponse_expansion_total(wave):
 
 # ------------------------------------------------------------------------------------------------
 # Differences from docs/methods.md found by hand (reported; pipeline code not changed here).
-# strict xfail: each starts failing (XPASS) once the table is fixed, then drop the marker.
+# Not strict, so a fix merged from elsewhere does not fail the suite: an XPASS says the marker
+# can go.
+
+MISSING_BASES = [
+    # table, filter columns, row, the base worked by hand
+    ("txt_pex_financial_arrangements", "school_phase", "Secondary", "5"),  # A-E answered
+    (
+        "txt_devolved_vs_centralised",
+        ["measure", "model"],
+        ("KS4 reason preventative", "Centralised"),
+        "1",
+    ),  # B
+    (
+        "fig36_self_evaluation_las_schools_providers",
+        ["statement", "respondent_type"],
+        ("There are sufficient places in local AP", "LAs (survey returns)"),
+        "5",
+    ),
+    ("txt_approach", "measure", "Region share London", "5"),  # share of the 5 respondents
+]
 
 
-@pytest.mark.xfail(strict=True, reason="prose tables built from rows without a base write n_las 'x'")
-def test_bases_written_in_prose_tables(wave):
+@pytest.mark.xfail(
+    reason="rows built without a base write n_las 'x' (docs/methods.md: every table has its base)"
+)
+@pytest.mark.parametrize(("stem", "index", "row", "base"), MISSING_BASES, ids=[m[0] for m in MISSING_BASES])
+def test_base_written(wave, stem, index, row, base):
     settings, _ = wave
-    # docs/methods.md: every open-data table carries its base n_las. Secondary arrangements were
-    # answered by 5 LAs; the KS4 reason shares of the centralised group come from B alone.
-    pex = table(settings, "txt_pex_financial_arrangements", "school_phase")
-    assert pex.loc["Secondary", "n_las"] == "5"
-    dvc = table(settings, "txt_devolved_vs_centralised", ["measure", "model"])
-    assert dvc.loc[("KS4 reason preventative", "Centralised"), "n_las"] == "1"
+    assert table(settings, stem, index).loc[row, "n_las"] == base
 
 
-@pytest.mark.xfail(strict=True, reason="nonresponse headline interval of a mean of rates not clipped at 0")
+@pytest.mark.xfail(reason="nonresponse headline interval of a mean of rates not clipped at 0")
 def test_nonresponse_interval_of_rates_clipped_at_zero(wave):
     settings, _ = wave
     # docs/methods.md: bounds of means of non-negative values (rates) are clipped at 0;
@@ -787,3 +804,12 @@ def test_nonresponse_interval_of_rates_clipped_at_zero(wave):
     t = table(settings, "nonresponse_headline_estimates", "measure")
     row = t.loc["Secondary pupils placed in AP per 10,000 secondary pupils (mean of LA rates)"]
     assert float(row["lower"]) == 0
+
+
+@pytest.mark.xfail(
+    reason="present.readable leaves an id containing a space as it is: region_share.South West"
+)
+def test_txt_approach_region_labels(wave):
+    settings, _ = wave
+    measures = table(settings, "txt_approach", "measure").index
+    assert not any(m.startswith("region_share.") for m in measures)
