@@ -10,7 +10,7 @@ Organisation (``make test`` runs ``pytest -n 2 --dist loadfile``, pyproject.toml
   takes the remaining files one by one.
 - Tests marked ``slow`` (each runs the pipeline again, end to end, for one property) run in CI
   (``CI=true``, as ``.ci/run`` sets) and with ``--run-slow`` (``make test-all``); elsewhere they are
-  deselected, and the header says so.
+  deselected, and the last line of the run says so.
 """
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ def _run_slow(config) -> bool:
     return config.getoption("--run-slow") or _in_ci() or bool(config.getoption("-m"))
 
 
-def pytest_report_header(config):
+def pytest_terminal_summary(terminalreporter, config):
+    """Say at the end, where a newcomer looks, that the slow tests were left out (the count of
+    deselected tests stays in the xdist workers)."""
     if not _run_slow(config):
-        return "tests marked slow are deselected: CI=true or --run-slow (make test-all) runs them"
-    return None
+        terminalreporter.write_line(
+            "tests marked slow were left out: `make test-all` (--run-slow) or CI=true runs them"
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
