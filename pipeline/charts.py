@@ -155,6 +155,7 @@ class Plan:
     subsets: dict[str, str]  # child label -> parent label
     base_on: str  # "subtitle", "category", "series", "bar" or ""
     base_all: str
+    intervals: bool = False  # 95% intervals drawn as whiskers (charts of means, see ``whiskers``)
 
 
 def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> list[str]:
@@ -322,19 +323,8 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
         label_room = 0.0
         below = line_height(SIZE["tick"], tick_lines) + 0.15
     # legend: entries in bar order, row by row, as many per row as fit
-    legend_rows: list[list[int]] = []
-    legend_entries = _legend_entries(data, spec, p)
-    if legend_entries:
-        row, used = [], 0.0
-        for i, text in enumerate(legend_entries):
-            w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
-            if row and used + w > inner:
-                legend_rows.append(row)
-                row, used = [], 0.0
-            row.append(i)
-            used += w
-        legend_rows.append(row)
-    legend_h = len(legend_rows) * line_height(SIZE["legend"]) * 1.15 + (0.1 if legend_rows else 0)
+    legend_rows = legend_layout(_legend_entries(data, spec, p))
+    legend_h = legend_height(legend_rows)
     panel_titles, panel_title_h = [], 0.0
     if p.panels:
         n_ser = _n_of(data, "series") if p.base_on == "series" else {}
@@ -343,15 +333,8 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
             wrap(f"{s} ({n_ser[s]})" if n_ser.get(s) else s, SIZE["panel"], panel_w, True) for s in p.series
         ]
         panel_title_h = max(line_height(SIZE["panel"], n_lines(t)) for t in panel_titles) + 0.08
-    top = (
-        PAD
-        + line_height(SIZE["title"], n_lines(title))
-        + 0.06
-        + line_height(SIZE["subtitle"], n_lines(subtitle))
-    )
-    top += 0.15 + legend_h + panel_title_h
-    foot_h = line_height(SIZE["footer"], n_lines(footer))
-    fig_h = top + plot_h + below + 0.15 + foot_h + PAD
+    top = header_height(title, subtitle, legend_rows) + panel_title_h
+    fig_h = top + plot_h + below + footer_height(footer)
     bottom = fig_h - top - plot_h
     return Layout(
         fig_h, title, subtitle, footer, ticks, (left, bottom, right - left, plot_h),
@@ -373,17 +356,14 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
     """Put every artist on ``fig`` (already sized) from the computed layout."""
     H = lay.fig_h
     fmt = spec.get("format", "number")
-    fig.text(PAD / WIDTH, 1 - PAD / H, lay.title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
-    y_sub = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
-    fig.text(
-        PAD / WIDTH, 1 - y_sub / H, lay.subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left"
-    )
-    fig.text(PAD / WIDTH, PAD / H, lay.footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
+    draw_frame(fig, H, lay.title, lay.subtitle, lay.footer)
     left, bottom, width, height = lay.plot
     n_panels = len(p.series) if p.panels else 1
     gap = 0.15
     panel_w = (width - gap * (n_panels - 1)) / n_panels
     vmax = np.nanmax(data["value"].to_numpy(dtype=float)) if data["value"].notna().any() else 1.0
+    if p.intervals and data["upper"].notna().any():
+        vmax = max(vmax, float(np.nanmax(data["upper"].to_numpy(dtype=float))))
     if p.stacked:
         vmax = data.groupby("category")["value"].sum().max()
         vmax = 100.0 if fmt == "percent" and vmax <= 100.5 else vmax
@@ -506,8 +486,13 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
             ]
         starts = base if p.stacked else np.zeros(len(p.cats))
         _rects(ax, horizontal, offset, drawn, starts, lay.bar_h, colour)
+        ends = drawn
+        if p.intervals:  # the label goes beyond the whisker's upper end
+            lo, up = (d[k].to_numpy(dtype=float) for k in ("lower", "upper"))
+            _whiskers(ax, horizontal, offset, lo, up, lay.bar_h)
+            ends = np.fmax(drawn, np.nan_to_num(up, nan=-np.inf))
         texts = [labels.get((c, s), "") for c in p.cats]
-        for t, v, b, c in zip(texts, drawn, starts, offset, strict=True):
+        for t, v, b, c in zip(texts, ends, starts, offset, strict=True):
             if p.stacked:
                 need = text_width(t, SIZE["label"]) if horizontal else line_height(SIZE["label"])
                 across = line_height(SIZE["label"]) if horizontal else text_width(t, SIZE["label"])
@@ -518,6 +503,36 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
         if p.stacked:
             base = base + drawn
     _subsets(ax, data, p, lay, colours, labels)
+
+
+def whiskers(spec: dict, estimator: str, p: Plan, data: pd.DataFrame) -> bool:
+    """Whether a figure shows its 95% intervals as whiskers: charts of means (an estimator named
+    a mean or an average, e.g. mean of LA rates, place-weighted average cost) with bounds, never
+    stacked or percentage-share charts, where whiskers would clutter. ``error_bars`` in a spec
+    overrides the rule."""
+    if "error_bars" in spec:
+        return bool(spec["error_bars"]) and data["upper"].notna().any()
+    name = estimator.split(":")[0].lower()
+    is_mean = any(w in name.replace("-", " ").split() for w in ("mean", "average"))
+    share = spec.get("format") == "percent" or p.stacked
+    return is_mean and not share and "upper" in data and bool(data["upper"].notna().any())
+
+
+def _whiskers(ax, horizontal: bool, centres, lower, upper, thickness: float) -> None:
+    """95% intervals as thin whiskers with short caps, one line collection (missing bounds: none)."""
+    from matplotlib.collections import LineCollection
+
+    cap = min(0.12, thickness * 0.35)
+    segs = []
+    for c, lo, up in zip(centres, lower, upper, strict=True):
+        if np.isnan(lo) or np.isnan(up):
+            continue
+        along = [((lo, c), (up, c)), ((lo, c - cap), (lo, c + cap)), ((up, c - cap), (up, c + cap))]
+        segs += along if horizontal else [[(y, x) for x, y in seg] for seg in along]
+    if segs:
+        lines = LineCollection(segs, colors=GREY, linewidths=0.9, zorder=4)
+        lines.set_gid("interval")
+        ax.add_collection(lines, autolim=False)
 
 
 def _subsets(ax, data, p: Plan, lay: Layout, colours, labels) -> None:
@@ -559,31 +574,92 @@ def _category_labels(ax, p: Plan, lay: Layout, k: int, panel_w: float, height: f
 
 
 def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
-    """Legend entries in bar order, row by row, at the positions the layout reserved: a key
-    square and a text each (a matplotlib Legend re-measures its texts on every draw)."""
-    from matplotlib.patches import Rectangle
-
+    """Legend entries in bar order: a key square each."""
     entries = _legend_entries(data, spec, p)
     if not entries:
         return
     n_series = len(p.series) if (p.series is not None and not p.panels) else 0
     keys = [colours[i % len(colours)] for i in range(n_series)]
     keys += [colours[1] if len(colours) > 1 else "#28A197" for _ in p.subsets]
-    H = lay.fig_h
-    top = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
-    top += line_height(SIZE["subtitle"], n_lines(lay.subtitle)) + 0.1
+    draw_legend(fig, lay.fig_h, lay.title, lay.subtitle, lay.legend_rows, entries, [{"colour": k} for k in keys])
+
+
+# ------------------------------------------------------------------------------------------------
+# Frame: headline title, subtitle, legend rows and footer, shared by every chart kind
+
+
+def header_height(title: str, subtitle: str, legend_rows: list[list[int]]) -> float:
+    """Inches from the top of the canvas to the top of the plot: title, subtitle, legend, gaps."""
+    h = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06 + line_height(SIZE["subtitle"], n_lines(subtitle))
+    return h + 0.15 + legend_height(legend_rows)
+
+
+def footer_height(footer: str) -> float:
+    """Inches from the bottom of the plot's furniture (tick labels) to the bottom of the canvas."""
+    return 0.15 + line_height(SIZE["footer"], n_lines(footer)) + PAD
+
+
+def legend_layout(entries: list[str]) -> list[list[int]]:
+    """Entries row by row, in the given order, as many per row as fit the canvas width."""
+    rows: list[list[int]] = []
+    row, used = [], 0.0
+    for i, text in enumerate(entries):
+        w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
+        if row and used + w > WIDTH - 2 * PAD:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append(i)
+        used += w
+    return [*rows, row] if row else rows
+
+
+def legend_height(rows: list[list[int]]) -> float:
+    return len(rows) * line_height(SIZE["legend"]) * 1.15 + (0.1 if rows else 0)
+
+
+def draw_frame(fig, H: float, title: str, subtitle: str, footer: str) -> None:
+    """Title (bold), subtitle (grey) from the top and the footer from the bottom, wrapped already."""
+    fig.text(PAD / WIDTH, 1 - PAD / H, title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
+    y_sub = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    fig.text(PAD / WIDTH, 1 - y_sub / H, subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left")
+    fig.text(PAD / WIDTH, PAD / H, footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
+
+
+def draw_legend(fig, H: float, title: str, subtitle: str, rows, entries: list[str], keys: list[dict]) -> None:
+    """Legend rows under the subtitle, at the positions ``legend_layout`` reserved: a key and a text
+    each (a matplotlib Legend re-measures its texts on every draw). A key is a dict: ``colour`` and
+    ``kind`` ("square", default; "marker" with ``marker`` and ``filled``; "line"; "band")."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    top = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    top += line_height(SIZE["subtitle"], n_lines(subtitle)) + 0.1
     row_h = line_height(SIZE["legend"]) * 1.15
     box = 0.14
-    for r, row in enumerate(lay.legend_rows):
+    for r, row in enumerate(rows):
         y = top + r * row_h + row_h / 2  # centre of the row, inches from the top
         x = PAD
         for i in row:
-            fig.add_artist(
-                Rectangle(
-                    (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
-                    facecolor=keys[i], edgecolor="none",
-                )
-            )  # fmt: skip
+            key = keys[i]
+            kind, colour = key.get("kind", "square"), key["colour"]
+            if kind in ("square", "band"):
+                fig.add_artist(
+                    Rectangle(
+                        (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
+                        facecolor=colour, edgecolor="none", alpha=key.get("alpha", 1.0),
+                    )
+                )  # fmt: skip
+            else:
+                xs = [x / WIDTH, (x + box) / WIDTH] if kind == "line" else [(x + box / 2) / WIDTH]
+                filled = key.get("filled", True)
+                fig.add_artist(
+                    Line2D(
+                        xs, [1 - y / H] * len(xs), transform=fig.transFigure, color=colour,
+                        linewidth=key.get("linewidth", 2.0), linestyle=key.get("linestyle", "-"),
+                        marker=key.get("marker", "o") if kind == "marker" else "", markersize=6,
+                        markerfacecolor=colour if filled else "white", markeredgecolor=colour,
+                    )
+                )  # fmt: skip
             fig.text((x + box + 0.08) / WIDTH, 1 - y / H, entries[i], va="center", ha="left",
                      fontsize=SIZE["legend"])  # fmt: skip
             x += 0.22 + text_width(entries[i], SIZE["legend"]) + 0.3

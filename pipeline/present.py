@@ -309,17 +309,24 @@ def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings
     the long description: report caption, chart type, every value as labelled, base, method."""
     from .charts import _label_texts, plan
 
+    from .charts import whiskers
+
     fmt = spec.get("format", "number")
     p = plan(data, spec, TOTAL_LABEL)
+    p.intervals = whiskers(spec, ft.estimator, p, data)
     shown = _label_texts(data, p, fmt)
     message = key_message(spec, data)
     lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
-    lines += [f"Report caption: {spec['title']}.", f"{_kind_name(p)}. Values shown:"]
+    lines += [f"Report caption: {spec['title']}."]
+    lines += [f"{_kind_name(p)}{', with 95% intervals as whiskers' if p.intervals else ''}. Values shown:"]
     for r in data.itertuples(index=False):
         s = getattr(r, "series", None)
         who = f"{r.category}, {s}" if s is not None else r.category
         base = f" (based on {int(r.n_las)} LAs)" if not pd.isna(r.n_las) else ""
-        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{base}")
+        ci = ""
+        if p.intervals and not (pd.isna(r.lower) or pd.isna(r.upper)):
+            ci = f" (95% interval {_value_text(r.lower, fmt)} to {_value_text(r.upper, fmt)})"
+        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{ci}{base}")
     if spec.get("context_note"):
         lines += ["", spec["context_note"]]
     lines += ["", f"Base: {ft.base}.", f"Method: {ft.estimator}", f"Data: {settings.data_note}"]
@@ -365,6 +372,7 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
 
     _style()
     p = charts.plan(data, spec, TOTAL_LABEL)
+    p.intervals = charts.whiskers(spec, ft.estimator, p, data)
     n_colours = len(p.series) if p.series else 1 + len(p.subsets)
     palette = "categorical" if n_colours <= 6 else "sequential"
     colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
@@ -375,6 +383,8 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
     if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
         footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
+    if p.intervals:
+        footer.append("Whiskers: 95% intervals (design-based, finite population correction); bounds in the data file.")
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
