@@ -581,7 +581,8 @@ def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
     n_series = len(p.series) if (p.series is not None and not p.panels) else 0
     keys = [colours[i % len(colours)] for i in range(n_series)]
     keys += [colours[1] if len(colours) > 1 else "#28A197" for _ in p.subsets]
-    draw_legend(fig, lay.fig_h, lay.title, lay.subtitle, lay.legend_rows, entries, [{"colour": k} for k in keys])
+    keyed = [{"colour": k} for k in keys]
+    draw_legend(fig, lay.fig_h, lay.title, lay.subtitle, lay.legend_rows, entries, keyed)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -590,8 +591,8 @@ def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
 
 def header_height(title: str, subtitle: str, legend_rows: list[list[int]]) -> float:
     """Inches from the top of the canvas to the top of the plot: title, subtitle, legend, gaps."""
-    h = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06 + line_height(SIZE["subtitle"], n_lines(subtitle))
-    return h + 0.15 + legend_height(legend_rows)
+    h = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    return h + line_height(SIZE["subtitle"], n_lines(subtitle)) + 0.15 + legend_height(legend_rows)
 
 
 def footer_height(footer: str) -> float:

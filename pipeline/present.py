@@ -24,6 +24,7 @@ from .totals import without_added_totals
 
 COUNTRY = {"geographic_level": "National", "country_code": "E92000001", "country_name": "England"}
 ROUND_UNITS = {"£": 100, "%": 1, "": 1}
+WHISKER_NOTE = "95% intervals (design-based, finite population correction); bounds in the data file."
 
 
 # ------------------------------------------------------------------------------------------------
@@ -307,9 +308,7 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
     """Title line (figure number and headline), subtitle, the short key message (alt text), then
     the long description: report caption, chart type, every value as labelled, base, method."""
-    from .charts import _label_texts, plan
-
-    from .charts import whiskers
+    from .charts import _label_texts, plan, whiskers
 
     fmt = spec.get("format", "number")
     p = plan(data, spec, TOTAL_LABEL)
@@ -384,7 +383,7 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
         footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
     if p.intervals:
-        footer.append("Whiskers: 95% intervals (design-based, finite population correction); bounds in the data file.")
+        footer.append(f"Whiskers: {WHISKER_NOTE}")
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
