@@ -301,8 +301,7 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
     """One short sentence (at most 250 characters): the headline of the figure."""
     from .charts import headline
 
-    text = headline(spec, data, TOTAL_LABEL).rstrip(".") + "."
-    return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
+    return short_message(headline(spec, data, TOTAL_LABEL))
 
 
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
@@ -365,6 +364,45 @@ def _style():
     return plt
 
 
+def canvas(height: float):
+    """The process's figure, cleared and sized for a chart of ``height`` inches."""
+    from .charts import WIDTH
+
+    fig = _canvas()
+    _empty(fig)
+    fig.set_size_inches(WIDTH, height)
+    return fig
+
+
+def _empty(fig) -> None:
+    """Remove every artist. Axes are taken off before ``clear``, which would first reset each
+    axes' ticks (as costly as drawing a small chart) only to throw them away."""
+    for ax in list(fig.axes):
+        fig.delaxes(ax)
+    fig.clear()
+
+
+def save_figure(fig, stem: Path) -> None:
+    """PNG and SVG, metadata-free so that bytes are stable; the canvas is emptied after."""
+    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    _empty(fig)
+
+
+def short_message(text: str) -> str:
+    """A key message of at most 250 characters, cut at a word."""
+    text = text.rstrip(".") + "."
+    return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
+
+
+def figure_text(title: str, subtitle: str, message: str, description: list[str], notes: dict) -> str:
+    """A figure's .txt as for the chart-layer figures: title, subtitle, the short key message (alt
+    text), the long description, then the labelled notes (Base, Method, Data, Source...)."""
+    lines = [title, f"{subtitle.rstrip('.')}.", f"Key message: {short_message(message)}", *description, ""]
+    lines += [f"{k}: {v}" for k, v in notes.items()]
+    return "\n".join(lines) + "\n"
+
+
 def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings):
     """Size ``fig`` for the content and put every artist on it (nothing is saved here)."""
     from . import charts
@@ -389,19 +427,14 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     footer.append(f"Data: {settings.data_note_short}")
     title = f"Figure {spec['number']}: {charts.headline(spec, data, TOTAL_LABEL)}"
     lay = charts.layout(data, spec, p, labels, title, subtitle, "\n".join(footer))
-    fig = _canvas()
-    fig.clear()
-    fig.set_size_inches(charts.WIDTH, lay.fig_h)
+    fig = canvas(lay.fig_h)
     charts.draw(fig, data, spec, p, lay, colours, labels)
     return fig
 
 
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    fig = compose(ft, spec, data, settings)
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
-    fig.clear()
+    save_figure(compose(ft, spec, data, settings), stem)
 
 
 def figure_stem(settings: Settings, spec: dict) -> Path:
