@@ -267,15 +267,15 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
 
 
 def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
-    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs),
-    95% interval (``x`` where none)."""
+    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs)
+    and 95% interval (GSS ``x`` where not available)."""
     out = pd.DataFrame({"figure": spec["number"], "category": data["category"]}, index=data.index)
     if "series" in data:
         out["series"] = data["series"]
     out["value"] = data["value"].map(lambda v: _fmt_number(v, 6))
     out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
     out["unit"] = data["unit"]
-    out["n_las"] = data["n_las"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    out["n_las"] = data["n_las"].map(lambda v: "x" if pd.isna(v) else str(int(v)))  # GSS x: not available
     for col in ("lower", "upper"):
         out[col] = data[col].map(lambda v: _fmt_number(v, 6)) if col in data else "x"
     return out
