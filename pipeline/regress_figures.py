@@ -89,7 +89,7 @@ def _groups(data: pd.DataFrame, spec: dict) -> list[tuple[str, list[charts.Range
                 r.coefficient,
                 r.lower,
                 r.upper,
-                f"{charts.sig(r.coefficient)} (95% CI {charts.sig(r.lower)} to {charts.sig(r.upper)})",
+                f"{charts.sig(r.coefficient)} ({charts.sig(r.lower)} to {charts.sig(r.upper)})",
             )
             for r in d.itertuples(index=False)
         ]
@@ -106,14 +106,14 @@ def compose_coefficients(rows: pd.DataFrame, settings: Settings, spec: dict):
     title = f"Regression coefficients: {coefficient_headline(data, spec)}"
     subtitle = (
         "Coefficients of OLS models (change in the outcome per unit of the term) with 95% confidence "
-        "intervals from HC3 robust standard errors, LAs in England"
+        "intervals from HC3 robust standard errors, printed on the right: estimate (lower to upper); "
+        "LAs in England"
     )
     footer = [
         "Base: LAs with every variable of the model (n in each heading).",
         "Method: OLS with an intercept; HC3 robust standard errors, normal 95% intervals. Each row is "
         "scaled to its largest bound, about a common zero line. Robustness refits without influential "
-        "LAs: regressions.csv.",
-        "Variables, their units and the term labels in full: the .txt and .csv files.",
+        "LAs: regressions.csv. Variables in full: the .txt and .csv files.",
         _data_line(settings),
     ]
     groups = _groups(data, spec)
@@ -245,14 +245,14 @@ def _panel_headings(results, data: pd.DataFrame, width: float) -> list[str]:
     return out
 
 
-def compose_diagnostics(results, settings: Settings):
+def compose_diagnostics(results, settings: Settings, data: pd.DataFrame | None = None):
     """A compact grid of scatter panels, one per model: standardised residuals (one shared scale)
     against fitted values (the outcome's units), influential LAs marked as diamonds."""
     from .present import _colours, _style
 
     _style()
     multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
-    data = diagnostic_data(results)
+    data = diagnostic_data(results) if data is None else data
     n = len(results.fits)
     cols = min(4, n)
     grid_rows = -(-n // cols)
@@ -334,7 +334,7 @@ def residual_figure(results, settings: Settings) -> str:
     multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
     data = diagnostic_data(results)
     write_csv(stem.with_suffix(".csv"), data)
-    save_figure(compose_diagnostics(results, settings), stem)
+    save_figure(compose_diagnostics(results, settings, data), stem)
     formula = {m["id"]: m["formula"] for m in results.spec["models"]}
     lines = ["Scatter charts, one panel per model, of standardised residuals against fitted values:"]
     for f in results.fits:
@@ -388,12 +388,12 @@ def scatter_headline(spec: dict, fit, x_name: str, y_name: str) -> str:
     return f"{short(spec, y_name)} {trend} with {short(spec, x_name).lower()} across LAs"
 
 
-def compose_scatter(results, settings: Settings):
+def compose_scatter(results, settings: Settings, found: tuple | None = None):
     """Every LA with both measures: respondents filled, non-respondents open, the fitted line
     and its 95% interval (HC3) as a band."""
     from .present import _colours, _style
 
-    found = scatter_data(results)
+    found = scatter_data(results) if found is None else found
     if found is None:
         return None
     _style()
@@ -472,7 +472,7 @@ def scatter_figure(results, settings: Settings) -> str | None:
     stem = settings.figures_dir / sc["slug"]
     stem.parent.mkdir(parents=True, exist_ok=True)
     write_csv(stem.with_suffix(".csv"), d)
-    save_figure(compose_scatter(results, settings), stem)
+    save_figure(compose_scatter(results, settings, found), stem)
     b, (lo, hi) = fit.params[x_name], fit.ci.loc[x_name]
     r, nr = d[d["responded"]], d[~d["responded"]]
     headline = scatter_headline(results.spec, fit, x_name, y_name)
