@@ -269,10 +269,12 @@ def build_in_worker(settings: Settings) -> int:
     """``build`` in a figure worker, its matplotlib style kept to this call; the number drawn.
 
     The worker's rcParams are the chart layer's: restoring them keeps the other figures as drawn
-    in the main process.
+    in the main process. The chart layer's style is applied (once per process) before the
+    context, so that leaving it cannot undo it.
     """
     import matplotlib
 
+    _style()
     with matplotlib.rc_context():
         return len(build(settings))
 
