@@ -511,7 +511,12 @@ def whiskers(spec: dict, estimator: str, p: Plan, data: pd.DataFrame) -> bool:
     stacked or percentage-share charts, where whiskers would clutter. ``error_bars`` in a spec
     overrides the rule."""
     if "error_bars" in spec:
-        return bool(spec["error_bars"]) and data["upper"].notna().any()
+        if not isinstance(spec["error_bars"], bool):
+            raise SystemExit(
+                f"error: config/figures: figure {spec.get('number')}: error_bars must be true or false, "
+                f"got {spec['error_bars']!r}"
+            )
+        return spec["error_bars"] and "upper" in data and bool(data["upper"].notna().any())
     name = estimator.split(":")[0].lower()
     is_mean = any(w in name.replace("-", " ").split() for w in ("mean", "average"))
     share = spec.get("format") == "percent" or p.stacked

@@ -199,3 +199,29 @@ def test_alt_text_starts_with_short_key_message(figure_tables):
         assert lines[0].startswith(f"Figure {spec['number']}: ")
         assert lines[2].startswith("Key message: ") and len(lines[2]) - len("Key message: ") <= 250
         assert any(line.startswith("- ") for line in lines), "the long description lists the values"
+
+
+def test_whiskers_only_on_charts_of_means():
+    import pandas as pd
+
+    from pipeline.charts import Plan, whiskers
+
+    bars = Plan(["a"], None, True, False, False, None, {}, "", "")
+    stack = Plan(["a"], ["s"], True, True, False, None, {}, "", "")
+    bounds = pd.DataFrame({"upper": [2.0]})
+    assert whiskers({}, "Mean of LA rates: each LA's count ...", bars, bounds)
+    assert whiskers({"format": "gbp"}, "Place-weighted average cost: sum over LAs ...", bars, bounds)
+    assert not whiskers({}, "Mean of LA proportions: ...", stack, bounds)  # stacked
+    assert not whiskers({"format": "percent"}, "Mean of LA rates: ...", bars, bounds)  # share chart
+    assert not whiskers({}, "Pooled share: sum over LAs ...", bars, bounds)  # not a mean
+    assert not whiskers({}, "Mean of LA rates: ...", bars, pd.DataFrame({"upper": [float("nan")]}))
+    assert not whiskers({"error_bars": False}, "Mean of LA rates: ...", bars, bounds)
+    with pytest.raises(SystemExit, match="error_bars must be true or false"):
+        whiskers({"error_bars": "yes", "number": 3}, "", bars, bounds)
+
+
+def test_end_labels_spread_a_line_apart_inside_the_range():
+    from pipeline.charts import spread
+
+    assert spread([1.0, 1.1, 5.0], 0.5, 0.0, 10.0) == [1.0, 1.5, 5.0]
+    assert spread([9.9, 9.8], 0.5, 0.0, 10.0) == [10.0, 9.5]  # pushed back below the top, order kept
