@@ -489,7 +489,7 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
         ends = drawn
         if p.intervals:  # the label goes beyond the whisker's upper end
             lo, up = (d[k].to_numpy(dtype=float) for k in ("lower", "upper"))
-            _whiskers(ax, horizontal, offset, lo, up, lay.bar_h)
+            _whiskers(ax, horizontal, offset, lo, up, lay.bar_h, ends=drawn)
             ends = np.fmax(drawn, np.nan_to_num(up, nan=-np.inf))
         texts = [labels.get((c, s), "") for c in p.cats]
         for t, v, b, c in zip(texts, ends, starts, offset, strict=True):
@@ -523,21 +523,30 @@ def whiskers(spec: dict, estimator: str, p: Plan, data: pd.DataFrame) -> bool:
     return is_mean and not share and "upper" in data and bool(data["upper"].notna().any())
 
 
-def _whiskers(ax, horizontal: bool, centres, lower, upper, thickness: float) -> None:
-    """95% intervals as thin whiskers with short caps, one line collection (missing bounds: none)."""
+def _whiskers(ax, horizontal: bool, centres, lower, upper, thickness: float, ends=None) -> None:
+    """95% intervals as thin whiskers with short caps (missing bounds: none). Where a bar ends at
+    ``ends``, the part of the whisker over the bar is white and the rest dark, so that both show."""
     from matplotlib.collections import LineCollection
 
     cap = min(0.12, thickness * 0.35)
-    segs = []
-    for c, lo, up in zip(centres, lower, upper, strict=True):
+    ends = np.full(len(lower), -np.inf) if ends is None else np.asarray(ends, dtype=float)
+    over, out = [], []
+    for c, lo, up, e in zip(centres, lower, upper, ends, strict=True):
         if np.isnan(lo) or np.isnan(up):
             continue
-        along = [((lo, c), (up, c)), ((lo, c - cap), (lo, c + cap)), ((up, c - cap), (up, c + cap))]
-        segs += along if horizontal else [[(y, x) for x, y in seg] for seg in along]
-    if segs:
-        lines = LineCollection(segs, colors=GREY, linewidths=0.9, zorder=4)
-        lines.set_gid("interval")
-        ax.add_collection(lines, autolim=False)
+        mid = min(max(e, lo), up)  # the bar's end, inside the interval
+        (over if lo < mid else out).append(((lo, c - cap), (lo, c + cap)))
+        (over if up <= mid else out).append(((up, c - cap), (up, c + cap)))
+        if lo < mid:
+            over.append(((lo, c), (mid, c)))
+        if mid < up:
+            out.append(((mid, c), (up, c)))
+    for segs, colour in ((over, "white"), (out, GREY)):
+        if segs:
+            segs = segs if horizontal else [[(y, x) for x, y in seg] for seg in segs]
+            lines = LineCollection(segs, colors=colour, linewidths=0.9, zorder=4)
+            lines.set_gid("interval")
+            ax.add_collection(lines, autolim=False)
 
 
 def _subsets(ax, data, p: Plan, lay: Layout, colours, labels) -> None:
