@@ -796,7 +796,6 @@ def test_base_written(wave, stem, index, row, base):
     assert table(settings, stem, index).loc[row, "n_las"] == base
 
 
-@pytest.mark.xfail(reason="nonresponse headline interval of a mean of rates not clipped at 0")
 def test_nonresponse_interval_of_rates_clipped_at_zero(wave):
     settings, _ = wave
     # docs/methods.md: bounds of means of non-negative values (rates) are clipped at 0;
