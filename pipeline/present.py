@@ -83,8 +83,14 @@ def _open_data_settings(settings: Settings) -> dict:
 def readable(code, settings: Settings, table_key: str = "") -> str:
     """A label for an internal code or id: words in sentence case, acronyms kept
     (``ap_reason`` -> "AP reason", ``txt.other_services.la_count.x`` -> "LA count x")."""
-    if not isinstance(code, str) or not code or code != code.strip() or " " in code:
+    if not isinstance(code, str) or not code or code != code.strip():
         return code
+    if " " in code:  # already words, unless an id leads ('region_share.South West')
+        first, rest = code.split(" ", 1)
+        if "." not in first:
+            return code
+        head, tail = first.rsplit(".", 1)
+        return f"{readable(head, settings, table_key)} {tail} {rest}"
     od = _open_data_settings(settings)
     acronyms = {a.lower(): a for a in od.get("acronyms", [])}
     text = code
