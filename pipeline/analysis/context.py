@@ -46,9 +46,13 @@ def txt_approach(derived: dict, settings: Settings) -> FigureTable:
     urban_class = settings.figures["txt_approach"]["urban_class"]
     urban = resp["rurality"].eq(urban_class)
     regions = resp["region_name"].value_counts()
-    rows = [{"measure": "respondents", "value": n}, {"measure": "las_in_england", "value": n_frame}]
+    rows = [
+        {"measure": "respondents", "value": n, "n_las": n_frame},
+        {"measure": "las_in_england", "value": n_frame, "n_las": n_frame},
+    ]
     rows += [
-        {"measure": f"region_share.{r}", "value": 100.0 * k / n} for r, k in regions.sort_index().items()
+        {"measure": f"region_share.{r}", "value": 100.0 * k / n, "n_las": n}
+        for r, k in regions.sort_index().items()
     ]
     vals = [
         value("txt.approach.survey.respondents", n, "count_las", n_frame),

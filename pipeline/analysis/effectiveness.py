@@ -93,6 +93,7 @@ def fig36_comparison(la_agree: pd.Series, n_las: int, settings: Settings) -> Fig
             "respondent_type": "la",
             "agree_share": la_agree.to_numpy(),
             "basis": "computed",
+            "n_las": n_las,
         }
     )
     table = pd.concat(

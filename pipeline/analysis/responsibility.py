@@ -238,6 +238,8 @@ def txt_pex_arrangements(clean: pd.DataFrame) -> FigureTable:
                 "funding_removed": removal,
                 "additional_charge": extra,
                 "average_charge": mean_charge,
+                "n_las": n,  # the LAs answering for the phase (the shares of those with an
+                # arrangement and the mean charge have smaller bases, given in computed_values)
             }
         )
         vals += [
@@ -318,10 +320,9 @@ def txt_devolved_vs_centralised(
             )
         )
     se = asked_choice(clean, "self_evaluation").assign(model=lambda d: d["la_code"].map(model))
-    dis = (
-        se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])["disagree"].mean()
-        * 100
-    )
+    by_group = se.assign(disagree=se["value"].isin(DISAGREE)).groupby(["statement", "model"])
+    dis = by_group["disagree"].mean() * 100
+    dis_n = by_group["la_code"].nunique()
     # Directions: devolved minus centralised share of LAs disagreeing (report line 1457).
     for name, st in (
         ("responsive_to_local_needs", "responds_to_changes"),
@@ -331,10 +332,13 @@ def txt_devolved_vs_centralised(
             diff = dis[(st, "devolved")] - dis[(st, "centralised")]
             vals.append(value(f"txt.devolved_vs_centralised.disagree_{name}", diff, "finding"))
     rows = [
-        {"measure": f"ks4_reason.{r.placement_reason}", "model": r.model, "value": r.share}
+        {"measure": f"ks4_reason.{r.placement_reason}", "model": r.model, "value": r.share, "n_las": r.n_las}
         for r in sh.itertuples(index=False)
     ]
-    rows += [{"measure": f"disagree.{st}", "model": m, "value": v} for (st, m), v in dis.items()]
+    rows += [
+        {"measure": f"disagree.{st}", "model": m, "value": v, "n_las": int(dis_n[(st, m)])}
+        for (st, m), v in dis.items()
+    ]
     return _frame_table(
         "txt_devolved_vs_centralised",
         pd.DataFrame(rows),
