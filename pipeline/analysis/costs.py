@@ -17,7 +17,7 @@ from ..analyse import (
 )
 from ..config import Settings
 from ..estimators import cost_base, place_weighted_cost
-from ..uncertainty import ratio_of_totals
+from ..uncertainty import group_sums, ratio_of_totals
 
 AVERAGE_COST = {"label": "Average cost per FTE place", "unit": "£", "dp": 0}
 
@@ -34,9 +34,11 @@ def cost_bounds(cells: pd.DataFrame, n_frame: int) -> dict:
     per LA y = sum(cost x weight), x = sum(weight) over its cells in the average; the average is
     sum(y) / sum(x), a ratio of totals (uncertainty.ratio_of_totals, N = LAs in the frame); a cost
     is not negative, so the lower bound is clipped at 0."""
-    used = cells[cells["cost"].notna() & (cells["weight"] > 0)]
-    per_la = used.assign(cw=used["cost"] * used["weight"]).groupby("la_code")[["cw", "weight"]].sum()
-    iv = ratio_of_totals(per_la["cw"].to_numpy(), per_la["weight"].to_numpy(), n_frame)
+    cost, weight = cells["cost"].to_numpy(float), cells["weight"].to_numpy(float)
+    used = ~np.isnan(cost) & (weight > 0)
+    cost, weight = cost[used], weight[used]
+    cw, w = group_sums(cells["la_code"].to_numpy()[used], cost * weight, weight, sort=True)
+    iv = ratio_of_totals(cw, w, n_frame)
     return {"lower": max(iv.lower, 0.0) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
 
 

@@ -192,10 +192,13 @@ def with_pooled_intervals(
     """``shares`` (by, category, share, n_las from estimators.pooled_shares) with the 95% interval
     of each pooled share: a ratio of per-LA totals over the same answered cells as the estimate."""
     bounds = []
+    cells_of: dict = {}  # the answered cells of each group, found once for all its categories
     for r in shares.itertuples(index=False):
         g, c = getattr(r, by), getattr(r, cat)
-        group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
-        cells = answered_cells(group, [by])
+        if g not in cells_of:
+            group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
+            cells_of[g] = answered_cells(group, [by])
+        cells = cells_of[g]
         if n_frame is None:
             bounds.append((math.nan, math.nan))
             continue

@@ -160,3 +160,18 @@ def test_small_base_setting_is_checked(make_project):
     settings.analysis["small_base"] = {"min_las": 1}
     with pytest.raises(SystemExit, match=r"config/analysis.yaml: small_base.min_las must be an integer >= 2"):
         small_base_min(settings)
+
+
+def test_group_sums_per_la_in_order_of_first_appearance_or_sorted():
+    from pipeline.uncertainty import group_sums
+
+    keys = ["E2", "E1", "E2", "E3", "E1"]
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    x = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    first, second = group_sums(keys, y, x)
+    assert first.tolist() == [4.0, 7.0, 4.0]  # E2, E1, E3
+    assert second.tolist() == [40.0, 70.0, 40.0]
+    (ordered,) = group_sums(keys, y, sort=True)
+    assert ordered.tolist() == [7.0, 4.0, 4.0]  # E1, E2, E3
+    (empty,) = group_sums([], np.array([]))
+    assert empty.size == 0
