@@ -143,6 +143,14 @@ def _expected_cells(layout: SheetLayout) -> frozenset[tuple[int, int]]:
     return _EXPECTED_CELLS[id(layout)][1]
 
 
+def _value_at(grid: list[list], row: int, col: int):
+    """``cell_at`` by row and column numbers (1-based)."""
+    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
+        v = grid[row - 1][col - 1]
+        return None if v == "" else v
+    return None
+
+
 def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
     return problem(fname, sheet, ref, la_code, qid, value, rule="layout_changed", message=message)
 
@@ -150,7 +158,7 @@ def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
 def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
     """Rows and columns where the template put them: question ids in the hidden column A (rows)
     and the column headers of grids (columns); a mismatch means answers cannot be matched."""
-    moved = [(row, qid) for row, qid in layout.question_rows if cell_at(grid, f"A{row}") != qid]
+    moved = [(row, qid) for row, qid in layout.question_rows if _value_at(grid, row, 1) != qid]
     if moved:
         row, qid = moved[0]
         return [
@@ -192,8 +200,9 @@ def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str
     expected = _expected_cells(layout)
     out = []
     for r, row in enumerate(grid, start=1):
-        for c, v in enumerate(row, start=1):
-            if v is None or v == "" or (r, c) in expected:
+        filled = [(c, v) for c, v in enumerate(row, start=1) if v is not None and v != ""]
+        for c, v in filled:
+            if (r, c) in expected:
                 continue
             cv = canonical(v)
             if cv is None:
@@ -324,8 +333,9 @@ def read_return_workbook(
         for inp in layout.inputs:
             if inp.ref in errors:
                 cv = CellValue(errors[inp.ref], "error")
-            else:
-                cv = canonical(cell_at(grid, inp.ref))
+            else:  # cell_at(grid, inp.ref), without parsing the reference again
+                v = _value_at(grid, inp.row, inp.col)
+                cv = None if v is None else canonical(v)
             if cv is None:
                 if blanks is not None and inp.question.required:
                     blanks.append(_row(wave, la_code, inp.item, BLANK, fname, layout.name, inp.ref))
