@@ -177,6 +177,25 @@ def interval_pooled_share(values, in_category, la_codes, N: int) -> Interval:
     return _scaled(ratio_of_totals(y, x, N), 100.0)
 
 
+def interval_pooled_shares(values, categories, la_codes, wanted, N: int) -> dict:
+    """:func:`interval_pooled_share` of each category in ``wanted`` over the same rows (``values``
+    per row, ``categories`` the category of each row): each LA's total is summed once."""
+    v = np.asarray(values, dtype=float)
+    cats = np.asarray(categories, dtype=object)
+    la = np.asarray(la_codes, dtype=object)
+    keep = ~np.isnan(v)
+    v, cats, la = v[keep], cats[keep], la[keep]
+    import pandas as pd
+
+    codes, uniques = pd.factorize(la, sort=False)
+    x = np.bincount(codes, weights=v, minlength=len(uniques)).astype(float)
+    out = {}
+    for c in wanted:
+        y = np.bincount(codes, weights=np.where(cats == c, v, 0.0), minlength=len(uniques)).astype(float)
+        out[c] = _scaled(ratio_of_totals(y, x, N), 100.0)
+    return out
+
+
 def interval_mean_of_la_rates(count, pupils, N: int) -> Interval:
     """Beside estimators.mean_of_la_rates: one entry per LA; LAs without a denominator left out."""
     c = np.asarray(count, dtype=float)
