@@ -64,6 +64,25 @@ def test_pooled_share_interval():
     assert b["upper"] == pytest.approx(93.9138, abs=1e-3)
 
 
+def test_pooled_share_intervals_of_several_categories_at_once():
+    from pipeline.uncertainty import interval_pooled_shares
+
+    rows = pd.DataFrame(
+        {
+            "la_code": ["A", "A", "B", "B", "C", "C", "C"],
+            "x": [3.0, 1.0, 1.0, 3.0, 2.0, 2.0, np.nan],  # a missing cell is left out
+            "cat": ["in", "out", "in", "out", "in", "out", "in"],
+        }
+    )
+    ivs = interval_pooled_shares(rows["x"], rows["cat"], rows["la_code"], ["in", "out"], 6)
+    # "in": R = 50%, half = 43.91 (module docstring); "out" is its mirror image: 50% +/- 43.91.
+    for c in ("in", "out"):
+        assert ivs[c].estimate == pytest.approx(50.0)
+        assert ivs[c].lower == pytest.approx(6.0862, abs=1e-3)
+        assert ivs[c].upper == pytest.approx(93.9138, abs=1e-3)
+        assert ivs[c].n == 3
+
+
 def test_share_of_las_interval_drops_non_answering_las():
     answered = pd.Series([True] * 3 + [False] * 7 + [np.nan] * 2, dtype=object)
     b = share_bounds(answered, 20)
