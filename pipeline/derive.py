@@ -211,8 +211,11 @@ def build_la_frame(
         users |= set(providers.loc[(providers["provider_type"] == p) & (providers["x"] > 0), "la_code"])
         df[f"uses_{p}"] = df["la_code"].isin(users)
     df = df.merge(places.groupby("la_code")["x"].sum().rename("places_total"), on="la_code", how="left")
-    answered = clean.groupby("la_code")["question_id"].agg(lambda s: ";".join(sorted(set(s))))
-    df = df.merge(answered.rename("questions_answered"), on="la_code", how="left")
+    asked: dict[str, set] = {}  # the questions each LA answered, over plain lists
+    for la, qid in zip(clean["la_code"].tolist(), clean["question_id"].tolist(), strict=True):
+        asked.setdefault(la, set()).add(qid)
+    answered = pd.Series({la: ";".join(sorted(q)) for la, q in sorted(asked.items())}, dtype="str")
+    df = df.merge(answered.rename_axis("la_code").rename("questions_answered"), on="la_code", how="left")
     return df.sort_values("la_code").reset_index(drop=True)
 
 
@@ -234,10 +237,11 @@ def with_place_weights(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ``keys`` (provider type, or provider type x phase). Our assumption, stated in docs/methods.md."""
     out = cells.copy()
     out["fallback_weight"] = out["places"].isna()
-    if len(out):
-        out["weight"] = out.groupby(keys, group_keys=False)["places"].apply(place_weights)
-    else:
-        out["weight"] = pd.Series(dtype=float)
+    weight = np.full(len(out), np.nan)
+    places = out["places"]
+    for rows in out.groupby(keys, sort=False).indices.values():  # each group's rows, in row order
+        weight[rows] = place_weights(places.iloc[rows]).to_numpy(float)
+    out["weight"] = weight
     return out
 
 
