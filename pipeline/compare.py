@@ -29,7 +29,18 @@ from .analyse import FigureTable
 from .config import ConfigError, Settings
 from .estimators import round_half_up
 from .ingest import read_wave
-from .present import COUNTRY, category_labels, write_csv, write_text
+from .present import (
+    COUNTRY,
+    category_labels,
+    filter_hint,
+    filter_label,
+    lower_first,
+    readable,
+    write_csv,
+    write_text,
+)
+from .present import _item_labels as dimension_item_labels
+from .present import _series_labels as series_labels
 from .validate import validate
 
 LOOKUP = Path("geography") / "la_reorganisations.csv"
@@ -244,8 +255,8 @@ def open_data(
         },
         index=raw.index,
     )
-    spec = new.settings.figures.get(key, {})
-    labels = {spec.get("category"): category_labels(spec, new.settings)} if spec.get("category") else {}
+    settings = new.settings
+    spec = settings.figures.get(key, {})
     indicator_labels = {
         i: m["label"] for i, m in {**old.tables[ALL][key].indicators, **ft.indicators}.items()
     }
@@ -253,20 +264,32 @@ def open_data(
         if f == "indicator":
             data[f] = raw[f].map(lambda v: indicator_labels.get(v, v))
         else:
-            mapping = labels.get(f, spec.get("series_labels", {}))
-            data[f] = raw[f].map(lambda v, m=mapping: m.get(v, v))
+            mapping = item_labels(f, spec, settings)
+            data[f] = raw[f].map(lambda v, m=mapping: m.get(v, readable(v, settings)))
     for col in ("old_value", "new_value", "change"):
         data[col] = [_text(v, dps.get(ind, 0)) for v, ind in zip(raw[col], raw["indicator"], strict=True)]
     for col in ("old_n_las", "new_n_las"):
         data[col] = [_text(v, 0) for v in raw[col]]
     data["change_exceeds_intervals"] = raw["change_exceeds_intervals"]
-    return data, _meta(filters, old.settings.wave, new.settings.wave), raw
+    labelled = raw.copy()  # the summary names categories as the tables do, never by internal id
+    labelled[filters] = data[filters]
+    return data, _meta(filters, old.settings.wave, new.settings.wave, settings), labelled
+
+
+def item_labels(col: str, spec: dict, settings: Settings) -> dict[str, str]:
+    """Labels of a filter's items, as the wave's own open-data tables give them."""
+    own = (
+        category_labels(spec, settings)
+        if col == spec.get("category")
+        else (series_labels(spec, settings) if col == spec.get("series") else {})
+    )
+    return {**dimension_item_labels(col, settings), **own}
 
 
 VALUE_COLUMNS = ("old_value", "new_value", "change", "old_n_las", "new_n_las", "change_exceeds_intervals")
 
 
-def _meta(filters: list[str], old: str, new: str) -> pd.DataFrame:
+def _meta(filters: list[str], old: str, new: str, settings: Settings) -> pd.DataFrame:
     labels = {
         "old_value": f"Value, wave {old}",
         "new_value": f"Value, wave {new}",
@@ -281,10 +304,11 @@ def _meta(filters: list[str], old: str, new: str) -> pd.DataFrame:
         {
             "col_name": f,
             "col_type": "Filter",
-            "label": names.get(f, f.replace("_", " ").capitalize()),
+            "label": names.get(f) or filter_label(f, settings),
             "indicator_unit": "",
             "indicator_dp": "",
             **blank,
+            "filter_hint": f"Filter by {lower_first(names[f])}" if f in names else filter_hint(f, settings),
         }
         for f in filters
     ]
@@ -352,6 +376,11 @@ def largest_changes(raws: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFram
     )
 
 
+def figure_name(key: str, settings: Settings) -> str:
+    spec = settings.figures.get(key, {})
+    return f"Figure {spec['number']}" if "number" in spec else key
+
+
 def _readable(x: float, sign: bool = False) -> str:
     """A number for the summary: thousands separated, one decimal below 100."""
     text = f"{x:{'+' if sign else ''},.1f}" if abs(x) < 100 else f"{x:{'+' if sign else ''},.0f}"
@@ -391,7 +420,7 @@ def summary(
     ]
     for r in largest_changes(raws).itertuples(index=False):
         lines.append(
-            f"| {r.figure} | {r.category} | {r.indicator} | {_readable(r.old_value)} | "
+            f"| {figure_name(r.figure, n)} | {r.category} | {r.indicator} | {_readable(r.old_value)} | "
             f"{_readable(r.new_value)} | {_readable(r.change, sign=True)} | {r.change_exceeds_intervals} |"
         )
     lines += [

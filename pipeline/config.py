@@ -350,14 +350,6 @@ class Settings:
         # figure specs also hold templates filled later from the data ({max_value}, ...)
         return fill_strings(merge_dir(self.cfg / "figures"), lambda s: self.fill(s, strict=False))
 
-    @cached_property
-    def known_inconsistencies(self) -> dict[str, str]:
-        """Published-value ids the report contradicts, with the reason, from config/reproduction/."""
-        merged: dict[str, str] = {}
-        for part in (read_yaml(p) for p in sorted((self.cfg / "reproduction").glob("*.yaml"))):
-            merged.update((part or {}).get("known_inconsistencies") or {})
-        return merged
-
     def path(self, relative: str | None) -> Path | None:
         """Resolve a path from the wave file against the project root."""
         if not relative:

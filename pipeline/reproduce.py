@@ -679,20 +679,27 @@ def gate_applies(settings: Settings) -> bool:
     return manifest_lines(return_files(settings), settings.root) == expected
 
 
-def run(
-    settings: Settings, computed_values: list[dict], derived: dict | None = None
-) -> tuple[pd.DataFrame, str, bool]:
-    """Compare, summarise, and say whether mismatches should fail the run.
-
-    ``derived`` (the derive stage's output) gives the per-LA distributions the claims are checked
-    on; without it every distribution claim fails.
-    """
+def prepare(settings: Settings) -> tuple[list[dict], Rules]:
+    """The published values and the checked reading rules: the slow part of the comparison
+    (parsing the published-values file), which needs nothing computed, so a run does it early."""
     published = load_published(settings)
     try:
         rules = load_rules(settings.cfg / "reproduction")
         check_against_published(rules, {p["id"]: p for p in published})
     except ReproductionConfigError as exc:  # a user's config mistake: one line, no traceback
         raise SystemExit(f"configuration error: {exc}") from None
+    return published, rules
+
+
+def run(
+    settings: Settings, computed_values: list[dict], derived: dict | None = None, prepared=None
+) -> tuple[pd.DataFrame, str, bool]:
+    """Compare, summarise, and say whether mismatches should fail the run.
+
+    ``derived`` (the derive stage's output) gives the per-LA distributions the claims are checked
+    on; without it every distribution claim fails. ``prepared``: ``prepare(settings)``, if done.
+    """
+    published, rules = prepared if prepared is not None else prepare(settings)
     computed = {v["id"]: v for v in computed_values}
     table = compare(published, computed, rules, la_distributions(settings, derived))
     strict = gate_applies(settings)

@@ -7,11 +7,13 @@ output other than the validation report is replaced.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pandas as pd
 
 from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
+from .background import Background, Inline, early
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
@@ -78,17 +80,44 @@ def run(
     Every run writes run.json; a full run also the reviewer's report (publish.py). ``summary=False``
     leaves the summary line to the caller (make all prints summary.txt once).
     """
+    _fewer_collections()
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
-    # Figure workers start first (forked, they import matplotlib while this process reads the
-    # returns), so drawing overlaps the other stages instead of following them.
+    # Figure workers start first (forked after this process imported matplotlib, which they share),
+    # so drawing overlaps the other stages instead of following them.
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
+    # The regressions' process imports statsmodels on the core the reading leaves idle.
+    # The published values are parsed there too, while the returns are read.
+    fits = oracle = None
+    if until == "reproduce":
+        fits = Background(["statsmodels.regression.linear_model"]) if workers > 1 else Inline()
+        if settings.has_published_values:
+            oracle = early(workers, reproduce.prepare, settings)
     try:
-        code = _stages(settings, until, log, pool)
+        code = _stages(settings, until, log, pool, fits, oracle)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
+        for process in (fits, oracle):
+            if process is not None:
+                process.stop()
         if pool is not None:
             pool.close()
+
+
+def regressions(settings: Settings, la_frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """Fit, write and draw the regressions (in the background process): finding values, log lines."""
+    messages: list[str] = []
+    return regress.stage(settings, la_frame, messages.append), messages
+
+
+def _fewer_collections() -> None:
+    """Collect cyclic garbage 70 times less often: with the default threshold (700 allocations) the
+    collector ran about 950 times in a run and took 8% of its CPU; memory is not the constraint.
+    The objects of the imports are frozen out of every later collection (and the forked workers'),
+    once per process (a test session runs many waves in one process)."""
+    if gc.get_threshold()[0] < 50_000:
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
 
 
 def fill_texts(settings: Settings, tables: list) -> list:
@@ -98,7 +127,7 @@ def fill_texts(settings: Settings, tables: list) -> list:
     return tables
 
 
-def _stages(settings: Settings, until: str, log: Log, pool) -> int:
+def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int:
     try:
         clean, respondents = stage_validate(settings, log)
     except ValidationFailed as exc:
@@ -122,6 +151,8 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     log("derived la_frame", stage="derive", las=len(derived["la_frame"]))
     if until == "derive":
         return 0
+    if fits is not None:
+        fits.start(regressions, settings, derived["la_frame"])
     submit = (lambda built: pool.submit(settings, fill_texts(settings, built))) if pool is not None else None
     tables = fill_texts(settings, analyse.run(settings, derived, on_tables=submit))
     present.write_tables(settings, tables)
@@ -129,8 +160,12 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
         pool.context = pool.later(draw_context, settings)
     values = [v for t in tables for v in t.values]
     try:
-        values += regress.stage(settings, derived["la_frame"], log, pool.call if pool is not None else None)
         nonresponse.stage(settings, derived["la_frame"], clean)
+        if fits is not None:
+            found, messages = fits.get()
+            values += found
+            for message in messages:
+                log(message)
     except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -149,7 +184,7 @@ def _stages(settings: Settings, until: str, log: Log, pool) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce" and settings.has_published_values:
-        table, line, strict = reproduce.run(settings, values, derived)
+        table, line, strict = reproduce.run(settings, values, derived, prepared=oracle.get())
     drawn = pool.results()
     log(
         f"wrote {len(drawn)} figures to {settings.figures_dir.relative_to(settings.root)}",

@@ -125,6 +125,7 @@ class StageLog:
     t0: float = field(default_factory=time.perf_counter)
     stages: list[dict] = field(default_factory=list)
     console: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    provenance: dict | None = None  # runrecord.provenance, filled at the first write
 
     def __post_init__(self) -> None:
         self._last = self.t0
@@ -143,25 +144,43 @@ class StageLog:
             self.console.print(f"[dim]{now - self.t0:5.1f}s[/] {mark} {message}", markup=True)
 
 
-def record(settings: Settings, log: StageLog, exit_code: int | None) -> dict:
-    """The run record as a dict (JSON-ready)."""
+def provenance(settings: Settings) -> dict:
+    """What produced the outputs: code commit, config and input hashes, package versions."""
     commit, dirty = git_state(settings.root)
     files = input_files(settings)
     config_files = [p for p in settings.cfg.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")]
+    hashes = {p: sha256_file(p) for p in files}
+    inputs = [{"path": _relative(p, settings.root), "sha256": hashes[p]} for p in files]
+    digest = hashlib.sha256()  # as sha256_tree(files), without reading every file twice
+    for path in sorted(files):
+        digest.update(_relative(path, settings.root).encode())
+        digest.update(hashes[path].encode())
+    return {
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "config_sha256": sha256_tree(config_files, settings.cfg),
+        "inputs_sha256": digest.hexdigest(),
+        "packages": package_versions(),
+        "inputs": inputs,
+    }
+
+
+def record(settings: Settings, log: StageLog, exit_code: int | None) -> dict:
+    """The run record as a dict (JSON-ready); the provenance is computed once per run."""
+    if log.provenance is None:
+        log.provenance = provenance(settings)
+    p = log.provenance
     return {
         "wave": settings.wave,
         "command": log.command,
         "exit_code": exit_code,
-        "git_commit": commit,
-        "git_dirty": dirty,
-        "config_sha256": sha256_tree(config_files, settings.cfg),
-        "inputs_sha256": sha256_tree(files, settings.root),
+        **{k: p[k] for k in ("git_commit", "git_dirty", "config_sha256", "inputs_sha256")},
         "started": log.started,
         "ended": _now(),
         "seconds": round(time.perf_counter() - log.t0, 3),
         "stages": log.stages,
-        "packages": package_versions(),
-        "inputs": [{"path": _relative(p, settings.root), "sha256": sha256_file(p)} for p in files],
+        "packages": p["packages"],
+        "inputs": p["inputs"],
     }
 
 

@@ -155,6 +155,17 @@ def build_workbook(
             if value is not None:
                 c.value = _cell_value(q, value)
         ws.protection.sheet = True
+    return text_stays_text(wb)
+
+
+def text_stays_text(wb: openpyxl.Workbook) -> openpyxl.Workbook:
+    """No cell of a template is a formula: openpyxl stores any text starting with '=' (an LA name,
+    a label, an answer) as one, which Excel would run. Such text is stored as text instead."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     return wb
 
 

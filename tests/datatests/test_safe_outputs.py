@@ -48,3 +48,23 @@ def test_formula_like_text_is_neutralised_in_every_output(make_project):
     assert "validation_report.csv" in files_with  # the LA name and the answer, as warnings
     assert "fig08_cost_by_provider_type.csv" in files_with  # the provider label in a table
     assert ("fig08_cost_by_provider_type.csv", "'" + EVIL_LABEL) in seen_escaped
+
+
+def test_template_text_starting_with_equals_is_text_not_a_formula(tmp_path):
+    """An LA name or answer typed as '=...' reaches the workbook as text: Excel must not run it."""
+    import openpyxl
+
+    from pipeline.config import Settings
+    from pipeline.template import build_workbook, save_deterministic
+
+    codebook = Settings("2018").codebook
+    name = '=HYPERLINK("http://x","click")'
+    wb = build_workbook(codebook, "2018", "E09000002", name, {"ap_purpose_text": "=1+1"})
+    path = tmp_path / "r.xlsx"
+    save_deterministic(wb, path)
+    back = openpyxl.load_workbook(path)
+    cells = [c for ws in back.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    formulas = [c.coordinate for c in cells if c.data_type == "f"]
+    assert formulas == []
+    assert any(c.value == '=HYPERLINK("http://x","click")' for c in cells)
+    assert any(c.value == "=1+1" for c in cells)

@@ -16,6 +16,7 @@ Independent registered (A 25,000 x 10, D 35,000 x 10) is 30,000 in both waves: c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -120,6 +121,13 @@ def test_writes_ees_tables_with_metadata_and_summary(compared):
     assert "changes larger than both waves' intervals." in summary
     assert set(df["change_exceeds_intervals"]) <= {"yes", "no", "x"}
     assert {"yes", "no"} & set(df["change_exceeds_intervals"])
+    # the summary names figures and categories as the tables do, never by internal id
+    rows = [line for line in summary.splitlines() if line.startswith("| Figure ")]
+    assert rows, "no largest-changes rows"
+    assert not any("_" in line.split("|")[2] for line in rows)
+    assert not re.search(r"\| fig\d", summary)
+    hints = set(meta.loc[meta["col_type"] == "Filter", "filter_hint"])
+    assert "" not in hints and not any(pd.isna(h) for h in hints)
 
 
 def test_fig08_pru_all_and_panel(compared):

@@ -173,3 +173,13 @@ def test_cli_no_traceback_in_a_subprocess():
     )
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_filter_hints_keep_acronyms_and_lower_ordinary_words():
+    from pipeline.present import lower_first
+
+    assert lower_first("LA group") == "LA group"
+    assert lower_first("SEN status") == "SEN status"
+    assert lower_first("LAs compared") == "LAs compared"
+    assert lower_first("Type of AP provider") == "type of AP provider"
+    assert lower_first("Measure") == "measure"
