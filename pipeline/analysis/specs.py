@@ -193,14 +193,19 @@ def with_pooled_intervals(
     of each pooled share: a ratio of per-LA totals over the same answered cells as the estimate."""
     bounds = []
     groups: dict = {}  # per group: its answered cells' intervals, for every category at once
+    answered = None
     for r in shares.itertuples(index=False):
         g, c = getattr(r, by), getattr(r, cat)
         if n_frame is None:
             bounds.append((math.nan, math.nan))
             continue
         if g not in groups:
-            group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
-            cells = answered_cells(group, [by])
+            if overall is not None and g == overall:
+                cells = answered_cells(df.assign(**{by: overall}), [by])
+            else:  # the group's rows of the answered cells (an LA x group answered or not)
+                if answered is None:
+                    answered = answered_cells(df, [by])
+                cells = answered[answered[by] == g]
             wanted = shares.loc[shares[by] == g, cat].tolist()
             groups[g] = interval_pooled_shares(cells["x"], cells[cat], cells["la_code"], wanted, n_frame)
         iv = groups[g][c]
