@@ -9,6 +9,7 @@ Files that cannot be read at all become problems, not exceptions: the whole wave
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from pathlib import Path
 
@@ -589,16 +590,30 @@ def returns_folder_problems(settings: Settings) -> list[dict]:
     return out
 
 
-def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFrame, list[dict]]:
-    """Every return of the wave -> (raw responses incl. 'la_name_given', problems)."""
+def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str):
+    """One return -> (rows, problems, blank rows): a module-level function, so that a process
+    pool can read returns in parallel."""
+    blanks: list[dict] = []
+    rows, problems = read_return_workbook(path, codebook, wave, root, engine, blanks)
+    return rows, problems, blanks
+
+
+def read_wave(settings: Settings, engine: str = "calamine", map_=map) -> tuple[pd.DataFrame, list[dict]]:
+    """Every return of the wave -> (raw responses incl. 'la_name_given', problems).
+
+    ``map_`` applies the reader to the files and gives the results in file order (the built-in
+    ``map``, or a process pool's ``map`` to read the returns in parallel: same result)."""
     codebook = settings.codebook
     rows: list[dict] = []
     problems: list[dict] = returns_folder_problems(settings)
     blanks: list[dict] = []
-    for path in return_files(settings):
-        r, p = read_return_workbook(path, codebook, settings.wave, settings.root, engine, blanks)
+    read = functools.partial(
+        _read_one, codebook=codebook, wave=settings.wave, root=settings.root, engine=engine
+    )
+    for r, p, b in map_(read, return_files(settings)):
         rows += r
         problems += p
+        blanks += b
     if settings.export_file is not None:
         if settings.export_file.exists():
             r, p = read_export(settings.export_file, codebook, settings.wave, settings.root, blanks)
