@@ -327,11 +327,16 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 
 
 def sens_cost_without_fallback(
-    types: pd.DataFrame, phases: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings
+    types: pd.DataFrame,
+    phases: pd.DataFrame,
+    la_frame: pd.DataFrame,
+    settings: Settings,
+    built: dict[str, FigureTable] | None = None,
 ) -> FigureTable:
     """Sensitivity of Figures 8-11 to our footnote-24 assumption: every average recomputed
     without the cost cells of LAs that gave no place numbers (``fallback_weight``), beside the
-    published-method value. Measure ids ``sens.no_fallback.<figure measure id>``."""
+    published-method value. Measure ids ``sens.no_fallback.<figure measure id>``. ``built``: the
+    figure tables already computed from the same cells (not computed again)."""
     require(types, "question 'costs'")
     kept = {"types": types[~types["fallback_weight"]], "phases": phases[~phases["fallback_weight"]]}
     builds = {
@@ -342,7 +347,8 @@ def sens_cost_without_fallback(
     }
     rows, vals = [], []
     for key, build in builds.items():
-        base, sens = build(types, phases), build(kept["types"], kept["phases"])
+        base = (built or {}).get(key) or build(types, phases)
+        sens = build(kept["types"], kept["phases"])
         with_fb = {v["id"]: v for v in base.values if v["unit"] == "gbp" and v["basis"] == "computed"}
         for v in sens.values:
             if v["id"] not in with_fb or not v["id"].startswith(f"{key}.cost."):
@@ -381,13 +387,18 @@ def sens_cost_without_fallback(
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     """Cost tables; costs were asked for a financial year (EES time identifier 'Financial year')."""
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
-    tables = tables_of(
+    figures = tables_of(
         attempt("fig08", fig08_cost_by_provider, types, la_frame, settings),
         attempt("fig09", fig09_cost_by_phase, phases, la_frame, settings),
         attempt("fig10", fig10_cost_by_usage, phases, la_frame, settings),
         attempt("fig11", fig11_cost_by_providers, types, la_frame, settings),
         attempt("fig34", fig34_cost_by_model, types, la_frame, settings),
-        attempt("sens_cost_without_fallback", sens_cost_without_fallback, types, phases, la_frame, settings),
+    )
+    built = {t.key: t for t in figures}
+    tables = figures + tables_of(
+        attempt(
+            "sens_cost_without_fallback", sens_cost_without_fallback, types, phases, la_frame, settings, built
+        )
     )
     for t in tables:
         t.time_identifier = "Financial year"
