@@ -8,6 +8,7 @@ import pandas as pd
 from ..codebook import Codebook
 from .common import Published, assign_counts, choose, count_for_share, key
 from .journeys import binary_matrix, counts_summing
+from .supply import real_ap_z
 
 
 def _counts(n: int, published: Published, shares: dict[str, str], rest: dict[str, float]) -> dict[str, int]:
@@ -222,10 +223,14 @@ def required_items(
         answers[c][key("ehcp_ap_use")] = v
 
     # 4.4 local state-funded specialist SEMH provision.
+    # Larger LAs more often have provision; LAs with a high real AP size for their size less often
+    # (they place more pupils in AP: Figure 14 and the SEMH-model group means).
     k = count_for_share(n, published("txt.semh.la_share.has_specialist_provision"))
-    for c, v in assign_counts(
-        rng, codes, {"yes": k, "no": n - k}, score=np.log(las["pupils_secondary"] + 1)
-    ).items():
+    lean = cfg.get("semh_provision_lean", {"size": 1.0, "real_ap": 0.0})
+    score = lean["size"] * np.log(las["pupils_secondary"].to_numpy() + 1)
+    if lean["real_ap"]:
+        score = score - lean["real_ap"] * real_ap_z(las)
+    for c, v in assign_counts(rng, codes, {"yes": k, "no": n - k}, score=score).items():
         answers[c][key("semh_provision")] = v
 
     # 1.3 reviewing the local AP system (coded from the purpose comments)

@@ -496,23 +496,29 @@ def _places(
 
 
 def _place_cells(totals, shares, w, prof, group_of) -> dict[str, pd.DataFrame]:
-    """Float places per LA: phase total x group share x within-group type weight x phase profile."""
-    out = {}
-    for c in totals.index:
-        grid = pd.DataFrame(0.0, index=w.columns, columns=PHASES)
-        for ph in PHASES:
-            tw = w.loc[c] * prof[ph]
-            gsum = {g: tw[[p for p in tw.index if group_of[p] == g]].sum() for g in GROUPS}
-            avail = {g: shares.loc[c, g] for g in GROUPS if gsum[g] > 0}
-            norm = sum(avail.values())
-            if norm == 0:
-                continue
-            for p in tw.index:
-                g = group_of[p]
-                if g in avail and tw[p] > 0:
-                    grid.loc[p, ph] = totals.loc[c, ph] * avail[g] / norm * tw[p] / gsum[g]
-        out[c] = grid
-    return out
+    """Float places per LA: phase total x group share x within-group type weight x phase profile
+    (array form: LA x type x phase; a group the LA does not use in a phase passes its share on)."""
+    types = list(w.columns)
+    gidx = np.array([GROUPS.index(group_of[p]) if group_of[p] in GROUPS else -1 for p in types])
+    tw = w.to_numpy(dtype=float)[:, :, None] * prof.loc[types].to_numpy(dtype=float)[None, :, :]
+    gsum = np.zeros((len(w), len(GROUPS), len(PHASES)))
+    for j in range(len(types)):  # type by type, in column order (the sums' order of old)
+        if gidx[j] >= 0:
+            gsum[:, gidx[j], :] += tw[:, j, :]
+    avail = np.where(gsum > 0, shares.loc[w.index, list(GROUPS)].to_numpy(dtype=float)[:, :, None], 0.0)
+    norm = np.zeros((len(w), len(PHASES)))
+    for g in range(len(GROUPS)):
+        norm = norm + avail[:, g, :]
+    tot = totals.loc[w.index, PHASES].to_numpy(dtype=float)
+    grid = np.zeros_like(tw)
+    for j in range(len(types)):
+        g = gidx[j]
+        if g < 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = tot * avail[:, g, :] / norm * tw[:, j, :] / gsum[:, g, :]
+        grid[:, j, :] = np.where((avail[:, g, :] > 0) & (norm > 0) & (tw[:, j, :] > 0), v, 0.0)
+    return {c: pd.DataFrame(grid[i], index=types, columns=PHASES) for i, c in enumerate(w.index)}
 
 
 def _nudge_pooled_shares(
