@@ -16,7 +16,6 @@ Survey shares are rounded half up to 1% for display only; census shares are as p
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,68 +143,93 @@ def open_data(compared: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame,
 
 
 def _style():
-    import matplotlib
+    """The chart layer's style (the context figure is drawn by the chart layer)."""
+    from .present import _style as style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.style.use("afcharts.afcharts")
-    plt.rcParams.update({"svg.hashsalt": "apmarket", "svg.fonttype": "none", "font.size": 10})
-    return plt
+    return style()
 
 
-def draw(series: pd.DataFrame, year: int, spec: dict, title: str, stem: Path) -> None:
-    """Lines per provider type, markers and end labels (not colour alone), the survey spring marked."""
-    from afcharts.af_colours import get_af_colours
+MARKERS = ["o", "s", "^", "D", "v"]
 
-    plt = _style()
+
+def headline(series: pd.DataFrame, spec: dict) -> str:
+    first, last = int(series["census_year"].min()), int(series["census_year"].max())
+    return f"Context figure {spec['number']}: {key_message(series, first, last, spec).rstrip('.')}"
+
+
+def subtitle(series: pd.DataFrame, spec: dict) -> str:
+    first, last = int(series["census_year"].min()), int(series["census_year"].max())
+    return f"{spec['title'].format(first=first, last=last)}. {spec['subtitle']}"
+
+
+def footer(year: int, spec: dict) -> list[str]:
+    return [
+        "Base: every placement arranged by an LA in England at the census (all LAs).",
+        f"Method: shares as published; the dashed line marks the {spec['marker'].format(year=year)} "
+        "(survey and census compared in the .txt file and the comparison table).",
+        f"Source: {spec['source']}.",
+        "Data: published statistics only; the figure does not use the LA returns.",
+    ]
+
+
+def compose(series: pd.DataFrame, year: int, spec: dict):
+    """Line series per provider type, markers and end labels (not colour alone), the survey's
+    spring marked: drawn by the chart layer on the shared canvas."""
+    from . import charts
+    from .charts import PAD, SIZE, WIDTH
+    from .present import _colours, canvas
+
+    _style()
     categories = spec["categories"]
-    colours = get_af_colours("categorical", number_of_colours=max(2, len(categories)))
-    markers = ["o", "s", "^", "D", "v"]
-    fig, ax = plt.subplots(figsize=(9, 5.6))
-    last = int(series["census_year"].max())
+    colours = _colours("categorical", max(2, len(categories)))
+    lines = []
     for i, (code, label) in enumerate(categories.items()):
         s = series[series["provider_type"] == code].sort_values("census_year")
-        ax.plot(
-            s["census_year"], s["placement_share"], marker=markers[i % 5], color=colours[i], label=label, lw=2
-        )
-        end = s.iloc[-1]
-        ax.annotate(
-            f"{label} {end['placement_share']:.0f}%",
-            (end["census_year"], end["placement_share"]),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8.5,
-            color="#0b0c0c",
-        )
-    ax.axvline(year, color="#3D3D3D", ls="--", lw=1)
-    ax.text(
-        year + 0.1,
-        0.98,
-        spec["marker"].format(year=year),
-        transform=ax.get_xaxis_transform(),
-        va="top",
-        fontsize=8.5,
-    )
-    ax.set_xlim(series["census_year"].min() - 0.5, last + 4.5)
-    ax.set_xticks(range(int(series["census_year"].min()), last + 1, 1))
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.set_ylim(0, 60)
-    ax.yaxis.set_major_formatter("{x:.0f}%")
-    ax.set_title("\n".join(textwrap.wrap(title, 85)), loc="left", fontsize=11)
-    footer = f"{spec['subtitle']}. Source: {spec['source']}."
-    fig.text(0.01, 0.01, textwrap.fill(footer, 130), fontsize=8, va="bottom", ha="left", color="#3D3D3D")
-    fig.subplots_adjust(left=0.08, right=0.97, top=0.88, bottom=0.2)
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+        end = s["placement_share"].iloc[-1]
+        key = {"kind": "marker", "colour": colours[i], "marker": MARKERS[i % len(MARKERS)]}
+        x, y = s["census_year"].to_numpy(), s["placement_share"].to_numpy()
+        lines.append(charts.Line(f"{label} {end:.0f}%", x, y, key))
+    inner = WIDTH - 2 * PAD
+    title = charts.wrap(headline(series, spec), SIZE["title"], inner, bold=True)
+    sub = charts.wrap(subtitle(series, spec), SIZE["subtitle"], inner)
+    foot = charts.wrap("\n".join(footer(year, spec)), SIZE["footer"], inner)
+    top = charts.header_height(title, sub, []) + charts.line_height(SIZE["label"]) + 0.1  # mark's label
+    left, plot_h = 0.5, 3.4
+    plot_w = WIDTH - PAD - left - PAD - charts.end_label_room(lines)
+    below = charts.line_height(SIZE["label"]) + 0.1
+    H = top + plot_h + below + charts.footer_height(foot)
+    fig = canvas(H)
+    charts.draw_frame(fig, H, title, sub, foot)
+    first, last = int(series["census_year"].min()), int(series["census_year"].max())
+    ax = charts.axes_at(fig, H, PAD + left, top, plot_w, plot_h)
+    ax.set_xlim(first - 0.4, last + 0.4)
+    y_max = float(series["placement_share"].max())
+    y_ticks = [float(t) for t in charts._locator(5).tick_values(0, y_max * 1.08) if t >= 0]
+    ax.set_ylim(0, max(y_ticks[-1], y_max * 1.08))
+    y_ticks = [t for t in y_ticks if t <= ax.get_ylim()[1]]
+    step = charts.year_step(first, last, plot_w)
+    x_ticks = list(range(last - step * ((last - first) // step), last + 1, step))
+    charts.axis_ticks(ax, "x", x_ticks, [str(x) for x in x_ticks], plot_h, grid=False)
+    charts.axis_ticks(ax, "y", y_ticks, charts.tick_labels(y_ticks, "%"), plot_w)
+    marks = [(year, spec["marker"].format(year=year))] if first <= year <= last else []
+    charts.draw_lines(ax, lines, plot_w, plot_h, marks)
+    return fig
 
 
-def alt_text(series: pd.DataFrame, compared: pd.DataFrame, year: int, spec: dict, title: str, diffs) -> str:
+def draw(series: pd.DataFrame, year: int, spec: dict, stem: Path) -> None:
+    """Write the context figure as PNG and SVG."""
+    from .present import save_figure
+
+    save_figure(compose(series, year, spec), stem)
+
+
+def alt_text(series: pd.DataFrame, compared: pd.DataFrame, year: int, spec: dict, diffs) -> str:
+    """The .txt as for every figure: headline, subtitle, key message, long description, notes."""
+    from .present import figure_text
+
     first, last = int(series["census_year"].min()), int(series["census_year"].max())
     wide = series.pivot(index="census_year", columns="provider_type", values="placement_share")
-    lines = [title, f"{spec['subtitle']}.", "", "Line chart. Values shown:"]
+    lines = ["Line chart, one line per provider type, the survey's spring marked. Values shown:"]
     for code, label in spec["categories"].items():
         values = ", ".join(f"{y}: {wide.loc[y, code]:.0f}%" for y in wide.index)
         lines.append(f"- {label}: {values}")
@@ -213,12 +237,19 @@ def alt_text(series: pd.DataFrame, compared: pd.DataFrame, year: int, spec: dict
     for r in compared.itertuples(index=False):
         census = "not available" if pd.isna(r.census_share) else f"{r.census_share:.0f}%"
         lines.append(f"- {r.provider_type}: survey {r.survey_share_rounded:.0f}%, census {census}")
-    lines += ["", f"Key message: {key_message(series, first, last, spec)}"]
-    lines += ["Base: every LA in England (census); survey: LAs answering the places question."]
-    lines += ["Method: Published census shares, as published; survey pooled share of places by category."]
-    lines += [f"Source: {spec['source']}."]
     lines += ["", "Definitional differences:", *(f"- {d}" for d in diffs)]
-    return "\n".join(lines) + "\n"
+    return figure_text(
+        headline(series, spec),
+        subtitle(series, spec),
+        key_message(series, first, last, spec),
+        lines,
+        {
+            "Base": "Every LA in England (census); survey: LAs answering the places question.",
+            "Method": "Published census shares, as published; survey pooled share of places by category.",
+            "Source": f"{spec['source']}.",
+            "Data": "Published statistics only (the census series); the survey shares use the LA returns.",
+        },
+    )
 
 
 def key_message(series: pd.DataFrame, first: int, last: int, spec: dict) -> str:
@@ -238,10 +269,12 @@ def build_in_worker(settings: Settings) -> int:
     """``build`` in a figure worker, its matplotlib style kept to this call; the number drawn.
 
     The worker's rcParams are the chart layer's: restoring them keeps the other figures as drawn
-    in the main process.
+    in the main process. The chart layer's style is applied (once per process) before the
+    context, so that leaving it cannot undo it.
     """
     import matplotlib
 
+    _style()
     with matplotlib.rc_context():
         return len(build(settings))
 
@@ -263,18 +296,17 @@ def build(settings: Settings) -> list[ContextProducts]:
             continue  # a project without the external series (e.g. a test fixture)
         series = load_series(settings, spec)
         year = survey_year(settings)
-        first, last = int(series["census_year"].min()), int(series["census_year"].max())
-        title = f"Context figure {spec['number']}: " + spec["title"].format(first=first, last=last)
         compared = comparison(series, survey_shares(settings, spec), year, spec)
         stem = settings.figures_dir / f"ctx{spec['number']:02d}_{spec['slug']}"
         stem.parent.mkdir(parents=True, exist_ok=True)
-        draw(series, year, spec, title, stem)
+        draw(series, year, spec, stem)
         data = series.assign(category=series["provider_type"].map(spec["categories"]))
         data = data.rename(columns={"census_year": "series", "placement_share": "value"})
-        data = data[["category", "series", "value"]].assign(unit="%")
+        # GSS z: a census of every placement has no sampling interval, and no base of LAs
+        data = data[["category", "series", "value"]].assign(unit="%", n_las="z", lower="z", upper="z")
         write_text(stem.with_suffix(".csv"), csv_text(data))
         diffs = list(spec.get("differences", []))
-        write_text(stem.with_suffix(".txt"), alt_text(series, compared, year, spec, title, diffs))
+        write_text(stem.with_suffix(".txt"), alt_text(series, compared, year, spec, diffs))
         table, meta = open_data(compared, settings)
         out = settings.processed_dir / f"{stem.name}_comparison"
         write_text(out.with_suffix(".csv"), csv_text(table))

@@ -155,6 +155,7 @@ class Plan:
     subsets: dict[str, str]  # child label -> parent label
     base_on: str  # "subtitle", "category", "series", "bar" or ""
     base_all: str
+    intervals: bool = False  # 95% intervals drawn as whiskers (charts of means, see ``whiskers``)
 
 
 def _order(data: pd.DataFrame, spec: dict, total: str | None, stacked: bool) -> list[str]:
@@ -322,19 +323,8 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
         label_room = 0.0
         below = line_height(SIZE["tick"], tick_lines) + 0.15
     # legend: entries in bar order, row by row, as many per row as fit
-    legend_rows: list[list[int]] = []
-    legend_entries = _legend_entries(data, spec, p)
-    if legend_entries:
-        row, used = [], 0.0
-        for i, text in enumerate(legend_entries):
-            w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
-            if row and used + w > inner:
-                legend_rows.append(row)
-                row, used = [], 0.0
-            row.append(i)
-            used += w
-        legend_rows.append(row)
-    legend_h = len(legend_rows) * line_height(SIZE["legend"]) * 1.15 + (0.1 if legend_rows else 0)
+    legend_rows = legend_layout(_legend_entries(data, spec, p))
+    legend_h = legend_height(legend_rows)
     panel_titles, panel_title_h = [], 0.0
     if p.panels:
         n_ser = _n_of(data, "series") if p.base_on == "series" else {}
@@ -343,15 +333,8 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
             wrap(f"{s} ({n_ser[s]})" if n_ser.get(s) else s, SIZE["panel"], panel_w, True) for s in p.series
         ]
         panel_title_h = max(line_height(SIZE["panel"], n_lines(t)) for t in panel_titles) + 0.08
-    top = (
-        PAD
-        + line_height(SIZE["title"], n_lines(title))
-        + 0.06
-        + line_height(SIZE["subtitle"], n_lines(subtitle))
-    )
-    top += 0.15 + legend_h + panel_title_h
-    foot_h = line_height(SIZE["footer"], n_lines(footer))
-    fig_h = top + plot_h + below + 0.15 + foot_h + PAD
+    top = header_height(title, subtitle, legend_rows) + panel_title_h
+    fig_h = top + plot_h + below + footer_height(footer)
     bottom = fig_h - top - plot_h
     return Layout(
         fig_h, title, subtitle, footer, ticks, (left, bottom, right - left, plot_h),
@@ -373,17 +356,14 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
     """Put every artist on ``fig`` (already sized) from the computed layout."""
     H = lay.fig_h
     fmt = spec.get("format", "number")
-    fig.text(PAD / WIDTH, 1 - PAD / H, lay.title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
-    y_sub = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
-    fig.text(
-        PAD / WIDTH, 1 - y_sub / H, lay.subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left"
-    )
-    fig.text(PAD / WIDTH, PAD / H, lay.footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
+    draw_frame(fig, H, lay.title, lay.subtitle, lay.footer)
     left, bottom, width, height = lay.plot
     n_panels = len(p.series) if p.panels else 1
     gap = 0.15
     panel_w = (width - gap * (n_panels - 1)) / n_panels
     vmax = np.nanmax(data["value"].to_numpy(dtype=float)) if data["value"].notna().any() else 1.0
+    if p.intervals and data["upper"].notna().any():
+        vmax = max(vmax, float(np.nanmax(data["upper"].to_numpy(dtype=float))))
     if p.stacked:
         vmax = data.groupby("category")["value"].sum().max()
         vmax = 100.0 if fmt == "percent" and vmax <= 100.5 else vmax
@@ -506,8 +486,13 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
             ]
         starts = base if p.stacked else np.zeros(len(p.cats))
         _rects(ax, horizontal, offset, drawn, starts, lay.bar_h, colour)
+        ends = drawn
+        if p.intervals:  # the label goes beyond the whisker's upper end
+            lo, up = (d[k].to_numpy(dtype=float) for k in ("lower", "upper"))
+            _whiskers(ax, horizontal, offset, lo, up, lay.bar_h, ends=drawn)
+            ends = np.fmax(drawn, np.nan_to_num(up, nan=-np.inf))
         texts = [labels.get((c, s), "") for c in p.cats]
-        for t, v, b, c in zip(texts, drawn, starts, offset, strict=True):
+        for t, v, b, c in zip(texts, ends, starts, offset, strict=True):
             if p.stacked:
                 need = text_width(t, SIZE["label"]) if horizontal else line_height(SIZE["label"])
                 across = line_height(SIZE["label"]) if horizontal else text_width(t, SIZE["label"])
@@ -518,6 +503,50 @@ def _bars(ax, data, p: Plan, lay: Layout, series, colours, labels, fmt, pw, hi) 
         if p.stacked:
             base = base + drawn
     _subsets(ax, data, p, lay, colours, labels)
+
+
+def whiskers(spec: dict, estimator: str, p: Plan, data: pd.DataFrame) -> bool:
+    """Whether a figure shows its 95% intervals as whiskers: charts of means (an estimator named
+    a mean or an average, e.g. mean of LA rates, place-weighted average cost) with bounds, never
+    stacked or percentage-share charts, where whiskers would clutter. ``error_bars`` in a spec
+    overrides the rule."""
+    if "error_bars" in spec:
+        if not isinstance(spec["error_bars"], bool):
+            raise SystemExit(
+                f"error: config/figures: figure {spec.get('number')}: error_bars must be true or false, "
+                f"got {spec['error_bars']!r}"
+            )
+        return spec["error_bars"] and "upper" in data and bool(data["upper"].notna().any())
+    name = estimator.split(":")[0].lower()
+    is_mean = any(w in name.replace("-", " ").split() for w in ("mean", "average"))
+    share = spec.get("format") == "percent" or p.stacked
+    return is_mean and not share and "upper" in data and bool(data["upper"].notna().any())
+
+
+def _whiskers(ax, horizontal: bool, centres, lower, upper, thickness: float, ends=None) -> None:
+    """95% intervals as thin whiskers with short caps (missing bounds: none). Where a bar ends at
+    ``ends``, the part of the whisker over the bar is white and the rest dark, so that both show."""
+    from matplotlib.collections import LineCollection
+
+    cap = min(0.12, thickness * 0.35)
+    ends = np.full(len(lower), -np.inf) if ends is None else np.asarray(ends, dtype=float)
+    over, out = [], []
+    for c, lo, up, e in zip(centres, lower, upper, ends, strict=True):
+        if np.isnan(lo) or np.isnan(up):
+            continue
+        mid = min(max(e, lo), up)  # the bar's end, inside the interval
+        (over if lo < mid else out).append(((lo, c - cap), (lo, c + cap)))
+        (over if up <= mid else out).append(((up, c - cap), (up, c + cap)))
+        if lo < mid:
+            over.append(((lo, c), (mid, c)))
+        if mid < up:
+            out.append(((mid, c), (up, c)))
+    for segs, colour in ((over, "white"), (out, GREY)):
+        if segs:
+            segs = segs if horizontal else [[(y, x) for x, y in seg] for seg in segs]
+            lines = LineCollection(segs, colors=colour, linewidths=0.9, zorder=4)
+            lines.set_gid("interval")
+            ax.add_collection(lines, autolim=False)
 
 
 def _subsets(ax, data, p: Plan, lay: Layout, colours, labels) -> None:
@@ -559,31 +588,406 @@ def _category_labels(ax, p: Plan, lay: Layout, k: int, panel_w: float, height: f
 
 
 def _legend(fig, data, spec, p: Plan, lay: Layout, colours) -> None:
-    """Legend entries in bar order, row by row, at the positions the layout reserved: a key
-    square and a text each (a matplotlib Legend re-measures its texts on every draw)."""
-    from matplotlib.patches import Rectangle
-
+    """Legend entries in bar order: a key square each."""
     entries = _legend_entries(data, spec, p)
     if not entries:
         return
     n_series = len(p.series) if (p.series is not None and not p.panels) else 0
     keys = [colours[i % len(colours)] for i in range(n_series)]
     keys += [colours[1] if len(colours) > 1 else "#28A197" for _ in p.subsets]
-    H = lay.fig_h
-    top = PAD + line_height(SIZE["title"], n_lines(lay.title)) + 0.06
-    top += line_height(SIZE["subtitle"], n_lines(lay.subtitle)) + 0.1
+    keyed = [{"colour": k} for k in keys]
+    draw_legend(fig, lay.fig_h, lay.title, lay.subtitle, lay.legend_rows, entries, keyed)
+
+
+# ------------------------------------------------------------------------------------------------
+# Frame: headline title, subtitle, legend rows and footer, shared by every chart kind
+
+
+def header_height(title: str, subtitle: str, legend_rows: list[list[int]]) -> float:
+    """Inches from the top of the canvas to the top of the plot: title, subtitle, legend, gaps."""
+    h = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    return h + line_height(SIZE["subtitle"], n_lines(subtitle)) + 0.15 + legend_height(legend_rows)
+
+
+def footer_height(footer: str) -> float:
+    """Inches from the bottom of the plot's furniture (tick labels) to the bottom of the canvas."""
+    return 0.15 + line_height(SIZE["footer"], n_lines(footer)) + PAD
+
+
+def legend_layout(entries: list[str]) -> list[list[int]]:
+    """Entries row by row, in the given order, as many per row as fit the canvas width."""
+    rows: list[list[int]] = []
+    row, used = [], 0.0
+    for i, text in enumerate(entries):
+        w = 0.22 + text_width(text, SIZE["legend"]) + 0.3
+        if row and used + w > WIDTH - 2 * PAD:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append(i)
+        used += w
+    return [*rows, row] if row else rows
+
+
+def legend_height(rows: list[list[int]]) -> float:
+    return len(rows) * line_height(SIZE["legend"]) * 1.15 + (0.1 if rows else 0)
+
+
+def draw_frame(fig, H: float, title: str, subtitle: str, footer: str) -> None:
+    """Title (bold), subtitle (grey) from the top and the footer from the bottom, wrapped already."""
+    fig.text(PAD / WIDTH, 1 - PAD / H, title, fontsize=SIZE["title"], weight="bold", va="top", ha="left")
+    y_sub = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    fig.text(PAD / WIDTH, 1 - y_sub / H, subtitle, fontsize=SIZE["subtitle"], color=GREY, va="top", ha="left")
+    fig.text(PAD / WIDTH, PAD / H, footer, fontsize=SIZE["footer"], color=GREY, va="bottom", ha="left")
+
+
+def draw_legend(fig, H: float, title: str, subtitle: str, rows, entries: list[str], keys: list[dict]) -> None:
+    """Legend rows under the subtitle, at the positions ``legend_layout`` reserved: a key and a text
+    each (a matplotlib Legend re-measures its texts on every draw). A key is a dict: ``colour`` and
+    ``kind`` ("square", default; "marker" with ``marker`` and ``filled``; "line"; "band")."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    top = PAD + line_height(SIZE["title"], n_lines(title)) + 0.06
+    top += line_height(SIZE["subtitle"], n_lines(subtitle)) + 0.1
     row_h = line_height(SIZE["legend"]) * 1.15
     box = 0.14
-    for r, row in enumerate(lay.legend_rows):
+    for r, row in enumerate(rows):
         y = top + r * row_h + row_h / 2  # centre of the row, inches from the top
         x = PAD
         for i in row:
-            fig.add_artist(
-                Rectangle(
-                    (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
-                    facecolor=keys[i], edgecolor="none",
-                )
-            )  # fmt: skip
+            key = keys[i]
+            kind, colour = key.get("kind", "square"), key["colour"]
+            if kind in ("square", "band"):
+                fig.add_artist(
+                    Rectangle(
+                        (x / WIDTH, 1 - (y + box / 2) / H), box / WIDTH, box / H, transform=fig.transFigure,
+                        facecolor=colour, edgecolor="none", alpha=key.get("alpha", 1.0),
+                    )
+                )  # fmt: skip
+            else:
+                xs = [x / WIDTH, (x + box) / WIDTH] if kind == "line" else [(x + box / 2) / WIDTH]
+                filled = key.get("filled", True)
+                fig.add_artist(
+                    Line2D(
+                        xs, [1 - y / H] * len(xs), transform=fig.transFigure, color=colour,
+                        linewidth=key.get("linewidth", 2.0), linestyle=key.get("linestyle", "-"),
+                        marker=key.get("marker", "o") if kind == "marker" else "", markersize=6,
+                        markerfacecolor=colour if filled else "white", markeredgecolor=colour,
+                    )
+                )  # fmt: skip
             fig.text((x + box + 0.08) / WIDTH, 1 - y / H, entries[i], va="center", ha="left",
                      fontsize=SIZE["legend"])  # fmt: skip
             x += 0.22 + text_width(entries[i], SIZE["legend"]) + 0.3
+
+
+# ------------------------------------------------------------------------------------------------
+# Other chart kinds: point ranges (estimates with intervals), scatter panels with an optional
+# fitted line and band, line series with end labels. Positions are computed in inches; axes carry
+# marks only, their furniture (tick labels, headings, labels) is plain text, as for the bars.
+
+
+def put(fig, H: float, x: float, y: float, text: str, size: float, **kw):
+    """Text at ``x`` inches from the left and ``y`` inches from the top of the canvas."""
+    return fig.text(x / WIDTH, 1 - y / H, text, fontsize=size, **kw)
+
+
+def axes_at(fig, H: float, left: float, top: float, width: float, height: float):
+    """An axes at a rectangle given in inches (``top`` from the top of the canvas), without tick
+    objects: their creation and per-draw bookkeeping cost more than plain text labels."""
+    ax = fig.add_axes((left / WIDTH, 1 - (top + height) / H, width / WIDTH, height / H))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def sig(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant figures in plain decimals (0.00073, 18, -30)."""
+    if x is None or not np.isfinite(x):
+        return "no data"
+    if x == 0:
+        return "0"
+    d = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{d}f}"
+
+
+def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    """Round tick values inside [lo, hi] (MaxNLocator steps 1, 2, 2.5, 5)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return []
+    return [float(t) for t in _locator(n).tick_values(lo, hi) if lo - 1e-12 <= t <= hi + 1e-12]
+
+
+def tick_labels(ticks: list[float], suffix: str = "") -> list[str]:
+    """Tick texts with as many decimals as the step needs (0.15, 0.2, 0.25; 10, 20)."""
+    if len(ticks) < 2:
+        return [f"{t:g}{suffix}" for t in ticks]
+    step = min(abs(b - a) for a, b in zip(ticks, ticks[1:], strict=False))
+    d = 0
+    while d < 6 and abs(step * 10**d - round(step * 10**d)) > 1e-9:
+        d += 1
+    return [f"{t + 0.0:,.{d}f}{suffix}" for t in ticks]
+
+
+def axis_ticks(ax, which: str, ticks: list[float], labels: list[str], across: float, grid: bool = True):
+    """Tick labels as plain text outside the axes (``across``: the axes' size across the labels,
+    inches) and light grid lines through the axes, one collection."""
+    import matplotlib as mpl
+    from matplotlib.collections import LineCollection
+    from matplotlib.transforms import blended_transform_factory
+
+    colour = mpl.rcParams["ytick.labelcolor"]
+    colour = "#1A1A1A" if colour == "inherit" else colour
+    if which == "x":
+        where = blended_transform_factory(ax.transData, ax.transAxes)
+        for t, s in zip(ticks, labels, strict=True):
+            ax.text(t, -0.06 / across, s, transform=where, ha="center", va="top", fontsize=SIZE["label"],
+                    color=colour)  # fmt: skip
+        segs = [((t, 0), (t, 1)) for t in ticks]
+    else:
+        where = blended_transform_factory(ax.transAxes, ax.transData)
+        for t, s in zip(ticks, labels, strict=True):
+            ax.text(-0.06 / across, t, s, transform=where, ha="right", va="center", fontsize=SIZE["label"],
+                    color=colour)  # fmt: skip
+        segs = [((0, t), (1, t)) for t in ticks]
+    if grid and segs:
+        lines = LineCollection(segs, transform=where, colors=mpl.rcParams["grid.color"],
+                               linewidths=mpl.rcParams["grid.linewidth"], zorder=0)  # fmt: skip
+        ax.add_collection(lines, autolim=False)
+
+
+def padded(values, pad: float = 0.05, include: tuple = ()) -> tuple[float, float]:
+    """Data range of ``values`` (and ``include``) widened by ``pad`` of its span on each side."""
+    v = np.asarray([*np.asarray(values, dtype=float).ravel(), *include], dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return 0.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo or (abs(hi) or 1.0)
+    return lo - pad * span, hi + pad * span
+
+
+def points(ax, x, y, key: dict, size: float = 14) -> None:
+    """One group of points in the style of its legend key (``marker``, ``filled``, ``colour``)."""
+    face = key["colour"] if key.get("filled", True) else key.get("face", "none")
+    ax.scatter(x, y, s=size, marker=key.get("marker", "o"), linewidths=1.0, zorder=3, facecolors=face,
+               edgecolors=key["colour"])  # fmt: skip
+
+
+def line_band(ax, x, mean, lower, upper, colour: str) -> None:
+    """A fitted line and its interval as a translucent band."""
+    ax.fill_between(x, lower, upper, color=colour, alpha=0.25, linewidth=0, zorder=1)
+    ax.plot(x, mean, color=colour, linewidth=1.8, zorder=2)
+
+
+def spread(values: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Positions as near ``values`` as possible, at least ``gap`` apart and inside [lo, hi], in the
+    order of the values: end labels of lines that finish close together."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    pos = [min(max(values[i], lo), hi) for i in order]
+    for k in range(1, len(pos)):
+        pos[k] = max(pos[k], pos[k - 1] + gap)
+    if pos and pos[-1] > hi:
+        pos[-1] = hi
+        for k in range(len(pos) - 2, -1, -1):
+            pos[k] = min(pos[k], pos[k + 1] - gap)
+    out = [0.0] * len(values)
+    for k, i in enumerate(order):
+        out[i] = pos[k]
+    return out
+
+
+@dataclass
+class RangeRow:
+    """One estimate of a point-range chart: label, estimate, 95% bounds and the text beside it."""
+
+    label: str
+    value: float
+    lower: float
+    upper: float
+    text: str
+
+
+@dataclass
+class RangeLayout:
+    headings: list[str]
+    labels: list[list[str]]
+    heading_y: list[float]  # inches from the top of the block
+    row_y: list[list[float]]
+    label_w: float
+    text_w: float
+    height: float
+
+
+def range_layout(groups: list[tuple[str, list[RangeRow]]]) -> RangeLayout:
+    """Rows grouped under bold headings: labels on the left, marks in the middle, each estimate and
+    its interval as text on the right."""
+    inner = WIDTH - 2 * PAD
+    labels = [[wrap(r.label, SIZE["tick"], 2.6) for r in rows] for _, rows in groups]
+    label_w = max((block_width(t, SIZE["tick"]) for ls in labels for t in ls), default=0.5) + 0.15
+    text_w = max((text_width(r.text, SIZE["label"]) for _, rows in groups for r in rows), default=0.5)
+    headings = [wrap(h, SIZE["panel"], inner, bold=True) for h, _ in groups]
+    heading_y, row_y, y = [], [], 0.0
+    for heading, ls in zip(headings, labels, strict=True):
+        heading_y.append(y)
+        y += line_height(SIZE["panel"], n_lines(heading)) + 0.04
+        ys = []
+        for t in ls:
+            pitch = max(0.3, line_height(SIZE["tick"], n_lines(t)) + 0.08)
+            ys.append(y + pitch / 2)
+            y += pitch
+        row_y.append(ys)
+        y += 0.14
+    return RangeLayout(headings, labels, heading_y, row_y, label_w, text_w + 0.15, max(y - 0.14, 0.3))
+
+
+def range_keys(colour: str) -> tuple[list[str], list[dict]]:
+    """Legend of a point-range chart: filled = interval clear of zero, open = includes zero."""
+    entries = ["Estimate; 95% interval clear of zero", "Estimate; 95% interval includes zero"]
+    entries.append("Zero (no association); each row on its own scale")
+    keys = [
+        {"kind": "marker", "colour": colour},
+        {"kind": "marker", "colour": colour, "filled": False},
+        {"kind": "line", "colour": GREY, "linewidth": 1.0},
+    ]
+    return entries, keys
+
+
+def draw_point_range(fig, H: float, top: float, lay: RangeLayout, groups, colour: str) -> None:
+    """Each estimate with its 95% interval (whisker) about a common zero line, each row scaled so
+    that its largest bound reaches the edge (rows may be in different units; the numbers are
+    beside them). Filled point: the interval excludes zero; open point: it includes zero."""
+    from matplotlib.collections import LineCollection
+
+    left = PAD + lay.label_w
+    width = WIDTH - PAD - lay.text_w - left
+    ax = axes_at(fig, H, left, top, width, lay.height)
+    ax.set_axis_off()
+    ax.set_xlim(-1.06, 1.06)
+    ax.set_ylim(lay.height, 0)
+    whisk, zero, filled, hollow = [], [], [], []
+    for (_, rows), hy, heading, ys, ls in zip(
+        groups, lay.heading_y, lay.headings, lay.row_y, lay.labels, strict=True
+    ):
+        put(fig, H, PAD, top + hy, heading, SIZE["panel"], weight="bold", va="top", ha="left")
+        zero.append(((0, ys[0] - 0.15), (0, ys[-1] + 0.15)))  # under the heading, not through it
+        for r, y, label in zip(rows, ys, ls, strict=True):
+            m = max(abs(r.lower), abs(r.upper), abs(r.value)) or 1.0  # this row's scale
+            whisk.append(((r.lower / m, y), (r.upper / m, y)))
+            whisk += [((b / m, y - 0.06), (b / m, y + 0.06)) for b in (r.lower, r.upper)]
+            (filled if r.lower > 0 or r.upper < 0 else hollow).append((r.value / m, y))
+            put(fig, H, left - 0.1, top + y, label, SIZE["tick"], ha="right", va="center",
+                multialignment="right")  # fmt: skip
+            put(fig, H, WIDTH - PAD - lay.text_w + 0.15, top + y, r.text, SIZE["label"], ha="left",
+                va="center")  # fmt: skip
+    ax.add_collection(LineCollection(zero, colors=GREY, linewidths=1.0, zorder=1), autolim=False)
+    ax.add_collection(LineCollection(whisk, colors=colour, linewidths=1.5, zorder=2), autolim=False)
+    for pts, fill in ((filled, True), (hollow, False)):
+        if pts:
+            xs, ys = zip(*pts, strict=True)
+            points(ax, xs, ys, {"colour": colour, "filled": fill, "face": "white"}, size=36)
+
+
+@dataclass
+class Line:
+    """One line of a line-series chart: its end label, values and key (``colour``, ``marker``)."""
+
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    key: dict
+
+
+def end_label_room(lines: list[Line]) -> float:
+    """Inches right of the plot for the lines' end labels."""
+    return max((text_width(ln.label, SIZE["label"]) for ln in lines), default=0.0) + 0.2
+
+
+def year_step(first: int, last: int, width: float) -> int:
+    """The smallest step of 1, 2 or 5 years whose labels fit side by side in ``width`` inches."""
+    label = text_width("2000", SIZE["label"]) * 1.5
+    span = max(last - first, 1)
+    return next((s for s in (1, 2, 5) if s * width / span >= label), 10)
+
+
+def draw_lines(ax, lines: list[Line], plot_w: float, plot_h: float, marks=()) -> None:
+    """Lines with markers (colour is not the only key), each labelled at its end; labels of lines
+    that end close together are spread to a line height apart. ``marks``: (x, text) pairs drawn
+    as dashed vertical lines labelled above the plot (the layout leaves a label's height free)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for ln in lines:
+        ax.plot(ln.x, ln.y, color=ln.key["colour"], marker=ln.key.get("marker", "o"), markersize=4.5,
+                linewidth=2.0, zorder=3)  # fmt: skip
+    gap = line_height(SIZE["label"]) * (y1 - y0) / plot_h
+    ends = [float(ln.y[-1]) for ln in lines]
+    ys = spread(ends, gap, y0 + gap / 2, y1 - gap / 2)
+    dx = 0.08 * (x1 - x0) / plot_w
+    for ln, y in zip(lines, ys, strict=True):
+        ax.text(float(ln.x[-1]) + dx, y, ln.label, ha="left", va="center", fontsize=SIZE["label"],
+                color="#0B0C0C", clip_on=False)  # fmt: skip
+    where = blended_transform_factory(ax.transData, ax.transAxes)
+    for x, text in marks:
+        ax.axvline(x, color=GREY, linestyle="--", linewidth=1.0, zorder=2)
+        right = (x - x0) / (x1 - x0) > 0.5
+        ax.text(x + (-dx if right else dx), 1 + 0.05 / plot_h, text, transform=where, va="bottom",
+                ha="right" if right else "left", fontsize=SIZE["label"], color=GREY)  # fmt: skip
+
+
+@dataclass
+class Box:
+    """A panel of small multiples inside one shared axes whose coordinates are inches (x from the
+    block's left, y down from its top): one axes draws every panel, far cheaper than an axes
+    each. Maps data to the panel's rectangle."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+    def x(self, v):
+        v = np.asarray(v, dtype=float)
+        return self.left + (v - self.xlim[0]) / (self.xlim[1] - self.xlim[0]) * self.width
+
+    def y(self, v):
+        v = np.asarray(v, dtype=float)
+        return self.top + self.height - (v - self.ylim[0]) / (self.ylim[1] - self.ylim[0]) * self.height
+
+
+def block_axes(fig, H: float, left: float, top: float, width: float, height: float):
+    """One axes over a block of panels, in inches from the block's top-left corner, no furniture."""
+    ax = axes_at(fig, H, left, top, width, height)
+    ax.set_axis_off()
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    return ax
+
+
+def box_furniture(ax, boxes: list[Box], x_ticks, y_ticks, y_labels_on) -> None:
+    """Tick labels as text, light horizontal grid lines, a darker line at y = 0 (if in range) and
+    the baseline of every panel, as three line collections for the whole block."""
+    import matplotlib as mpl
+    from matplotlib.collections import LineCollection
+
+    colour = "#1A1A1A"
+    grid, zero, base = [], [], []
+    for b, xt, yt, show in zip(boxes, x_ticks, y_ticks, y_labels_on, strict=True):
+        right = b.left + b.width
+        for t, s in zip(xt, tick_labels(xt), strict=True):
+            ax.text(float(b.x(t)), b.top + b.height + 0.06, s, ha="center", va="top", fontsize=SIZE["label"],
+                    color=colour)  # fmt: skip
+        for t, s in zip(yt, tick_labels(yt), strict=True):
+            y = float(b.y(t))
+            grid.append(((b.left, y), (right, y)))
+            if show:
+                ax.text(b.left - 0.06, y, s, ha="right", va="center", fontsize=SIZE["label"], color=colour)
+        if b.ylim[0] < 0 < b.ylim[1]:
+            zero.append(((b.left, float(b.y(0))), (right, float(b.y(0)))))
+        base.append(((b.left, b.top + b.height), (right, b.top + b.height)))
+    rc = mpl.rcParams
+    for segs, c, lw in ((grid, rc["grid.color"], rc["grid.linewidth"]), (zero, GREY, 0.8),
+                        (base, rc["axes.edgecolor"], rc["axes.linewidth"])):  # fmt: skip
+        if segs:
+            ax.add_collection(LineCollection(segs, colors=[c], linewidths=lw, zorder=1), autolim=False)

@@ -25,6 +25,8 @@ brings polars, pyarrow and a compiled extension for a 20-line algorithm.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -201,6 +203,8 @@ def headline_estimates(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
         else:
             y = col[answered].astype(float)
             iv = mean_of_values(y, N)
+            if (y >= 0).all() and iv.lower < 0:  # a mean of counts or rates is not negative
+                iv = replace(iv, lower=0.0)
         w, notes = calibration_weights(frame, answered, spec)
         weighted = float(np.sum(w.to_numpy() * y.to_numpy()) / w.sum()) if len(y) else np.nan
         rows.append(

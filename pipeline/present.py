@@ -24,6 +24,7 @@ from .totals import without_added_totals
 
 COUNTRY = {"geographic_level": "National", "country_code": "E92000001", "country_name": "England"}
 ROUND_UNITS = {"£": 100, "%": 1, "": 1}
+WHISKER_NOTE = "95% intervals (design-based, finite population correction); bounds in the data file."
 
 
 # ------------------------------------------------------------------------------------------------
@@ -118,8 +119,14 @@ def _open_data_settings(settings: Settings) -> dict:
 def readable(code, settings: Settings, table_key: str = "") -> str:
     """A label for an internal code or id: words in sentence case, acronyms kept
     (``ap_reason`` -> "AP reason", ``txt.other_services.la_count.x`` -> "LA count x")."""
-    if not isinstance(code, str) or not code or code != code.strip() or " " in code:
+    if not isinstance(code, str) or not code or code != code.strip():
         return code
+    if " " in code:  # already words, unless an id leads ('region_share.South West')
+        first, rest = code.split(" ", 1)
+        if "." not in first:
+            return code
+        head, tail = first.rsplit(".", 1)
+        return f"{readable(head, settings, table_key)} {tail} {rest}"
     od = _open_data_settings(settings)
     acronyms = {a.lower(): a for a in od.get("acronyms", [])}
     text = code
@@ -302,15 +309,15 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
 
 
 def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
-    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs),
-    95% interval (``x`` where none)."""
+    """The figure's data file: figure number, labels, unrounded and rounded values, base (n LAs)
+    and 95% interval (GSS ``x`` where not available)."""
     out = pd.DataFrame({"figure": spec["number"], "category": data["category"]}, index=data.index)
     if "series" in data:
         out["series"] = data["series"]
     out["value"] = data["value"].map(lambda v: _fmt_number(v, 6))
     out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
     out["unit"] = data["unit"]
-    out["n_las"] = data["n_las"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    out["n_las"] = data["n_las"].map(lambda v: "x" if pd.isna(v) else str(int(v)))  # GSS x: not available
     for col in ("lower", "upper"):
         out[col] = data[col].map(lambda v: _fmt_number(v, 6)) if col in data else "x"
     return out
@@ -336,26 +343,30 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
     """One short sentence (at most 250 characters): the headline of the figure."""
     from .charts import headline
 
-    text = headline(spec, data, TOTAL_LABEL).rstrip(".") + "."
-    return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
+    return short_message(headline(spec, data, TOTAL_LABEL))
 
 
 def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
     """Title line (figure number and headline), subtitle, the short key message (alt text), then
     the long description: report caption, chart type, every value as labelled, base, method."""
-    from .charts import _label_texts, plan
+    from .charts import _label_texts, plan, whiskers
 
     fmt = spec.get("format", "number")
     p = plan(data, spec, TOTAL_LABEL)
+    p.intervals = whiskers(spec, ft.estimator, p, data)
     shown = _label_texts(data, p, fmt)
     message = key_message(spec, data)
     lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
-    lines += [f"Report caption: {spec['title']}.", f"{_kind_name(p)}. Values shown:"]
+    lines += [f"Report caption: {spec['title']}."]
+    lines += [f"{_kind_name(p)}{', with 95% intervals as whiskers' if p.intervals else ''}. Values shown:"]
     for r in data.itertuples(index=False):
         s = getattr(r, "series", None)
         who = f"{r.category}, {s}" if s is not None else r.category
         base = f" (based on {int(r.n_las)} LAs)" if not pd.isna(r.n_las) else ""
-        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{base}")
+        ci = ""
+        if p.intervals and not (pd.isna(r.lower) or pd.isna(r.upper)):
+            ci = f" (95% interval {_value_text(r.lower, fmt)} to {_value_text(r.upper, fmt)})"
+        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{ci}{base}")
     if spec.get("context_note"):
         lines += ["", spec["context_note"]]
     lines += ["", f"Base: {ft.base}.", f"Method: {ft.estimator}", f"Data: {settings.data_note}"]
@@ -395,12 +406,52 @@ def _style():
     return plt
 
 
+def canvas(height: float):
+    """The process's figure, cleared and sized for a chart of ``height`` inches."""
+    from .charts import WIDTH
+
+    fig = _canvas()
+    _empty(fig)
+    fig.set_size_inches(WIDTH, height)
+    return fig
+
+
+def _empty(fig) -> None:
+    """Remove every artist. Axes are taken off before ``clear``, which would first reset each
+    axes' ticks (as costly as drawing a small chart) only to throw them away."""
+    for ax in list(fig.axes):
+        fig.delaxes(ax)
+    fig.clear()
+
+
+def save_figure(fig, stem: Path) -> None:
+    """PNG and SVG, metadata-free so that bytes are stable; the canvas is emptied after."""
+    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    _empty(fig)
+
+
+def short_message(text: str) -> str:
+    """A key message of at most 250 characters, cut at a word."""
+    text = text.rstrip(".") + "."
+    return text if len(text) <= 250 else text[:246].rsplit(" ", 1)[0] + "..."
+
+
+def figure_text(title: str, subtitle: str, message: str, description: list[str], notes: dict) -> str:
+    """A figure's .txt as for the chart-layer figures: title, subtitle, the short key message (alt
+    text), the long description, then the labelled notes (Base, Method, Data, Source...)."""
+    lines = [title, f"{subtitle.rstrip('.')}.", f"Key message: {short_message(message)}", *description, ""]
+    lines += [f"{k}: {v}" for k, v in notes.items()]
+    return "\n".join(lines) + "\n"
+
+
 def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings):
     """Size ``fig`` for the content and put every artist on it (nothing is saved here)."""
     from . import charts
 
     _style()
     p = charts.plan(data, spec, TOTAL_LABEL)
+    p.intervals = charts.whiskers(spec, ft.estimator, p, data)
     n_colours = len(p.series) if p.series else 1 + len(p.subsets)
     palette = "categorical" if n_colours <= 6 else "sequential"
     colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
@@ -411,24 +462,21 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
     if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
         footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
+    if p.intervals:
+        footer.append(f"Whiskers: {WHISKER_NOTE}")
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
     title = f"Figure {spec['number']}: {charts.headline(spec, data, TOTAL_LABEL)}"
     lay = charts.layout(data, spec, p, labels, title, subtitle, "\n".join(footer))
-    fig = _canvas()
-    fig.clear()
-    fig.set_size_inches(charts.WIDTH, lay.fig_h)
+    fig = canvas(lay.fig_h)
     charts.draw(fig, data, spec, p, lay, colours, labels)
     return fig
 
 
 def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    fig = compose(ft, spec, data, settings)
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
-    fig.clear()
+    save_figure(compose(ft, spec, data, settings), stem)
 
 
 def figure_stem(settings: Settings, spec: dict) -> Path:

@@ -1,260 +1,515 @@
-"""Figures of the regressions: coefficients with 95% intervals, residuals against fitted values,
-and the real exclusion-deprivation relationship across every LA of the frame.
+"""Figures of the regressions, drawn by the chart layer (pipeline/charts.py): coefficients with
+95% intervals, diagnostics (standardised residuals against fitted values, influential LAs by
+Cook's distance), and the real exclusion-deprivation relationship across every LA of the frame.
 
-Each figure is written as PNG, SVG, the CSV of exactly what it plots and its alt text (.txt),
-in the Analysis Function style of ``present``.
+Each figure has a headline title stating its finding, a statistical subtitle, a footer at the
+chart layer's size naming base, method and which inputs it uses (the LA returns or public data
+only), and is written as PNG, SVG, the CSV of exactly what it plots (with ``lower``, ``upper``,
+``n_las`` or a GSS symbol) and its alt text (.txt: key message, long description, notes).
+Compose functions build the figure only (the label-overlap test draws them); the others write.
 """
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 
+from . import charts
+from .charts import PAD, SIZE, WIDTH
 from .config import Settings
-from .regress import predict_mean
+from .regress import DATA_LABELS, parse_formula, predict_mean
+
+STEMS = {
+    "coefficients": "regression_coefficients",
+    "diagnostics": "regression_residuals",
+}
+USES_RETURNS = DATA_LABELS["survey"]
 
 
-def _save(fig, stem) -> None:
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+def short(spec: dict, name: str) -> str:
+    """A variable's short label (``short`` in config/regressions.yaml), else its name."""
+    v = spec["variables"].get(name, {})
+    return v.get("short") or name.replace("_", " ")
 
 
-def _footer(fig, lines: list[str]) -> None:
-    text = "\n".join(textwrap.fill(t, 160) for t in lines)
-    fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left", color="#3D3D3D")
+def formula_text(spec: dict, outcome: str, terms: list[str]) -> str:
+    return f"{short(spec, outcome)} ~ {' + '.join(short(spec, t) for t in terms)}"
 
 
-def _sample_note(spec: dict, model: str) -> str:
-    """', all LAs' for a model fitted on the whole frame (the others use respondents)."""
-    m = next((m for m in spec["models"] if m["id"] == model), {})
-    return ", all LAs" if m.get("sample") == "frame" else ""
+def _model(spec: dict, model: str) -> dict:
+    return next((m for m in spec["models"] if m["id"] == model), {})
 
 
-def _grid(n: int) -> tuple[int, int]:
-    cols = 3 if n > 4 else max(1, min(n, 2))
-    return int(np.ceil(n / cols)), cols
+def _sample_words(spec: dict, model: str) -> str:
+    return "all LAs" if _model(spec, model).get("sample") == "frame" else "responding LAs"
+
+
+def _data_line(settings: Settings) -> str:
+    return (
+        f"Data: {settings.data_note_short} Models marked '{USES_RETURNS}' use the LA returns; "
+        f"the others use {DATA_LABELS['real']}."
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Coefficients
+
+
+def coefficient_data(rows: pd.DataFrame) -> pd.DataFrame:
+    """The plotted rows (full sample, no intercept) with the figure CSV's interval columns."""
+    data = rows[(rows["sample"] == "all") & (rows["term"] != "Intercept")].reset_index(drop=True)
+    return data.assign(lower=data["ci_lower"], upper=data["ci_upper"])
+
+
+def coefficient_headline(data: pd.DataFrame, spec: dict) -> str:
+    """How many of the configured findings (a model's ``finding`` term) have intervals clear of zero."""
+    tested = clear = 0
+    for m in spec["models"]:
+        term = (m.get("finding") or {}).get("term")
+        row = data[(data["model"] == m["id"]) & (data["term"] == term)]
+        if term and len(row):
+            tested += 1
+            clear += bool(row["lower"].iloc[0] > 0 or row["upper"].iloc[0] < 0)
+    if not tested:
+        return "Regression coefficients with their 95% intervals"
+    return f"{clear} of the {tested} associations tested have 95% intervals clear of zero"
+
+
+def _groups(data: pd.DataFrame, spec: dict) -> list[tuple[str, list[charts.RangeRow]]]:
+    groups = []
+    for model, d in data.groupby("model", sort=False):
+        outcome, _ = parse_formula(_model(spec, model)["formula"])
+        heading = (
+            f"{formula_text(spec, outcome, list(d['term']))}: n={int(d['n_las'].iloc[0])} "
+            f"{_sample_words(spec, model)}; {d['data_basis'].iloc[0]}"
+        )
+        rows = [
+            charts.RangeRow(
+                short(spec, r.term),
+                r.coefficient,
+                r.lower,
+                r.upper,
+                f"{charts.sig(r.coefficient)} ({charts.sig(r.lower)} to {charts.sig(r.upper)})",
+            )
+            for r in d.itertuples(index=False)
+        ]
+        groups.append((heading, rows))
+    return groups
+
+
+def compose_coefficients(rows: pd.DataFrame, settings: Settings, spec: dict):
+    """Point ranges, one group per model, each row on its own scale (terms differ in units)."""
+    from .present import _colours, _style
+
+    _style()
+    data = coefficient_data(rows)
+    title = f"Regression coefficients: {coefficient_headline(data, spec)}"
+    subtitle = (
+        "Coefficients of OLS models (change in the outcome per unit of the term) with 95% confidence "
+        "intervals from HC3 robust standard errors, printed on the right: estimate (lower to upper); "
+        "LAs in England"
+    )
+    footer = [
+        "Base: LAs with every variable of the model (n in each heading).",
+        "Method: OLS with an intercept; HC3 robust standard errors, normal 95% intervals. Each row is "
+        "scaled to its largest bound, about a common zero line. Robustness refits without influential "
+        "LAs: regressions.csv. Variables in full: the .txt and .csv files.",
+        _data_line(settings),
+    ]
+    groups = _groups(data, spec)
+    colour = _colours("categorical", 2)[0]
+    entries, keys = charts.range_keys(colour)
+    return _frame_and_draw(
+        title,
+        subtitle,
+        footer,
+        entries,
+        keys,
+        lambda: charts.range_layout(groups),
+        lambda lay: lay.height + 0.1,
+        lambda fig, H, top, lay: charts.draw_point_range(fig, H, top, lay, groups, colour),
+    )
+
+
+def _frame_and_draw(title, subtitle, footer, entries, keys, make_layout, height_of, draw):
+    """Size the shared canvas for header, body and footer; draw the frame, legend and body."""
+    from .present import canvas
+
+    inner = WIDTH - 2 * PAD
+    title = charts.wrap(title, SIZE["title"], inner, bold=True)
+    subtitle = charts.wrap(subtitle, SIZE["subtitle"], inner)
+    footer = charts.wrap("\n".join(footer), SIZE["footer"], inner)
+    rows = charts.legend_layout(entries)
+    top = charts.header_height(title, subtitle, rows)
+    lay = make_layout()
+    H = top + height_of(lay) + charts.footer_height(footer)
+    fig = canvas(H)
+    charts.draw_frame(fig, H, title, subtitle, footer)
+    charts.draw_legend(fig, H, title, subtitle, rows, entries, keys)
+    draw(fig, H, top, lay)
+    return fig
 
 
 def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> str:
-    """One panel per model: each term's coefficient with its robust 95% interval (full sample)."""
-    from .present import _colours, _style, write_csv, write_text
+    from .present import figure_text, save_figure, write_csv, write_text
 
-    plt = _style()
-    data = rows[(rows["sample"] == "all") & (rows["term"] != "Intercept")].reset_index(drop=True)
-    stem = settings.figures_dir / "regression_coefficients"
+    data = coefficient_data(rows)
+    stem = settings.figures_dir / STEMS["coefficients"]
     stem.parent.mkdir(parents=True, exist_ok=True)
-    cols = [
-        "model",
-        "formula",
-        "term",
-        "term_label",
-        "data_basis",
-        "coefficient",
-        "ci_lower",
-        "ci_upper",
-        "p_value",
-        "n_las",
-    ]
-    write_csv(stem.with_suffix(".csv"), data[cols])
-    models = list(dict.fromkeys(data["model"]))
-    nr, nc = _grid(len(models))
-    fig, axes = plt.subplots(nr, nc, figsize=(4.2 * nc, 2.3 * nr + 1.4), squeeze=False)
-    colour = _colours("categorical", 2)[0]
-    for ax, model in zip(axes.flat, models, strict=False):
-        d = data[data["model"] == model]
-        pos = np.arange(len(d))[::-1]
-        ax.errorbar(
-            d["coefficient"],
-            pos,
-            xerr=[d["coefficient"] - d["ci_lower"], d["ci_upper"] - d["coefficient"]],
-            fmt="o",
-            color=colour,
-            capsize=3,
-        )
-        ax.axvline(0, color="#3D3D3D", linewidth=0.8)
-        ax.set_yticks(pos, d["term"])
-        ax.set_title(
-            f"{d['formula'].iloc[0]}\n(n = {d['n_las'].iloc[0]}{_sample_note(spec, model)})",
-            fontsize=8.5,
-            loc="left",
-        )
-        ax.tick_params(labelsize=7.5)
-        ax.grid(axis="y", visible=False)
-    for ax in list(axes.flat)[len(models) :]:
-        ax.set_visible(False)
-    fig.suptitle(
-        "Regression coefficients with 95% confidence intervals (OLS, HC3 robust)",
-        x=0.01,
-        ha="left",
-        fontsize=11,
-    )
-    _footer(
-        fig,
-        [
-            "Each panel is one model; points are coefficients (change in the outcome per unit of the term), "
-            "bars 95% intervals from HC3 robust standard errors. Variables and units: "
-            "config/regressions.yaml and the data file.",
-            f"{spec['variables']['ap_use']['label']}." if "ap_use" in spec["variables"] else "",
-            f"Data: {settings.data_note_short} Models using AP use or the decision-making model depend on "
-            "the returns.",
-        ],
-    )
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2, hspace=0.9, wspace=0.45)
-    _save(fig, stem)
-    plt.close(fig)
-    lines = [
-        "Regression coefficients with 95% confidence intervals (OLS, HC3 robust standard errors).",
-        "",
-        "Dot-and-whisker chart, one panel per model. Values shown:",
-    ]
+    cols = ["model", "formula", "term", "term_label", "data_basis", "coefficient", "lower", "upper"]
+    write_csv(stem.with_suffix(".csv"), data[[*cols, "p_value", "n_las"]])
+    save_figure(compose_coefficients(rows, settings, spec), stem)
+    lines = ["Dot-and-whisker chart, one group of rows per model, each row on its own scale. Values shown:"]
     for r in data.itertuples(index=False):
         lines.append(
             f"- {r.formula}: {r.term_label}: coefficient {r.coefficient:.4g} "
-            f"(95% CI {r.ci_lower:.4g} to {r.ci_upper:.4g}; p = {r.p_value:.3g}; n = {r.n_las}; "
-            f"{r.data_basis})"
+            f"(95% CI {r.lower:.4g} to {r.upper:.4g}; p = {r.p_value:.3g}; n = {r.n_las}; {r.data_basis})"
         )
-    lines += ["", f"Data: {settings.data_note}"]
-    write_text(stem.with_suffix(".txt"), "\n".join(lines) + "\n")
+    headline = coefficient_headline(data, spec)
+    write_text(
+        stem.with_suffix(".txt"),
+        figure_text(
+            f"Regression coefficients: {headline}",
+            "Coefficients of OLS models with 95% confidence intervals (HC3 robust standard errors)",
+            f"{headline} (OLS, HC3 robust).",
+            lines,
+            {
+                "Base": "LAs with every variable of the model; models on 'all LAs' use every LA of the "
+                "frame, the others the responding LAs.",
+                "Method": "OLS with an intercept; HC3 heteroskedasticity-robust standard errors; normal "
+                "95% intervals (docs/methods.md).",
+                "Data": settings.data_note,
+            },
+        ),
+    )
     return stem.name
 
 
-def residual_figure(results, settings: Settings) -> str:
-    """Residuals against fitted values, one panel per model; influential LAs (Cook's) marked."""
-    from .present import _colours, _style, write_csv, write_text
+# ------------------------------------------------------------------------------------------------
+# Diagnostics
 
-    plt = _style()
-    stem = settings.figures_dir / "regression_residuals"
+
+def diagnostic_data(results) -> pd.DataFrame:
+    """Per model and LA: fitted value, residual, standardised residual (residual / s, with
+    s^2 = RSS / (n - k) over the model's k parameters), Cook's distance and the influence flag."""
     multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
-    frames = [
-        pd.DataFrame(
-            {
-                "model": f.model,
-                "la_code": f.la_codes,
-                "la_name": f.la_names,
-                "fitted": f.fitted,
-                "residual": f.resid,
-                "cooks_distance": f.cooks,
-                "influential": f.cooks > multiple / f.n,
-            }
+    frames = []
+    for f in results.fits:
+        s = float(np.sqrt(np.sum(f.resid**2) / max(f.n - len(f.terms) - 1, 1)))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": f.model,
+                    "la_code": f.la_codes,
+                    "la_name": f.la_names,
+                    "fitted": f.fitted,
+                    "residual": f.resid,
+                    "standardised_residual": f.resid / s if s > 0 else np.nan,
+                    "cooks_distance": f.cooks,
+                    "influential": f.cooks > multiple / f.n,
+                    "n_las": f.n,
+                    "lower": "z",  # GSS: not applicable (one LA's residual has no interval)
+                    "upper": "z",
+                }
+            )
         )
-        for f in results.fits
-    ]
-    data = pd.concat(frames, ignore_index=True)
-    write_csv(stem.with_suffix(".csv"), data)
-    nr, nc = _grid(len(results.fits))
-    fig, axes = plt.subplots(nr, nc, figsize=(4.2 * nc, 2.4 * nr + 1.2), squeeze=False)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def diagnostic_headline(data: pd.DataFrame, multiple: float) -> str:
+    flagged = data[data["influential"]]
+    if flagged.empty:
+        return f"No LA has a Cook's distance above {multiple:g}/n in any model"
+    per_la = flagged.groupby("la_name")["model"].nunique().sort_values(ascending=False, kind="stable")
+    n_models = data["model"].nunique()
+    text = f"{len(per_la)} LAs are influential (Cook's distance above {multiple:g}/n) in at least one model"
+    if per_la.iloc[0] > 1:
+        text += f"; {per_la.index[0]} in {per_la.iloc[0]} of {n_models}"
+    return text
+
+
+def _panel_headings(results, data: pd.DataFrame, width: float) -> list[str]:
+    out = []
+    for f in results.fits:
+        d = data[data["model"] == f.model]
+        top = d.loc[d["cooks_distance"].idxmax()]
+        head = charts.wrap(
+            f"{formula_text(results.spec, f.outcome, f.terms)} (n={f.n})", SIZE["panel"], width, bold=True
+        )
+        note = (
+            f"Most influential: {top['la_name']} (D={charts.sig(top['cooks_distance'])})"
+            if top["influential"]
+            else "No influential LA"
+        )
+        out.append((head, charts.wrap(note, SIZE["label"], width)))
+    return out
+
+
+def compose_diagnostics(results, settings: Settings, data: pd.DataFrame | None = None):
+    """A compact grid of scatter panels, one per model: standardised residuals (one shared scale)
+    against fitted values (the outcome's units), influential LAs marked as diamonds."""
+    from .present import _colours, _style
+
+    _style()
+    multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
+    data = diagnostic_data(results) if data is None else data
+    n = len(results.fits)
+    cols = min(4, n)
+    grid_rows = -(-n // cols)
+    y_left, gap = 0.35, 0.35
+    panel_w = (WIDTH - 2 * PAD - y_left - gap * (cols - 1)) / cols
+    panel_h = 1.45
+    headings = _panel_headings(results, data, panel_w)
     c1, c2 = _colours("categorical", 2)
-    formula = {m["id"]: m["formula"] for m in results.spec["models"]}
-    for ax, f in zip(axes.flat, results.fits, strict=False):
-        big = f.cooks > multiple / f.n
-        ax.scatter(f.fitted[~big], f.resid[~big], s=10, color=c1, label="LA")
-        ax.scatter(f.fitted[big], f.resid[big], s=18, color=c2, marker="D", label=f"Cook's D > {multiple}/n")
-        ax.axhline(0, color="#3D3D3D", linewidth=0.8)
-        ax.set_title(
-            f"{formula[f.model]} (n = {f.n}{_sample_note(results.spec, f.model)})", fontsize=8.5, loc="left"
-        )
-        ax.set_xlabel("fitted", fontsize=7.5)
-        ax.set_ylabel("residual", fontsize=7.5)
-        ax.tick_params(labelsize=7.5)
-    for ax in list(axes.flat)[len(results.fits) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7, frameon=False)
-    fig.suptitle("Regression diagnostics: residuals against fitted values", x=0.01, ha="left", fontsize=11)
-    _footer(
-        fig,
-        [
-            "Influential LAs (Cook's distance above the configured multiple of 1/n) are listed in "
-            "regression_influential_las.csv; regressions.csv has each model refitted without them.",
-            f"Data: {settings.data_note_short}",
-        ],
+    keys = [
+        {"kind": "marker", "colour": c1},
+        {"kind": "marker", "colour": c2, "marker": "D"},
+    ]
+    entries = ["LA", f"Influential LA: Cook's distance above {multiple:g}/n"]
+    lim = max(3.0, float(np.nanmax(np.abs(data["standardised_residual"]))) * 1.08)
+    y_ticks = [float(t) for t in range(-int(lim // 2) * 2, int(lim // 2) * 2 + 1, 2)]  # -2, 0, 2...
+    tick_h = charts.line_height(SIZE["label"]) + 0.1
+
+    def layout():
+        row_heads, y = [], 0.0
+        for r in range(grid_rows):
+            hs = headings[r * cols : (r + 1) * cols]
+            lh = charts.line_height
+            h = max(
+                lh(SIZE["panel"], charts.n_lines(a)) + lh(SIZE["label"], charts.n_lines(b)) for a, b in hs
+            )
+            row_heads.append((y, h + 0.06))
+            y += h + 0.06 + panel_h + tick_h + 0.12
+        return row_heads, y - 0.12
+
+    def draw(fig, H, top, lay):
+        row_heads, height = lay
+        ax = charts.block_axes(fig, H, PAD, top, WIDTH - 2 * PAD, height)
+        boxes, x_ticks = [], []
+        normal, big = [], []
+        for i, f in enumerate(results.fits):
+            r, c = divmod(i, cols)
+            y0, head_h = row_heads[r]
+            left = y_left + c * (panel_w + gap)
+            head, note = headings[i]
+            charts.put(fig, H, PAD + left, top + y0, head, SIZE["panel"], weight="bold", va="top", ha="left")
+            y_note = top + y0 + charts.line_height(SIZE["panel"], charts.n_lines(head))
+            charts.put(
+                fig, H, PAD + left, y_note, note, SIZE["label"], va="top", ha="left", color=charts.GREY
+            )
+            d = data[data["model"] == f.model]
+            box = charts.Box(left, y0 + head_h, panel_w, panel_h, charts.padded(d["fitted"]), (-lim, lim))
+            boxes.append(box)
+            x_ticks.append(charts.nice_ticks(*box.xlim, 3))
+            flag = d["influential"].to_numpy(dtype=bool)
+            xs, ys = box.x(d["fitted"]), box.y(d["standardised_residual"])
+            normal.append((xs[~flag], ys[~flag]))
+            big.append((xs[flag], ys[flag]))
+        charts.box_furniture(ax, boxes, x_ticks, [y_ticks] * n, [i % cols == 0 for i in range(n)])
+        charts.points(ax, np.concatenate([a for a, _ in normal]), np.concatenate([b for _, b in normal]),
+                      keys[0], size=10)  # fmt: skip
+        charts.points(ax, np.concatenate([a for a, _ in big]), np.concatenate([b for _, b in big]),
+                      keys[1], size=16)  # fmt: skip
+
+    title = f"Regression diagnostics: {diagnostic_headline(data, multiple)}"
+    subtitle = (
+        "Standardised residuals (residual / s, shared scale) against fitted values (units of the "
+        "outcome), one panel per model, LAs in England"
     )
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.14, hspace=0.8, wspace=0.35)
-    _save(fig, stem)
-    plt.close(fig)
-    lines = ["Regression diagnostics: residuals against fitted values, one scatter panel per model.", ""]
+    footer = [
+        "Base: the LAs each model is fitted on (n in each heading).",
+        "Method: OLS; s^2 = residual sum of squares / (n - k); Cook's distance from the OLS fit. "
+        "Influential LAs are listed in regression_influential_las.csv; regressions.csv has each model "
+        "refitted without them (robustness rows).",
+        _data_line(settings),
+    ]
+    return _frame_and_draw(title, subtitle, footer, entries, keys, layout, lambda lay: lay[1] + 0.1, draw)
+
+
+def residual_figure(results, settings: Settings) -> str:
+    from .present import figure_text, save_figure, write_csv, write_text
+
+    stem = settings.figures_dir / STEMS["diagnostics"]
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
+    data = diagnostic_data(results)
+    write_csv(stem.with_suffix(".csv"), data)
+    save_figure(compose_diagnostics(results, settings, data), stem)
+    formula = {m["id"]: m["formula"] for m in results.spec["models"]}
+    lines = ["Scatter charts, one panel per model, of standardised residuals against fitted values:"]
     for f in results.fits:
         big = f.la_names[f.cooks > multiple / f.n]
         lines.append(
             f"- {formula[f.model]}: n = {f.n}; residuals from {f.resid.min():.3g} to {f.resid.max():.3g}; "
             f"influential LAs: {', '.join(big) if len(big) else 'none'}"
         )
-    lines += ["", f"Data: {settings.data_note}"]
-    write_text(stem.with_suffix(".txt"), "\n".join(lines) + "\n")
+    headline = diagnostic_headline(data, multiple)
+    write_text(
+        stem.with_suffix(".txt"),
+        figure_text(
+            f"Regression diagnostics: {headline}",
+            "Standardised residuals against fitted values, one panel per model",
+            f"{headline}.",
+            lines,
+            {
+                "Base": "The LAs each model is fitted on.",
+                "Method": "OLS; standardised residual = residual / s with s^2 = RSS / (n - k); Cook's "
+                f"distance above {multiple:g}/n marks an influential LA; robustness refits without them "
+                "in regressions.csv.",
+                "Data": settings.data_note,
+            },
+        ),
+    )
     return stem.name
 
 
-def scatter_figure(results, settings: Settings) -> str | None:
-    """Real data: the configured outcome against its single term for every LA, respondents marked,
-    with the fitted line and its 95% interval (HC3)."""
-    from .present import _colours, _style, write_csv, write_text
+# ------------------------------------------------------------------------------------------------
+# Real exclusion-deprivation relationship
 
+
+def scatter_data(results) -> tuple | None:
+    """The scatter's fit, variable names and per-LA rows with the fitted mean and its 95% interval
+    at each LA's x (the band drawn), or None when the configured model is missing or not simple."""
     sc = results.spec.get("scatter")
     fit = next((f for f in results.fits if sc and f.model == sc["model"]), None)
     if fit is None or len(fit.terms) != 1:
         return None
-    plt = _style()
     x_name, y_name = fit.terms[0], fit.outcome
-    var = results.spec["variables"]
     d = results.data.dropna(subset=[x_name, y_name])
-    stem = settings.figures_dir / sc["slug"]
-    write_csv(stem.with_suffix(".csv"), d[["la_code", "la_name", "responded", x_name, y_name]])
-    grid = np.linspace(d[x_name].min(), d[x_name].max(), 50)
-    pred = predict_mean(fit, grid)
-    fig = plt.figure(figsize=(9, 6.2))
-    ax = fig.add_subplot()
-    c1, c2, c3 = _colours("categorical", 3)
-    ax.fill_between(
-        grid,
-        pred["lower"],
-        pred["upper"],
-        color=c3,
-        alpha=0.3,
-        label="95% interval of the fitted line",
-    )
-    ax.plot(grid, pred["mean"], color=c3, linewidth=1.5, label="Fitted line (OLS)")
-    r = d[d["responded"]]
-    nr = d[~d["responded"]]
-    ax.scatter(r[x_name], r[y_name], s=16, color=c1, label=f"Responded to the survey ({len(r)} LAs)")
-    ax.scatter(
-        nr[x_name],
-        nr[y_name],
-        s=22,
-        facecolors="none",
-        edgecolors=c2,
-        linewidths=1.2,
-        label=f"Did not respond ({len(nr)} LAs)",
-    )
-    ax.set_xlabel("\n".join(textwrap.wrap(var[x_name]["label"], 80)), fontsize=9)
-    ax.set_ylabel("\n".join(textwrap.wrap(var[y_name]["label"], 50)), fontsize=9)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    b = fit.params[x_name]
+    d = d[["la_code", "la_name", "responded", x_name, y_name]].reset_index(drop=True)
+    pred = predict_mean(fit, d[x_name].to_numpy(float))
+    d = d.assign(fitted=pred["mean"], lower=pred["lower"], upper=pred["upper"], n_las=fit.n)
+    return sc, fit, x_name, y_name, d
+
+
+def scatter_headline(spec: dict, fit, x_name: str, y_name: str) -> str:
     lo, hi = fit.ci.loc[x_name]
-    ax.set_title(sc["title"], loc="left", fontsize=11)
-    _footer(
-        fig,
-        [
-            f"Slope {b:.3g} per unit of x (95% CI {lo:.3g} to {hi:.3g}, HC3 robust; p = "
-            f"{fit.pvalues[x_name]:.2g}; R squared {fit.r2:.2f}; n = {fit.n} LAs with both measures).",
-            "Real public data only; which LAs responded is the real list of responding LAs. "
-            "This relationship does not depend on the LA returns.",
-        ],
-    )
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.2)
-    _save(fig, stem)
-    plt.close(fig)
-    text = [
-        f"{sc['title']}.",
-        "",
-        f"Scatter chart of {fit.n} LAs: x = {var[x_name]['label']}; y = {var[y_name]['label']}. "
-        f"Filled points: {len(r)} LAs that responded to the survey; open points: {len(nr)} that did not.",
-        f"An OLS line is drawn with its 95% interval: slope {b:.3g} "
-        f"(95% CI {lo:.3g} to {hi:.3g}, HC3 robust, p = {fit.pvalues[x_name]:.2g}), R squared {fit.r2:.2f}.",
-        "Real public data only; does not depend on the LA returns. Values per LA are in the CSV file.",
+    trend = "rises" if lo > 0 else ("falls" if hi < 0 else "shows no clear trend")
+    return f"{short(spec, y_name)} {trend} with {short(spec, x_name).lower()} across LAs"
+
+
+def compose_scatter(results, settings: Settings, found: tuple | None = None):
+    """Every LA with both measures: respondents filled, non-respondents open, the fitted line
+    and its 95% interval (HC3) as a band."""
+    from .present import _colours, _style
+
+    found = scatter_data(results) if found is None else found
+    if found is None:
+        return None
+    _style()
+    sc, fit, x_name, y_name, d = found
+    spec = results.spec
+    var = spec["variables"]
+    c1, c2, c3 = _colours("categorical", 3)
+    resp = d["responded"].to_numpy(dtype=bool)
+    keys = [
+        {"kind": "marker", "colour": c1},
+        {"kind": "marker", "colour": c2, "filled": False},
+        {"kind": "line", "colour": c3},
+        {"kind": "band", "colour": c3, "alpha": 0.25},
     ]
-    write_text(stem.with_suffix(".txt"), "\n".join(text) + "\n")
+    entries = [
+        f"Responded to the survey ({int(resp.sum())} LAs)",
+        f"Did not respond ({int((~resp).sum())} LAs)",
+        "Fitted line (OLS)",
+        "95% interval of the fitted line",
+    ]
+    b, (lo, hi) = fit.params[x_name], fit.ci.loc[x_name]
+    inner = WIDTH - 2 * PAD
+    y_title = charts.wrap(var[y_name]["label"], SIZE["tick"], inner)
+    x_title = charts.wrap(var[x_name]["label"], SIZE["tick"], inner)
+    left, plot_h = 0.55, 3.6
+    grid = np.linspace(d[x_name].min(), d[x_name].max(), 50)
+    band = predict_mean(fit, grid)
+    xlo, xhi = charts.padded(d[x_name])
+    ylo, yhi = charts.padded(np.r_[d[y_name], band["lower"], band["upper"]])
+    x_ticks, y_ticks = charts.nice_ticks(xlo, xhi, 6), charts.nice_ticks(ylo, yhi, 5)
+    y_title_h = charts.line_height(SIZE["tick"], charts.n_lines(y_title)) + 0.1
+    below = (
+        charts.line_height(SIZE["label"]) + 0.12 + charts.line_height(SIZE["tick"], charts.n_lines(x_title))
+    )
+
+    def draw(fig, H, top, lay):
+        charts.put(fig, H, PAD, top, y_title, SIZE["tick"], va="top", ha="left")
+        ax_top = top + y_title_h
+        width = WIDTH - PAD - left - PAD - 0.2
+        ax = charts.axes_at(fig, H, PAD + left, ax_top, width, plot_h)
+        ax.set_xlim(xlo, xhi)
+        ax.set_ylim(ylo, yhi)
+        charts.axis_ticks(ax, "x", x_ticks, charts.tick_labels(x_ticks), plot_h, grid=False)
+        charts.axis_ticks(ax, "y", y_ticks, charts.tick_labels(y_ticks), width)
+        charts.line_band(ax, grid, band["mean"], band["lower"], band["upper"], c3)
+        charts.points(ax, d.loc[resp, x_name], d.loc[resp, y_name], keys[0], size=16)
+        charts.points(ax, d.loc[~resp, x_name], d.loc[~resp, y_name], keys[1], size=22)
+        y_x = ax_top + plot_h + charts.line_height(SIZE["label"]) + 0.12
+        charts.put(fig, H, PAD + left, y_x, x_title, SIZE["tick"], va="top", ha="left")
+
+    title = f"{sc.get('label', 'Exclusions and deprivation')}: {scatter_headline(spec, fit, x_name, y_name)}"
+    subtitle = (
+        f"OLS slope {charts.sig(b)} per unit of {short(spec, x_name).lower()} (95% CI {charts.sig(lo)} to "
+        f"{charts.sig(hi)}, HC3 robust), R squared {fit.r2:.2f}, {fit.n} LAs in England with both measures"
+    )
+    footer = [
+        f"Base: every LA of the frame with both measures (n={fit.n}).",
+        "Method: OLS with an intercept; 95% interval of the fitted mean from HC3 robust standard errors.",
+        f"Data: {DATA_LABELS['real'].capitalize()}; respondents are the LAs with a return in this wave. "
+        "This relationship does not depend on the LA returns.",
+    ]
+    return _frame_and_draw(
+        title, subtitle, footer, entries, keys, lambda: None,
+        lambda lay: y_title_h + plot_h + below + 0.05, draw,
+    )  # fmt: skip
+
+
+def scatter_figure(results, settings: Settings) -> str | None:
+    from .present import figure_text, save_figure, write_csv, write_text
+
+    found = scatter_data(results)
+    if found is None:
+        return None
+    sc, fit, x_name, y_name, d = found
+    var = results.spec["variables"]
+    stem = settings.figures_dir / sc["slug"]
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(stem.with_suffix(".csv"), d)
+    save_figure(compose_scatter(results, settings, found), stem)
+    b, (lo, hi) = fit.params[x_name], fit.ci.loc[x_name]
+    r, nr = d[d["responded"]], d[~d["responded"]]
+    headline = scatter_headline(results.spec, fit, x_name, y_name)
+    write_text(
+        stem.with_suffix(".txt"),
+        figure_text(
+            f"{sc.get('label', 'Exclusions and deprivation')}: {headline}",
+            f"{sc['title']}",
+            f"{headline} (slope {charts.sig(b)}, 95% CI {charts.sig(lo)} to {charts.sig(hi)}).",
+            [
+                f"Scatter chart of {fit.n} LAs: x = {var[x_name]['label']}; y = {var[y_name]['label']}. "
+                f"Filled points: {len(r)} LAs that responded to the survey; open points: {len(nr)} that "
+                "did not.",
+                f"An OLS line is drawn with its 95% interval: slope {b:.3g} (95% CI {lo:.3g} to {hi:.3g}, "
+                f"HC3 robust, p = {fit.pvalues[x_name]:.2g}), R squared {fit.r2:.2f}.",
+                "Values per LA, with the fitted value and its interval at each LA, are in the CSV file.",
+            ],
+            {
+                "Base": f"Every LA of the frame with both measures (n = {fit.n}).",
+                "Method": "OLS with an intercept; HC3 robust standard errors; 95% interval of the fitted "
+                "mean.",
+                "Data": f"{DATA_LABELS['real'].capitalize()}; does not depend on the LA returns.",
+            },
+        ),
+    )
     return stem.name
+
+
+def compose_all(results, rows: pd.DataFrame, settings: Settings) -> list:
+    """Every regression figure as a figure object, for the layout test (drawn one at a time)."""
+    if not results.fits:
+        return []
+    return [
+        lambda: compose_coefficients(rows, settings, results.spec),
+        lambda: compose_diagnostics(results, settings),
+        lambda: compose_scatter(results, settings),
+    ]
 
 
 def draw_coefficients(results, rows: pd.DataFrame, settings: Settings) -> list[str]:

@@ -51,3 +51,26 @@ def test_spreadsheet_has_cover_contents_notes_and_numbers_as_numbers(full_run_20
     assert "Notes" in rows[header]  # GSS shorthand goes in the notes column, not in numeric cells
     assert body and all(isinstance(r[i], int | float) for r in body for i in numeric if r[i] is not None)
     assert rows[0][0].startswith("Figure 2")
+
+
+def test_every_figure_csv_has_interval_and_base(full_run_2018):
+    """Issue 10: every figure's data file (the report's figures, the regression and context
+    figures) has ``lower``, ``upper`` and ``n_las``, each cell a number or a GSS symbol."""
+    import pandas as pd
+
+    gss = {"c", "x", "z", "u", "low"}
+    figures = full_run_2018.figures_dir
+    stems = sorted(p.stem for p in figures.glob("*.png"))
+    assert {"regression_coefficients", "regression_residuals", "exclusions_vs_deprivation"} <= set(stems)
+    assert any(s.startswith("ctx") for s in stems) and len(stems) >= 31
+    problems = []
+    for stem in stems:
+        data = pd.read_csv(figures / f"{stem}.csv", dtype=str, keep_default_na=False)
+        for col in ("lower", "upper", "n_las"):
+            if col not in data:
+                problems.append(f"{stem}: no {col}")
+                continue
+            cells = data[col].map(lambda v: v in gss or pd.notna(pd.to_numeric(v, errors="coerce")))
+            if not cells.all():
+                problems.append(f"{stem}: {col} has cells that are neither numbers nor GSS symbols")
+    assert not problems, problems

@@ -23,17 +23,44 @@ def _tables(settings: Settings):
     frame = public.la_frame(settings)
     clean, _, respondents = validate(raw, problems, frame, settings.codebook, settings.validation["severity"])
     derived = derive.run(settings, clean, respondents, public.context(settings))
-    return [t for t in analyse.run(settings, derived) if t.is_figure]
+    tables = [t for t in analyse.run(settings, derived) if t.is_figure]
+    return tables, derived["la_frame"]
 
 
 @pytest.fixture(scope="module")
-def figure_tables(tmp_path_factory):
+def waves(tmp_path_factory):
     from ..fixtures.project import build_project
 
     fixture = build_project(tmp_path_factory.mktemp("fixture") / "project")
     fixture_wave.write_workbooks(fixture.codebook, fixture.returns_dir)
-    waves = {w: (Settings(w), _tables(Settings(w))) for w in ("2018", "2023")}
-    return {**waves, "fixture": (fixture, _tables(fixture))}
+    out = {w: (Settings(w), *_tables(Settings(w))) for w in ("2018", "2023")}
+    return {**out, "fixture": (fixture, *_tables(fixture))}
+
+
+@pytest.fixture(scope="module")
+def figure_tables(waves):
+    return {w: (settings, tables) for w, (settings, tables, _) in waves.items()}
+
+
+def other_figures(settings: Settings, la_frame):
+    """The figures drawn outside the report's figure list, by name: the regression figures and
+    the census context figure(s), each as a function composing it on the shared canvas."""
+    from pipeline import census_context, regress, regress_figures
+    from pipeline.config import read_yaml
+
+    results = regress.fit_all(la_frame, settings)
+    rows = regress.coefficient_rows(results)
+    names = ["regression_coefficients", "regression_residuals", "exclusions_vs_deprivation"]
+    found = dict(zip(names, regress_figures.compose_all(results, rows, settings), strict=False))
+    path = settings.cfg / census_context.CONFIG_FILE
+    for key, spec in ((read_yaml(path) or {}) if path.exists() else {}).items():
+        if settings.path(spec["file"]).exists():
+            series = census_context.load_series(settings, spec)
+            year = census_context.survey_year(settings)
+            found[key] = lambda series=series, year=year, spec=spec: census_context.compose(
+                series, year, spec
+            )
+    return found
 
 
 def drawn_texts(fig):
@@ -56,6 +83,26 @@ def drawn_texts(fig):
     ]
 
 
+def whisker_boxes(fig):
+    """Display-space boxes of every interval whisker (line collections with gid "interval")."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for ax in fig.axes:
+        for coll in ax.collections:
+            if coll.get_gid() != "interval":
+                continue
+            to_display = coll.get_transform()
+            for seg in coll.get_segments():
+                pts = to_display.transform(seg)
+                boxes.append(Bbox([pts.min(axis=0), pts.max(axis=0)]))
+    return boxes
+
+
+def _overlap(b1, b2) -> bool:
+    return b1.x0 < b2.x1 - 0.5 and b2.x0 < b1.x1 - 0.5 and b1.y0 < b2.y1 - 0.5 and b2.y0 < b1.y1 - 0.5
+
+
 def layout_problems(fig) -> list[str]:
     width, height = fig.canvas.get_width_height()
     found = drawn_texts(fig)
@@ -65,8 +112,11 @@ def layout_problems(fig) -> list[str]:
         if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5
     ]
     for (t1, b1), (t2, b2) in itertools.combinations(found, 2):
-        if b1.x0 < b2.x1 - 0.5 and b2.x0 < b1.x1 - 0.5 and b1.y0 < b2.y1 - 0.5 and b2.y0 < b1.y1 - 0.5:
+        if _overlap(b1, b2):
             problems.append(f"{t1!r} overlaps {t2!r}")
+    for box in whisker_boxes(fig):  # a whisker is a line: widen it to be seen as a box
+        wide = box.expanded(1, 1).padded(1)
+        problems += [f"{t!r} overlaps an interval whisker" for t, b in found if _overlap(b, wide)]
     return problems
 
 
@@ -82,6 +132,38 @@ def test_no_label_overlaps_and_all_inside_canvas(figure_tables, wave):
         if problems:
             failures[ft.key] = problems[:5]
     assert not failures, failures
+
+
+@pytest.mark.parametrize("wave", ["2018", "2023", "fixture"])
+def test_other_figures_no_label_overlaps(waves, wave):
+    """The regression and context figures, drawn by the chart layer, pass the same check."""
+    settings, _, la_frame = waves[wave]
+    figures = other_figures(settings, la_frame)
+    if wave != "fixture":
+        assert len(figures) == 4, sorted(figures)
+    failures = {}
+    for name, compose in figures.items():
+        fig = compose()
+        if fig is not None:
+            problems = layout_problems(fig)
+            if problems:
+                failures[name] = problems[:5]
+    assert not failures, failures
+
+
+def test_overlap_check_sees_whiskers():
+    """A value label drawn across an interval whisker is found."""
+    from pipeline.charts import _whiskers
+
+    plt = present._style()
+    fig = plt.figure(figsize=(4, 3))
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 3)
+    _whiskers(ax, True, [1.5], [2.0], [8.0], 0.3)
+    ax.text(4.0, 1.5, "label on the whisker", va="center")
+    assert any("whisker" in p for p in layout_problems(fig))
+    plt.close(fig)
 
 
 def test_overlap_check_can_fail():
@@ -117,3 +199,29 @@ def test_alt_text_starts_with_short_key_message(figure_tables):
         assert lines[0].startswith(f"Figure {spec['number']}: ")
         assert lines[2].startswith("Key message: ") and len(lines[2]) - len("Key message: ") <= 250
         assert any(line.startswith("- ") for line in lines), "the long description lists the values"
+
+
+def test_whiskers_only_on_charts_of_means():
+    import pandas as pd
+
+    from pipeline.charts import Plan, whiskers
+
+    bars = Plan(["a"], None, True, False, False, None, {}, "", "")
+    stack = Plan(["a"], ["s"], True, True, False, None, {}, "", "")
+    bounds = pd.DataFrame({"upper": [2.0]})
+    assert whiskers({}, "Mean of LA rates: each LA's count ...", bars, bounds)
+    assert whiskers({"format": "gbp"}, "Place-weighted average cost: sum over LAs ...", bars, bounds)
+    assert not whiskers({}, "Mean of LA proportions: ...", stack, bounds)  # stacked
+    assert not whiskers({"format": "percent"}, "Mean of LA rates: ...", bars, bounds)  # share chart
+    assert not whiskers({}, "Pooled share: sum over LAs ...", bars, bounds)  # not a mean
+    assert not whiskers({}, "Mean of LA rates: ...", bars, pd.DataFrame({"upper": [float("nan")]}))
+    assert not whiskers({"error_bars": False}, "Mean of LA rates: ...", bars, bounds)
+    with pytest.raises(SystemExit, match="error_bars must be true or false"):
+        whiskers({"error_bars": "yes", "number": 3}, "", bars, bounds)
+
+
+def test_end_labels_spread_a_line_apart_inside_the_range():
+    from pipeline.charts import spread
+
+    assert spread([1.0, 1.1, 5.0], 0.5, 0.0, 10.0) == [1.0, 1.5, 5.0]
+    assert spread([9.9, 9.8], 0.5, 0.0, 10.0) == [10.0, 9.5]  # pushed back below the top, order kept
