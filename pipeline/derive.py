@@ -6,6 +6,8 @@ to the public context of all frame LAs, so non-respondents stay visible.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -19,18 +21,33 @@ SCHOOL_AGE_PHASES = ("primary", "ks3", "ks4")
 MODEL_GROUPS = {"centralised": "centralised", "devolved_partial": "devolved", "devolved_full": "devolved"}
 
 
-_SPLIT: dict[int, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
+_SPLIT: dict[int, tuple[pd.DataFrame, dict[str, pd.DataFrame], dict]] = {}
+
+
+def _split(clean: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict]:
+    """``clean`` split by question (once), with a memo of the answer tables built from it."""
+    cached = _SPLIT.get(id(clean))
+    if cached is None or cached[0] is not clean:
+        cached = (clean, {k: g for k, g in clean.groupby("question_id", sort=False)}, {})
+        _SPLIT.clear()
+        _SPLIT[id(clean)] = cached
+    return cached
 
 
 def answers_of(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
     """Rows of one question (``clean`` is split by question once, then looked up)."""
-    cached = _SPLIT.get(id(clean))
-    if cached is None or cached[0] is not clean:
-        cached = (clean, {k: g for k, g in clean.groupby("question_id", sort=False)})
-        _SPLIT.clear()
-        _SPLIT[id(clean)] = cached
-    part = cached[1].get(qid)
+    part = _split(clean)[1].get(qid)
     return part if part is not None else clean.iloc[0:0]
+
+
+def _memo(clean: pd.DataFrame, key: tuple, owner, build) -> pd.DataFrame:
+    """A copy of ``build()``, built once per ``clean`` and ``owner`` (the codebook): derive and
+    every table ask for the same questions again; callers may change their copy."""
+    memo = _split(clean)[2]
+    hit = memo.get(key)
+    if hit is None or hit[0] is not owner:
+        hit = memo[key] = (owner, build())
+    return hit[1].copy()
 
 
 def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.DataFrame:
@@ -39,6 +56,10 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     LAs that answered any cell get every cell; empty cells become 0 where the codebook says a
     blank means none (``blank: zero``) and stay missing otherwise. Total rows are dropped.
     """
+    return _memo(clean, ("numeric", qid), codebook, lambda: _numeric_answers(clean, codebook, qid))
+
+
+def _numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.DataFrame:
     q = codebook.questions[qid]
     dims = list(q.dimensions)
     sub = answers_of(clean, qid)
@@ -49,14 +70,19 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     las = sorted(sub["la_code"].unique())
     if not dims:
         return sub.reset_index(drop=True)
-    grid = (
-        pd.MultiIndex.from_product(
-            [las] + [list(codebook.dimensions[d].values) for d in dims], names=["la_code", *dims]
+    levels = [las] + [list(codebook.dimensions[d].values) for d in dims]
+    keys = list(zip(*(sub[c].tolist() for c in ["la_code", *dims]), strict=True))
+    if len(set(keys)) == len(keys):  # one answer per cell (validated): a lookup, not a merge
+        given = dict(zip(keys, sub["x"].tolist(), strict=True))
+        cells = list(itertools.product(*levels))
+        columns = list(zip(*cells, strict=True)) if cells else [()] * len(levels)
+        out = pd.DataFrame(dict(zip(["la_code", *dims], columns, strict=True)), dtype=object)
+        out["x"] = np.array([given.get(cell, np.nan) for cell in cells], dtype=float)
+    else:
+        grid = (
+            pd.MultiIndex.from_product(levels, names=["la_code", *dims]).to_frame(index=False).astype(object)
         )
-        .to_frame(index=False)
-        .astype(object)
-    )
-    out = grid.merge(sub, on=["la_code", *dims], how="left")
+        out = grid.merge(sub, on=["la_code", *dims], how="left")
     if q.blank == "zero":
         out["x"] = out["x"].fillna(0.0)
     return out
@@ -64,6 +90,10 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
 
 def choice_answers(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
     """A category / yes-no question: la_code, dims..., value (the category code)."""
+    return _memo(clean, ("choice", qid), None, lambda: _choice_answers(clean, qid))
+
+
+def _choice_answers(clean: pd.DataFrame, qid: str) -> pd.DataFrame:
     sub = answers_of(clean, qid)
     dims = [
         c
@@ -181,8 +211,11 @@ def build_la_frame(
         users |= set(providers.loc[(providers["provider_type"] == p) & (providers["x"] > 0), "la_code"])
         df[f"uses_{p}"] = df["la_code"].isin(users)
     df = df.merge(places.groupby("la_code")["x"].sum().rename("places_total"), on="la_code", how="left")
-    answered = clean.groupby("la_code")["question_id"].agg(lambda s: ";".join(sorted(set(s))))
-    df = df.merge(answered.rename("questions_answered"), on="la_code", how="left")
+    asked: dict[str, set] = {}  # the questions each LA answered, over plain lists
+    for la, qid in zip(clean["la_code"].tolist(), clean["question_id"].tolist(), strict=True):
+        asked.setdefault(la, set()).add(qid)
+    answered = pd.Series({la: ";".join(sorted(q)) for la, q in sorted(asked.items())}, dtype="str")
+    df = df.merge(answered.rename_axis("la_code").rename("questions_answered"), on="la_code", how="left")
     return df.sort_values("la_code").reset_index(drop=True)
 
 
@@ -204,10 +237,11 @@ def with_place_weights(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ``keys`` (provider type, or provider type x phase). Our assumption, stated in docs/methods.md."""
     out = cells.copy()
     out["fallback_weight"] = out["places"].isna()
-    if len(out):
-        out["weight"] = out.groupby(keys, group_keys=False)["places"].apply(place_weights)
-    else:
-        out["weight"] = pd.Series(dtype=float)
+    weight = np.full(len(out), np.nan)
+    places = out["places"]
+    for rows in out.groupby(keys, sort=False).indices.values():  # each group's rows, in row order
+        weight[rows] = place_weights(places.iloc[rows]).to_numpy(float)
+    out["weight"] = weight
     return out
 
 

@@ -201,13 +201,15 @@ def la_pupils_placed(la_frame: pd.DataFrame, settings: Settings) -> tuple[pd.Dat
     if counts.empty:  # nobody answered: the national row is unavailable, not zero
         shown.loc["total"] = NOT_AVAILABLE
     for rate, (count, _) in RATES.items():
-        vals = answered[rate].reindex(shown.index)
+        vals = answered[rate].reindex(shown.index).tolist()
         shown[rate] = [
-            SUPPRESSED if shown.loc[i, count] == SUPPRESSED else (_fmt(x) if i != "total" else NOT_AVAILABLE)
-            for i, x in zip(shown.index, vals, strict=True)
+            SUPPRESSED if c == SUPPRESSED else (_fmt(x) if i != "total" else NOT_AVAILABLE)
+            for i, c, x in zip(shown.index, shown[count].tolist(), vals, strict=True)
         ]
+    by_la = shown.to_dict("index")  # plain dicts: one lookup per LA instead of a row Series
     rows = []
-    for code, r in frame.iterrows():
+    places = ["region_code", "region_name", "old_la_code", "la_name"]
+    for code, r in frame[places].to_dict("index").items():
         base = {
             "time_period": settings.time_period,
             "time_identifier": settings.time_identifier,
@@ -220,7 +222,7 @@ def la_pupils_placed(la_frame: pd.DataFrame, settings: Settings) -> tuple[pd.Dat
             "new_la_code": code,
             "la_name": r["la_name"],
         }
-        vals = shown.loc[code] if code in shown.index else None
+        vals = by_la.get(code)
         for col in [*PHASES, "pupils_placed_total", *RATES]:
             base[col] = vals[col] if vals is not None else NOT_AVAILABLE
         rows.append(base)

@@ -89,15 +89,17 @@ def place_weighted_cost(cost: pd.Series, weight: pd.Series) -> float:
     as derived once per cell (:func:`place_weights`). Base: the LAs with a cost and a positive
     weight (the LAs whose costs enter the average); NaN when there are none.
     """
-    mask = cost.notna() & (weight > 0)
+    c, w = np.asarray(cost, dtype=float), np.asarray(weight, dtype=float)
+    mask = ~np.isnan(c) & (w > 0)
     if not mask.any():
         return float("nan")
-    return float(np.average(cost[mask], weights=weight[mask]))
+    return float(np.average(c[mask], weights=w[mask]))
 
 
 def cost_base(cost: pd.Series, weight: pd.Series, la_code: pd.Series) -> int:
     """Base of :func:`place_weighted_cost`: LAs with a cost and a positive weight."""
-    return int(la_code[cost.notna() & (weight > 0)].nunique())
+    mask = ~np.isnan(np.asarray(cost, dtype=float)) & (np.asarray(weight, dtype=float) > 0)
+    return len(pd.unique(np.asarray(la_code, dtype=object)[mask]))
 
 
 def by_group(df: pd.DataFrame, group: str | list[str], estimator, *columns: str) -> pd.Series:

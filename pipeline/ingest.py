@@ -9,6 +9,7 @@ Files that cannot be read at all become problems, not exceptions: the whole wave
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from pathlib import Path
 
@@ -143,6 +144,14 @@ def _expected_cells(layout: SheetLayout) -> frozenset[tuple[int, int]]:
     return _EXPECTED_CELLS[id(layout)][1]
 
 
+def _value_at(grid: list[list], row: int, col: int):
+    """``cell_at`` by row and column numbers (1-based)."""
+    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
+        v = grid[row - 1][col - 1]
+        return None if v == "" else v
+    return None
+
+
 def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
     return problem(fname, sheet, ref, la_code, qid, value, rule="layout_changed", message=message)
 
@@ -150,7 +159,7 @@ def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
 def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
     """Rows and columns where the template put them: question ids in the hidden column A (rows)
     and the column headers of grids (columns); a mismatch means answers cannot be matched."""
-    moved = [(row, qid) for row, qid in layout.question_rows if cell_at(grid, f"A{row}") != qid]
+    moved = [(row, qid) for row, qid in layout.question_rows if _value_at(grid, row, 1) != qid]
     if moved:
         row, qid = moved[0]
         return [
@@ -192,8 +201,9 @@ def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str
     expected = _expected_cells(layout)
     out = []
     for r, row in enumerate(grid, start=1):
-        for c, v in enumerate(row, start=1):
-            if v is None or v == "" or (r, c) in expected:
+        filled = [(c, v) for c, v in enumerate(row, start=1) if v is not None and v != ""]
+        for c, v in filled:
+            if (r, c) in expected:
                 continue
             cv = canonical(v)
             if cv is None:
@@ -324,8 +334,9 @@ def read_return_workbook(
         for inp in layout.inputs:
             if inp.ref in errors:
                 cv = CellValue(errors[inp.ref], "error")
-            else:
-                cv = canonical(cell_at(grid, inp.ref))
+            else:  # cell_at(grid, inp.ref), without parsing the reference again
+                v = _value_at(grid, inp.row, inp.col)
+                cv = None if v is None else canonical(v)
             if cv is None:
                 if blanks is not None and inp.question.required:
                     blanks.append(_row(wave, la_code, inp.item, BLANK, fname, layout.name, inp.ref))
@@ -579,16 +590,30 @@ def returns_folder_problems(settings: Settings) -> list[dict]:
     return out
 
 
-def read_wave(settings: Settings, engine: str = "calamine") -> tuple[pd.DataFrame, list[dict]]:
-    """Every return of the wave -> (raw responses incl. 'la_name_given', problems)."""
+def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str):
+    """One return -> (rows, problems, blank rows): a module-level function, so that a process
+    pool can read returns in parallel."""
+    blanks: list[dict] = []
+    rows, problems = read_return_workbook(path, codebook, wave, root, engine, blanks)
+    return rows, problems, blanks
+
+
+def read_wave(settings: Settings, engine: str = "calamine", map_=map) -> tuple[pd.DataFrame, list[dict]]:
+    """Every return of the wave -> (raw responses incl. 'la_name_given', problems).
+
+    ``map_`` applies the reader to the files and gives the results in file order (the built-in
+    ``map``, or a process pool's ``map`` to read the returns in parallel: same result)."""
     codebook = settings.codebook
     rows: list[dict] = []
     problems: list[dict] = returns_folder_problems(settings)
     blanks: list[dict] = []
-    for path in return_files(settings):
-        r, p = read_return_workbook(path, codebook, settings.wave, settings.root, engine, blanks)
+    read = functools.partial(
+        _read_one, codebook=codebook, wave=settings.wave, root=settings.root, engine=engine
+    )
+    for r, p, b in map_(read, return_files(settings)):
         rows += r
         problems += p
+        blanks += b
     if settings.export_file is not None:
         if settings.export_file.exists():
             r, p = read_export(settings.export_file, codebook, settings.wave, settings.root, blanks)

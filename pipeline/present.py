@@ -40,10 +40,46 @@ def write_text(path: Path, text: str) -> None:
 
 
 def csv_text(df: pd.DataFrame) -> str:
-    """CSV text in which no cell would run as a spreadsheet formula (see ``safe_text``)."""
+    """CSV text in which no cell would run as a spreadsheet formula (see ``safe_text``).
+
+    The text of ``DataFrame.to_csv(index=False)`` (minimal quoting, ``\\n`` line ends), written
+    column-wise straight to the csv module: the cells are converted as pandas converts them
+    (floats, integers, booleans by numpy's ``str``, missing values empty, other objects left
+    to the csv module) without pandas' per-chunk frame slicing. Columns of other types (dates,
+    categories, nullable extension types) go through ``to_csv`` itself."""
+    df = safe_text.neutralise_frame(df)
     buf = io.StringIO()
-    safe_text.neutralise_frame(df).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    cells = _csv_columns(df)
+    if cells is None:
+        df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        return buf.getvalue()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(list(df.columns))
+    writer.writerows(zip(*cells, strict=True))
     return buf.getvalue()
+
+
+def _csv_columns(df: pd.DataFrame) -> list[list] | None:
+    """Each column's cells as ``to_csv`` hands them to the csv module; None where a column (or
+    the header) needs pandas' own formatting."""
+    if not len(df.columns) or not all(isinstance(c, str) for c in df.columns):
+        return None
+    out = []
+    for _, s in df.items():
+        dtype = s.dtype
+        if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
+            v = s.to_numpy(dtype=object, copy=True)
+            v[pd.isna(v)] = ""
+        elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+            raw = s.to_numpy()
+            v = raw.astype(str).astype(object)
+            v[np.isnan(raw)] = ""
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            v = s.to_numpy().astype(str)
+        else:
+            return None
+        out.append(v.tolist())
+    return out
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> None:
@@ -138,36 +174,33 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     ft = with_intervals(ft)
     labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
     series_labels = _series_labels(spec, settings)
-    df = ft.table.copy()
+    df = ft.table
     min_count = settings.analysis["suppression"]["min_count"]
-    for f in ft.filters:
+    n = len(df)
+    columns: dict[str, list] = {
+        "time_period": [settings.time_period_for(ft.time_identifier)] * n,
+        "time_identifier": [ft.time_identifier or settings.time_identifier] * n,
+        **{k: [v] * n for k, v in COUNTRY.items()},
+    }
+    for f in ft.filters:  # cell by cell over plain lists: tables are small, pandas calls are not
         mapping = labels if f == spec.get("category") else (series_labels if f == spec.get("series") else {})
         mapping = {**_item_labels(f, settings), **mapping}
-        df[f] = df[f].map(lambda v, m=mapping: m.get(v, readable(v, settings, ft.key)))
-    out = pd.DataFrame(
-        {
-            "time_period": settings.time_period_for(ft.time_identifier),
-            "time_identifier": ft.time_identifier or settings.time_identifier,
-            **COUNTRY,
-        },
-        index=df.index,
-    )
-    for f in ft.filters:
-        out[f] = df[f]
+        columns[f] = [mapping[v] if v in mapping else readable(v, settings, ft.key) for v in df[f].tolist()]
     for col, m in ft.indicators.items():
         dp = int(m.get("dp", 0) or 0)
-        vals = df[col].map(lambda v, dp=dp: _fmt_number(_round_dp(v, dp), dp))
+        vals = [_fmt_number(_round_dp(v, dp), dp) for v in df[col].tolist()]
         if col.startswith(("lowest_la", "highest_la")) and "n_las" in df:
             # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
-            vals = vals.where(df["n_las"] >= min_count, "c")
-        out[col] = vals
+            enough = (df["n_las"] >= min_count).tolist()
+            vals = [v if ok else "c" for v, ok in zip(vals, enough, strict=True)]
+        columns[col] = vals
     head = headline_indicator(ft)
     min_las, symbol = small_base_min(settings), small_base_symbol(settings)
-    flag = reliability(df["n_las"], min_las, symbol) if head is not None else pd.Series("z", index=df.index)
+    flags = reliability(df["n_las"], min_las, symbol).tolist() if head is not None else ["z"] * n
     for col in (head, "lower", "upper") if head is not None else ():  # one LA's answer is not published
-        out[col] = out[col].where(flag != "c", "c")
-    if (flag != "z").any():  # the flag column only in tables with a small base
-        out["reliability"] = flag
+        columns[col] = ["c" if fl == "c" else v for v, fl in zip(columns[col], flags, strict=True)]
+    if any(fl != "z" for fl in flags):  # the flag column only in tables with a small base
+        columns["reliability"] = flags
         ft.indicators = {
             **ft.indicators,
             "reliability": {
@@ -203,7 +236,7 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         }
         for col, m in ft.indicators.items()
     ]
-    return out, pd.DataFrame(meta_rows)
+    return pd.DataFrame(columns, index=df.index), pd.DataFrame(meta_rows)
 
 
 def small_base_min(settings: Settings) -> int:
@@ -227,7 +260,7 @@ def small_base_symbol(settings: Settings) -> str:
 def reliability(n_las: pd.Series, min_las: int, symbol: str = "u") -> pd.Series:
     """GSS flag of each estimate by its base: ``c`` for a single LA (its own answer, never an
     average), ``symbol`` (low reliability, value kept) below ``min_las`` LAs, ``z`` otherwise."""
-    n = pd.to_numeric(n_las, errors="coerce")
+    n = pd.to_numeric(n_las, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return pd.Series(np.where(n == 1, "c", np.where(n < min_las, symbol, "z")), index=n_las.index)
 
 

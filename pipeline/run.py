@@ -26,8 +26,8 @@ class ValidationFailed(Exception):
     pass
 
 
-def stage_validate(settings: Settings, log: Log, engine: str = "calamine"):
-    raw, file_problems = read_wave(settings, engine)
+def stage_validate(settings: Settings, log: Log, engine: str = "calamine", map_=map):
+    raw, file_problems = read_wave(settings, engine, map_=map_)
     frame = public.la_frame(settings)
     clean, report, respondents = validate(
         raw, file_problems, frame, settings.codebook, settings.validation["severity"]
@@ -129,7 +129,9 @@ def fill_texts(settings: Settings, tables: list) -> list:
 
 def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int:
     try:
-        clean, respondents = stage_validate(settings, log)
+        # the figure workers are idle until the first tables exist: they read the returns
+        read_map = pool.pool.map if pool is not None and pool.pool is not None else map
+        clean, respondents = stage_validate(settings, log, map_=read_map)
     except ValidationFailed as exc:
         print(str(exc), file=sys.stderr)
         return 1

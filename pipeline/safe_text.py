@@ -32,20 +32,17 @@ def neutralise(value):
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` safe to write as CSV: text cells and column names neutralised."""
     out = None
-    for name in df.columns:
-        col = df[name]
+    for i, (_, col) in enumerate(df.items()):
         if col.dtype.kind in "biufcmM":  # numbers, booleans and dates are never text
             continue
-        if pd.api.types.is_string_dtype(col) and col.dtype != object:
-            starts = col.str.startswith(TRIGGERS).fillna(False).astype(bool)  # fast path: few match
-            if not starts.any():
-                continue
-            texts = col[starts].map(looks_like_formula)
-        else:
-            texts = col.map(lambda v: isinstance(v, str) and looks_like_formula(v))
-        if texts.any():
+        # Each distinct value is tested once (columns repeat their values a lot).
+        try:
+            values = col.unique()
+        except TypeError:  # unhashable cells
+            values = col.tolist()
+        if any(isinstance(v, str) and looks_like_formula(v) for v in values):
             out = df.copy() if out is None else out
-            out[name] = col.map(neutralise)
+            out.iloc[:, i] = col.map(neutralise)
     names = [neutralise(n) for n in df.columns]
     if names != list(df.columns):
         out = (df.copy() if out is None else out).set_axis(names, axis=1)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -54,7 +55,9 @@ def fpc(n: int, N: int) -> float:
     return 1.0 - n / N
 
 
+@cache
 def t_quantile(df: int, level: float = LEVEL) -> float:
+    """t(0.5 + level / 2, df), computed once per degrees of freedom (tables ask for the same few)."""
     from scipy.special import stdtrit  # the t quantile, without importing all of scipy.stats
 
     return float(stdtrit(df, 0.5 + level / 2))
@@ -148,21 +151,49 @@ def interval_share_of_las(answered, N: int) -> Interval:
     return _scaled(share_of_las(s.to_numpy(), N), 100.0)
 
 
+def group_sums(keys, *columns: np.ndarray, sort: bool = False) -> list[np.ndarray]:
+    """Sum of each column within each key (an LA), groups in order of first appearance (or
+    sorted), as ``DataFrame.groupby(keys, sort=sort)[columns].sum()`` but without building a
+    frame per interval (sums of counts are exact either way; sums of non-integer values can
+    differ from pandas' compensated summation in the last bit, far below any presented digit).
+    Columns must hold no missing values (callers drop non-answers first)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object), sort=sort)
+    return [np.bincount(codes, weights=col, minlength=len(uniques)).astype(float) for col in columns]
+
+
 def interval_pooled_share(values, in_category, la_codes, N: int) -> Interval:
     """Beside estimators.pooled_share: rows are LA cells; per LA y = its count in the category,
     x = its total; ratio of totals, percent."""
     import pandas as pd
 
-    df = pd.DataFrame(
-        {
-            "la": list(la_codes),
-            "v": pd.Series(values).to_numpy(float),
-            "c": pd.Series(in_category).to_numpy(bool),
-        }
-    )
-    df = df[~np.isnan(df["v"])]
-    per_la = df.assign(y=df["v"].where(df["c"], 0.0)).groupby("la", sort=False)[["y", "v"]].sum()
-    return _scaled(ratio_of_totals(per_la["y"].to_numpy(), per_la["v"].to_numpy(), N), 100.0)
+    v = pd.Series(values).to_numpy(float)
+    c = pd.Series(in_category).to_numpy(bool)
+    la = np.asarray(list(la_codes), dtype=object)
+    keep = ~np.isnan(v)
+    v, c, la = v[keep], c[keep], la[keep]
+    y, x = group_sums(la, np.where(c, v, 0.0), v)
+    return _scaled(ratio_of_totals(y, x, N), 100.0)
+
+
+def interval_pooled_shares(values, categories, la_codes, wanted, N: int) -> dict:
+    """:func:`interval_pooled_share` of each category in ``wanted`` over the same rows (``values``
+    per row, ``categories`` the category of each row): each LA's total is summed once."""
+    v = np.asarray(values, dtype=float)
+    cats = np.asarray(categories, dtype=object)
+    la = np.asarray(la_codes, dtype=object)
+    keep = ~np.isnan(v)
+    v, cats, la = v[keep], cats[keep], la[keep]
+    import pandas as pd
+
+    codes, uniques = pd.factorize(la, sort=False)
+    x = np.bincount(codes, weights=v, minlength=len(uniques)).astype(float)
+    out = {}
+    for c in wanted:
+        y = np.bincount(codes, weights=np.where(cats == c, v, 0.0), minlength=len(uniques)).astype(float)
+        out[c] = _scaled(ratio_of_totals(y, x, N), 100.0)
+    return out
 
 
 def interval_mean_of_la_rates(count, pupils, N: int) -> Interval:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,7 @@ def check_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, li
     return out, problems
 
 
+@lru_cache(maxsize=4096)  # the frame's LA names are compared with every file name
 def _words(text: str) -> str:
     """'Barking & Dagenham AP return (final).xlsx' -> ' barking dagenham ap return final xlsx '."""
     return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("&", " and "))) + " "
@@ -149,7 +151,7 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
     """LA codes in the frame, one return per LA, names as in the frame, file names that do not
     name another LA, and LA names that do not start like a formula."""
     problems: list[dict] = []
-    known = dict(zip(frame["la_code"], frame["la_name"], strict=True))
+    known = dict(zip(frame["la_code"].tolist(), frame["la_name"].tolist(), strict=True))
     sources = raw.groupby("la_code", sort=True)["source_file"].unique()
     first = raw.drop_duplicates(["la_code", "source_file"])
     for row in first.itertuples(index=False):
@@ -276,7 +278,7 @@ def check_required(clean: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -
     """Every required question has at least one accepted answer; the message names the first
     empty cell the reader saw for it (none when its sheet or column is missing altogether)."""
     problems = []
-    answered = set(zip(clean["la_code"], clean["question_id"], strict=True))
+    answered = set(zip(clean["la_code"].tolist(), clean["question_id"].tolist(), strict=True))
     files = raw.drop_duplicates("la_code").set_index("la_code")["source_file"]
     blanks = raw[raw["kind"] == "blank"].drop_duplicates(["la_code", "question_id"])
     where = {
@@ -320,7 +322,7 @@ def validate(
     severity: dict,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Raw responses -> (clean responses, problem report, responding LA codes)."""
-    respondents = sorted(set(raw["la_code"]))
+    respondents = sorted(set(raw["la_code"].tolist()))
     answers = raw[(raw["question_id"] != "") & (raw["kind"] != "blank")]
     problems = list(file_problems)
     problems += check_frame(raw, frame)

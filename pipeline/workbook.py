@@ -167,6 +167,14 @@ def canonical(value) -> CellValue | None:
 
     Integral floats lose their '.0' so that 12 typed in Excel and '12' in a CSV agree.
     """
+    try:  # returns repeat the same few values (0, yes, no, ...): each converted once
+        return _canonical(value)
+    except TypeError:  # an unhashable value
+        return _canonical.__wrapped__(value)
+
+
+@lru_cache(maxsize=1 << 16, typed=True)  # typed: True, 1 and 1.0 are different cells
+def _canonical(value) -> CellValue | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -180,7 +188,7 @@ def canonical(value) -> CellValue | None:
     if hasattr(value, "isoformat"):
         return CellValue(value.isoformat(), "date")
     text = str(value).strip()
-    if text.upper() in EXCEL_ERRORS:
+    if text.upper() in _ERRORS:
         return CellValue(text.upper(), "error")
     return CellValue(text, "text") if text else None
 
@@ -232,6 +240,7 @@ EXCEL_ERRORS = (
     "#CALC!",
     "#GETTING_DATA",
 )
+_ERRORS = frozenset(EXCEL_ERRORS)
 _BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
 
 
@@ -247,7 +256,7 @@ class SheetFacts:
 
 
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]')
-_CELL_TAG = re.compile(rb"<c\b[^>]*>")
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
@@ -276,7 +285,8 @@ def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
     """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
     facts = SheetFacts([], {}, [], set())
     facts.merged = [m.decode() for m in re.findall(rb'<mergeCell\b[^>]*?ref="([^"]+)"', xml)]
-    facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
+    if _FORMULA_TAG.search(xml):  # a cheap scan first: the cell-by-cell pattern is slow
+        facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
     if b't="e"' in xml:
         for m in re.finditer(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>', xml, re.S):
             ref = _REF.search(m.group(0))
@@ -287,12 +297,18 @@ def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
                 )
     styles = [f's="{i}"'.encode() for i in percent_styles]
     if any(st in xml for st in styles):
-        for tag in _CELL_TAG.findall(xml):
-            if any(st in tag for st in styles):
-                ref = _REF.search(tag)
-                if ref:
-                    facts.percent.add(ref.group(1).decode())
+        for tag in _percent_cell_tag(frozenset(percent_styles)).findall(xml):
+            ref = _REF.search(tag)
+            if ref:
+                facts.percent.add(ref.group(1).decode())
     return facts
+
+
+@lru_cache(maxsize=16)
+def _percent_cell_tag(percent_styles: frozenset[str]) -> re.Pattern:
+    """Cell tags whose style attribute is one of the percentage styles."""
+    alternatives = "|".join(re.escape(i) for i in sorted(percent_styles))
+    return re.compile(rf'<c\b[^>]*?\bs="(?:{alternatives})"[^>]*>'.encode())
 
 
 def sheet_facts(path: Path) -> dict[str, SheetFacts]:

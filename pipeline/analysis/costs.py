@@ -17,7 +17,7 @@ from ..analyse import (
 )
 from ..config import Settings
 from ..estimators import cost_base, place_weighted_cost
-from ..uncertainty import ratio_of_totals
+from ..uncertainty import group_sums, ratio_of_totals
 
 AVERAGE_COST = {"label": "Average cost per FTE place", "unit": "£", "dp": 0}
 
@@ -34,9 +34,11 @@ def cost_bounds(cells: pd.DataFrame, n_frame: int) -> dict:
     per LA y = sum(cost x weight), x = sum(weight) over its cells in the average; the average is
     sum(y) / sum(x), a ratio of totals (uncertainty.ratio_of_totals, N = LAs in the frame); a cost
     is not negative, so the lower bound is clipped at 0."""
-    used = cells[cells["cost"].notna() & (cells["weight"] > 0)]
-    per_la = used.assign(cw=used["cost"] * used["weight"]).groupby("la_code")[["cw", "weight"]].sum()
-    iv = ratio_of_totals(per_la["cw"].to_numpy(), per_la["weight"].to_numpy(), n_frame)
+    cost, weight = cells["cost"].to_numpy(float), cells["weight"].to_numpy(float)
+    used = ~np.isnan(cost) & (weight > 0)
+    cost, weight = cost[used], weight[used]
+    cw, w = group_sums(cells["la_code"].to_numpy()[used], cost * weight, weight, sort=True)
+    iv = ratio_of_totals(cw, w, n_frame)
     return {"lower": max(iv.lower, 0.0) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
 
 
@@ -325,11 +327,16 @@ def fig34_cost_by_model(cells: pd.DataFrame, la_frame: pd.DataFrame, settings: S
 
 
 def sens_cost_without_fallback(
-    types: pd.DataFrame, phases: pd.DataFrame, la_frame: pd.DataFrame, settings: Settings
+    types: pd.DataFrame,
+    phases: pd.DataFrame,
+    la_frame: pd.DataFrame,
+    settings: Settings,
+    built: dict[str, FigureTable] | None = None,
 ) -> FigureTable:
     """Sensitivity of Figures 8-11 to our footnote-24 assumption: every average recomputed
     without the cost cells of LAs that gave no place numbers (``fallback_weight``), beside the
-    published-method value. Measure ids ``sens.no_fallback.<figure measure id>``."""
+    published-method value. Measure ids ``sens.no_fallback.<figure measure id>``. ``built``: the
+    figure tables already computed from the same cells (not computed again)."""
     require(types, "question 'costs'")
     kept = {"types": types[~types["fallback_weight"]], "phases": phases[~phases["fallback_weight"]]}
     builds = {
@@ -340,7 +347,8 @@ def sens_cost_without_fallback(
     }
     rows, vals = [], []
     for key, build in builds.items():
-        base, sens = build(types, phases), build(kept["types"], kept["phases"])
+        base = (built or {}).get(key) or build(types, phases)
+        sens = build(kept["types"], kept["phases"])
         with_fb = {v["id"]: v for v in base.values if v["unit"] == "gbp" and v["basis"] == "computed"}
         for v in sens.values:
             if v["id"] not in with_fb or not v["id"].startswith(f"{key}.cost."):
@@ -379,13 +387,18 @@ def sens_cost_without_fallback(
 def run(settings: Settings, derived: dict) -> list[FigureTable]:
     """Cost tables; costs were asked for a financial year (EES time identifier 'Financial year')."""
     types, phases, la_frame = derived["type_costs"], derived["phase_costs"], derived["la_frame"]
-    tables = tables_of(
+    figures = tables_of(
         attempt("fig08", fig08_cost_by_provider, types, la_frame, settings),
         attempt("fig09", fig09_cost_by_phase, phases, la_frame, settings),
         attempt("fig10", fig10_cost_by_usage, phases, la_frame, settings),
         attempt("fig11", fig11_cost_by_providers, types, la_frame, settings),
         attempt("fig34", fig34_cost_by_model, types, la_frame, settings),
-        attempt("sens_cost_without_fallback", sens_cost_without_fallback, types, phases, la_frame, settings),
+    )
+    built = {t.key: t for t in figures}
+    tables = figures + tables_of(
+        attempt(
+            "sens_cost_without_fallback", sens_cost_without_fallback, types, phases, la_frame, settings, built
+        )
     )
     for t in tables:
         t.time_identifier = "Financial year"

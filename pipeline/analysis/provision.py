@@ -18,6 +18,7 @@ from ..estimators import (
     pooled_share,
     share_of_las,
 )
+from ..uncertainty import interval_pooled_shares
 from .common import (
     MEAN_RATES,
     N_LAS,
@@ -32,6 +33,7 @@ from .common import (
     _txt,
     _type_rates,
     mean_bounds,
+    percent_bounds,
     pooled_bounds,
     share_bounds,
 )
@@ -283,16 +285,20 @@ def txt_provision_by_phase(d: Data) -> FigureTable:
 def fig06(d: Data) -> FigureTable:
     pl = d.places
     rows = []
+    phases = list(d.cb.dimensions["phase"].values)
     for p in d.ptypes:
         sub = pl[pl["provider_type"] == p]
-        for ph in d.cb.dimensions["phase"].values:
+        n_las = int((sub.groupby("la_code")["x"].sum() > 0).sum())
+        # the intervals of every phase from one per-LA split (as common.pooled_bounds, phase by phase)
+        ivs = interval_pooled_shares(sub["x"], sub["phase"], sub["la_code"], phases, d.n_frame)
+        for ph in phases:
             rows.append(
                 {
                     "provider_type": p,
                     "phase": ph,
                     "place_share": pooled_share(sub["x"], sub["phase"] == ph),
-                    **pooled_bounds(sub["x"], sub["phase"] == ph, sub["la_code"], d.n_frame),
-                    "n_las": int((sub.groupby("la_code")["x"].sum() > 0).sum()),
+                    **percent_bounds(ivs[ph].lower, ivs[ph].upper),
+                    "n_las": n_las,
                 }
             )
     return _table(

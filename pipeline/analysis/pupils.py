@@ -23,7 +23,7 @@ from ..estimators import (
     share_of_las,
     truncated_extrapolation,
 )
-from ..uncertainty import ratio_of_totals
+from ..uncertainty import group_sums, ratio_of_totals
 from .common import (
     MEAN_RATES,
     N_LAS,
@@ -214,8 +214,10 @@ def mean_share_bounds(cells: pd.DataFrame, by: str, category: str, n_frame: int)
     'All' group) is one sampling unit (uncertainty.ratio_of_totals)."""
     rows = []
     for (g, c), sub in cells.groupby([by, category], sort=False):
-        per_la = sub.groupby("la_code")["x"].agg(["sum", "count"])
-        iv = ratio_of_totals(per_la["sum"].to_numpy(float), per_la["count"].to_numpy(float), n_frame)
+        x = sub["x"].to_numpy(float)
+        given = ~np.isnan(x)  # as the LA's sum and count of its non-missing percentages
+        total, count = group_sums(sub["la_code"].to_numpy(), np.where(given, x, 0.0), given * 1.0, sort=True)
+        iv = ratio_of_totals(total, count, n_frame)
         rows.append({by: g, category: c, **percent_bounds(iv.lower, iv.upper)})
     return pd.DataFrame(rows, columns=[by, category, "lower", "upper"])
 

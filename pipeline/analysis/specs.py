@@ -27,7 +27,7 @@ import pandas as pd
 from ..analyse import INTERVAL_NOTE, TOTAL_LABEL, FigureTable, asked_choice, asked_numeric, attempt, value
 from ..config import Settings, read_yaml
 from ..estimators import answered_cells, pooled_shares, share_of_las
-from ..uncertainty import interval_pooled_share, interval_share_of_las
+from ..uncertainty import interval_pooled_shares, interval_share_of_las
 from .common import PCT, POOLED_PUPILS, SHARE_OF_LAS, percent_bounds
 
 BUILDER_KEYS = {
@@ -192,14 +192,23 @@ def with_pooled_intervals(
     """``shares`` (by, category, share, n_las from estimators.pooled_shares) with the 95% interval
     of each pooled share: a ratio of per-LA totals over the same answered cells as the estimate."""
     bounds = []
+    groups: dict = {}  # per group: its answered cells' intervals, for every category at once
+    answered = None
     for r in shares.itertuples(index=False):
         g, c = getattr(r, by), getattr(r, cat)
-        group = df.assign(**{by: overall}) if overall is not None and g == overall else df[df[by] == g]
-        cells = answered_cells(group, [by])
         if n_frame is None:
             bounds.append((math.nan, math.nan))
             continue
-        iv = interval_pooled_share(cells["x"], cells[cat] == c, cells["la_code"], n_frame)
+        if g not in groups:
+            if overall is not None and g == overall:
+                cells = answered_cells(df.assign(**{by: overall}), [by])
+            else:  # the group's rows of the answered cells (an LA x group answered or not)
+                if answered is None:
+                    answered = answered_cells(df, [by])
+                cells = answered[answered[by] == g]
+            wanted = shares.loc[shares[by] == g, cat].tolist()
+            groups[g] = interval_pooled_shares(cells["x"], cells[cat], cells["la_code"], wanted, n_frame)
+        iv = groups[g][c]
         b = percent_bounds(iv.lower, iv.upper)
         bounds.append((b["lower"], b["upper"]))
     out = shares.copy()
@@ -225,7 +234,7 @@ def load_specs(settings: Settings, section: str) -> dict[str, dict]:
     path = Path(settings.cfg) / "tables" / f"{section}.yaml"
     if not path.exists():
         return {}
-    specs = read_yaml(path) or {}
+    specs = _read_specs(path)
     for key, spec in specs.items():
         where = f"{path.name}: {key}"
         if spec.get("builder") not in BUILDERS:
@@ -240,6 +249,20 @@ def load_specs(settings: Settings, section: str) -> dict[str, dict]:
         if "base" not in spec:
             raise TableSpecError(f"{where}: missing key 'base'")
     return specs
+
+
+_READ: dict[Path, tuple[tuple[int, int], dict]] = {}
+
+
+def _read_specs(path: Path) -> dict:
+    """The YAML of a section's specs, parsed once per file version (the run checks every section
+    before building, then builds each)."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _READ.get(path)
+    if hit is None or hit[0] != stamp:
+        hit = _READ[path] = (stamp, read_yaml(path) or {})
+    return hit[1]
 
 
 def build_section(

@@ -64,6 +64,25 @@ def test_pooled_share_interval():
     assert b["upper"] == pytest.approx(93.9138, abs=1e-3)
 
 
+def test_pooled_share_intervals_of_several_categories_at_once():
+    from pipeline.uncertainty import interval_pooled_shares
+
+    rows = pd.DataFrame(
+        {
+            "la_code": ["A", "A", "B", "B", "C", "C", "C"],
+            "x": [3.0, 1.0, 1.0, 3.0, 2.0, 2.0, np.nan],  # a missing cell is left out
+            "cat": ["in", "out", "in", "out", "in", "out", "in"],
+        }
+    )
+    ivs = interval_pooled_shares(rows["x"], rows["cat"], rows["la_code"], ["in", "out"], 6)
+    # "in": R = 50%, half = 43.91 (module docstring); "out" is its mirror image: 50% +/- 43.91.
+    for c in ("in", "out"):
+        assert ivs[c].estimate == pytest.approx(50.0)
+        assert ivs[c].lower == pytest.approx(6.0862, abs=1e-3)
+        assert ivs[c].upper == pytest.approx(93.9138, abs=1e-3)
+        assert ivs[c].n == 3
+
+
 def test_share_of_las_interval_drops_non_answering_las():
     answered = pd.Series([True] * 3 + [False] * 7 + [np.nan] * 2, dtype=object)
     b = share_bounds(answered, 20)
@@ -160,3 +179,18 @@ def test_small_base_setting_is_checked(make_project):
     settings.analysis["small_base"] = {"min_las": 1}
     with pytest.raises(SystemExit, match=r"config/analysis.yaml: small_base.min_las must be an integer >= 2"):
         small_base_min(settings)
+
+
+def test_group_sums_per_la_in_order_of_first_appearance_or_sorted():
+    from pipeline.uncertainty import group_sums
+
+    keys = ["E2", "E1", "E2", "E3", "E1"]
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    x = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    first, second = group_sums(keys, y, x)
+    assert first.tolist() == [4.0, 7.0, 4.0]  # E2, E1, E3
+    assert second.tolist() == [40.0, 70.0, 40.0]
+    (ordered,) = group_sums(keys, y, sort=True)
+    assert ordered.tolist() == [7.0, 4.0, 4.0]  # E1, E2, E3
+    (empty,) = group_sums([], np.array([]))
+    assert empty.size == 0

@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 
 from pipeline.present import _fmt_number
@@ -23,3 +24,29 @@ from pipeline.present import _fmt_number
 )
 def test_number_text(x, dp, text):
     assert _fmt_number(x, dp) == text
+
+
+def test_csv_text_writes_cells_as_to_csv_does():
+    from pipeline.present import csv_text
+
+    df = pd.DataFrame(
+        {
+            "f": [0.1, float("nan"), 1e16, -2.0],
+            "i": [1, 2, 3, -4],
+            "b": [True, False, True, False],
+            "o": ["a,b", None, 3, 'say "hi"'],
+            "s": pd.array(["x", None, "=1+2", "line\nbreak"], dtype="str"),
+        }
+    )
+    expected = (
+        "f,i,b,o,s\n"
+        '0.1,1,True,"a,b",x\n'
+        ",2,False,,\n"
+        "1e+16,3,True,3,'=1+2\n"
+        '-2.0,-4,False,"say ""hi""","line\nbreak"\n'
+    )
+    assert csv_text(df) == expected
+    assert csv_text(df) == df.assign(s=df["s"].replace("=1+2", "'=1+2")).to_csv(
+        index=False, lineterminator="\n"
+    )
+    assert csv_text(df.iloc[0:0]) == "f,i,b,o,s\n"
