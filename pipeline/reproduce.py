@@ -246,16 +246,29 @@ def clustered(values: pd.Series, within_relative: float, more_than_share: float)
     )
 
 
+def fisher_exact_p(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided p-value of Fisher's exact test of the table [[a, b], [c, d]]: under fixed margins
+    (hypergeometric), the probability of every table no more likely than the observed one, with
+    scipy.stats.fisher_exact's relative tolerance of 1e-7. Exact integer arithmetic; written out
+    so that the run does not import scipy.stats for one test."""
+    row, col, n = a + b, a + c, a + b + c + d
+    ways = math.comb(n, col)
+    p = {
+        k: math.comb(row, k) * math.comb(n - row, col - k) / ways
+        for k in range(max(0, col - (n - row)), min(row, col) + 1)
+    }
+    observed = p[a] * (1 + 1e-7)
+    return min(1.0, sum(q for q in p.values() if q <= observed))
+
+
 def significant_difference(higher: pd.Series, lower: pd.Series, level: float) -> tuple[bool, str]:
     """'Group A significantly more often X than group B' (one yes/no per LA in each group): the
     share is higher in A and Fisher's exact test (two-sided, small groups) gives p < level."""
-    from scipy.stats import fisher_exact
-
     a, b = higher.dropna().astype(bool), lower.dropna().astype(bool)
     if a.empty or b.empty:
         return False, "a group has no LAs"
     ka, kb = int(a.sum()), int(b.sum())
-    p = float(fisher_exact([[ka, len(a) - ka], [kb, len(b) - kb]]).pvalue)
+    p = fisher_exact_p(ka, len(a) - ka, kb, len(b) - kb)
     sa, sb = _share(ka, len(a)), _share(kb, len(b))
     ok = sa > sb and p < level
     return ok, (

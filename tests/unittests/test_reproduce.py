@@ -384,3 +384,24 @@ def test_range_edge_is_attained_not_merely_contained():
     assert not range_edge(edge, None)[0]
     low = {"value": 10, "rounding": 1}
     assert not range_edge(low, 10.6)[0]  # rounds to 11: the range does not start at 10
+
+
+def test_fisher_exact_by_hand_and_against_scipy():
+    """Lady tasting tea, [[3, 1], [1, 3]]: tables with k = 0..4 in the first cell have
+    probabilities C(4,k) C(4,4-k) / C(8,4) = 1, 16, 36, 16, 1 (/70); the observed k = 3 (16/70)
+    and every table no more likely: (1 + 16 + 16 + 1) / 70 = 0.485714."""
+    from scipy.stats import fisher_exact
+
+    from pipeline.reproduce import fisher_exact_p
+
+    assert fisher_exact_p(3, 1, 1, 3) == pytest.approx(34 / 70)
+    assert fisher_exact_p(4, 0, 0, 4) == pytest.approx(2 / 70)  # the two extreme tables
+    for table in (
+        [[12, 5], [3, 9]],
+        [[0, 10], [7, 3]],
+        [[22, 54], [9, 11]],
+        [[5, 5], [5, 5]],
+        [[0, 0], [3, 4]],
+    ):
+        (a, b), (c, d) = table
+        assert fisher_exact_p(a, b, c, d) == pytest.approx(float(fisher_exact(table).pvalue), rel=1e-12)
