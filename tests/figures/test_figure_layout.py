@@ -75,7 +75,8 @@ def drawn_texts(fig):
     for ax in fig.axes:
         texts += [ax.title, *ax.texts]
         for axis in (ax.xaxis, ax.yaxis):
-            texts += [t.label1 for t in axis._update_ticks() if t.label1.get_visible()]
+            if axis.get_visible():  # the chart layer hides them and draws its own tick labels
+                texts += [t.label1 for t in axis._update_ticks() if t.label1.get_visible()]
     return [
         (t.get_text(), t.get_window_extent(renderer))
         for t in texts
@@ -225,3 +226,13 @@ def test_end_labels_spread_a_line_apart_inside_the_range():
 
     assert spread([1.0, 1.1, 5.0], 0.5, 0.0, 10.0) == [1.0, 1.5, 5.0]
     assert spread([9.9, 9.8], 0.5, 0.0, 10.0) == [10.0, 9.5]  # pushed back below the top, order kept
+
+
+def test_tick_texts_use_the_fewest_decimals_that_tell_ticks_apart():
+    from pipeline.charts import tick_texts
+
+    assert tick_texts([0, 5000, 10000, 15000], "gbp") == ["£0", "£5,000", "£10,000", "£15,000"]
+    assert tick_texts([0, 20, 40], "percent") == ["0%", "20%", "40%"]
+    assert tick_texts([0, 2.5, 5, 7.5], "percent") == ["0.0%", "2.5%", "5.0%", "7.5%"]
+    assert tick_texts([0, 0.25, 0.5], "number") == ["0.00", "0.25", "0.50"]
+    assert tick_texts([0, 100, 200], "number") == ["0", "100", "200"]
