@@ -385,36 +385,6 @@ def _canvas():
     return _style().figure(figsize=(9, 6.2))
 
 
-def share_text_metrics() -> None:
-    """Measure each text once per process, not once per figure and format.
-
-    matplotlib caches a text's size per renderer, and every saved file gets a new renderer, so
-    the same footer line, tick label or legend entry was laid out again (by FreeType, glyph by
-    glyph) for every figure: a fifth of the drawing time. The size depends only on the kind of
-    renderer, the text, the font and the resolution (and the hinting settings), which the shared
-    cache's key holds. Reaches into matplotlib's private ``text._get_text_metrics_with_cache``
-    (matplotlib is pinned); without it nothing changes."""
-    import matplotlib as mpl
-    import matplotlib.text as mtext
-
-    measure = getattr(mtext, "_get_text_metrics_with_cache", None)
-    if measure is None or getattr(measure, "shared", False):
-        return
-    sizes: dict = {}
-
-    def shared(renderer, text, fontprop, ismath, dpi):
-        rc = mpl.rcParams
-        key = (type(renderer), text, hash(fontprop), ismath, dpi,
-               rc["text.hinting"], rc["text.hinting_factor"], rc["text.kerning_factor"])  # fmt: skip
-        size = sizes.get(key)
-        if size is None:
-            size = sizes[key] = measure(renderer, text, fontprop, ismath, dpi)
-        return size
-
-    shared.shared = True
-    mtext._get_text_metrics_with_cache = shared
-
-
 @lru_cache(maxsize=1)
 def _style():
     import matplotlib
@@ -423,7 +393,6 @@ def _style():
     import matplotlib.pyplot as plt
 
     plt.style.use("afcharts.afcharts")
-    share_text_metrics()
     plt.rcParams.update(
         {
             "svg.hashsalt": "apmarket",
