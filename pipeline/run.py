@@ -12,7 +12,18 @@ import sys
 
 import pandas as pd
 
-from . import analyse, derive, disclosure, nonresponse, present, public, regress, reproduce, schemas
+from . import (
+    analyse,
+    derive,
+    disclosure,
+    nonresponse,
+    present,
+    public,
+    regress,
+    regress_figures,
+    reproduce,
+    schemas,
+)
 from .background import Background, Inline, early
 from .census_context import build_in_worker as draw_context
 from .config import Settings
@@ -83,16 +94,16 @@ def run(
     _fewer_collections()
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
-    # Figure workers start first (forked after this process imported matplotlib, which they share),
-    # so drawing overlaps the other stages instead of following them.
-    pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
-    # The regressions' process imports statsmodels on the core the reading leaves idle.
-    # The published values are parsed there too, while the returns are read.
+    # Two processes start first, on the core this one leaves idle while it imports matplotlib
+    # and reads: the regressions' (importing statsmodels) and the one parsing the published values.
     fits = oracle = None
     if until == "reproduce":
         fits = Background(["statsmodels.regression.linear_model"]) if workers > 1 else Inline()
         if settings.has_published_values:
             oracle = early(workers, reproduce.prepare, settings)
+    # Then the figure workers (forked after this process imported matplotlib, which they share),
+    # so drawing overlaps the other stages instead of following them.
+    pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
     try:
         code = _stages(settings, until, log, pool, fits, oracle)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
@@ -104,10 +115,13 @@ def run(
             pool.close()
 
 
-def regressions(settings: Settings, la_frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
-    """Fit, write and draw the regressions (in the background process): finding values, log lines."""
+def regressions(settings: Settings, la_frame: pd.DataFrame):
+    """Fit and write the regressions (in the background process, which has no matplotlib):
+    finding values, log lines and the figure jobs' arguments (drawn by the figure workers)."""
     messages: list[str] = []
-    return regress.stage(settings, la_frame, messages.append), messages
+    drawing: list = []
+    values = regress.stage(settings, la_frame, messages.append, lambda job, *args: drawing.append(args))
+    return values, messages, drawing[0] if drawing else None
 
 
 def _fewer_collections() -> None:
@@ -164,10 +178,13 @@ def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int
     try:
         nonresponse.stage(settings, derived["la_frame"], clean)
         if fits is not None:
-            found, messages = fits.get()
+            found, messages, figure_args = fits.get()
             values += found
             for message in messages:
                 log(message)
+            if figure_args is not None and pool is not None:
+                for job in regress_figures.JOBS:
+                    pool.call(job, *figure_args)
     except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
