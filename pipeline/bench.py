@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .config import Settings
 
 IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, statsmodels.formula.api"
@@ -95,7 +97,8 @@ def stage_split(settings: Settings, out: Path) -> dict[str, float]:
         t = lap("figure data and alt text", t)
         fig = present.compose(ft, spec, data, settings)
         t = lap("figure layout and artists", t)
-        fig.savefig(out / "f.png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        fig.canvas.draw()
+        present.write_png(out / "f.png", np.asarray(fig.canvas.buffer_rgba()), fig.dpi)
         t = lap("figure PNG", t)
         fig.savefig(out / "f.svg", metadata={"Date": None, "Creator": None})
         t = lap("figure SVG", t)

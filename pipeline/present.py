@@ -39,6 +39,14 @@ def write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """As ``write_text``, for bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def csv_text(df: pd.DataFrame) -> str:
     """CSV text in which no cell would run as a spreadsheet formula (see ``safe_text``).
 
@@ -426,9 +434,42 @@ def _empty(fig) -> None:
 
 def save_figure(fig, stem: Path) -> None:
     """PNG and SVG, metadata-free so that bytes are stable; the canvas is emptied after."""
-    fig.savefig(stem.with_suffix(".png"), metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    fig.canvas.draw()  # Agg, at the figure's dpi (= savefig.dpi)
+    write_png(stem.with_suffix(".png"), np.asarray(fig.canvas.buffer_rgba()), fig.dpi)
     fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
     _empty(fig)
+
+
+def png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
+    """A PNG of an RGBA image: rows unfiltered, zlib level 1, the resolution, nothing else.
+
+    Charts are large flat areas, which zlib compresses as well without PNG's row filters;
+    Pillow (through matplotlib's savefig) chooses a filter per row, which took two thirds of the
+    encoding time for the same file size (76 vs 78 KB, 4.5 vs 10.8 ms per figure)."""
+    import struct
+    import zlib
+
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, width * 4 + 1), dtype=np.uint8)  # each row: filter type 0, pixels
+    rows[:, 1:] = rgba.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),  # 8-bit RGBA
+            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            chunk(b"IEND", b""),
+        )
+    )
+
+
+def write_png(path: Path, rgba: np.ndarray, dpi: float) -> None:
+    write_bytes(path, png_bytes(rgba, dpi))
 
 
 def short_message(text: str) -> str:
