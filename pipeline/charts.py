@@ -248,7 +248,8 @@ def _label_texts(data: pd.DataFrame, p: Plan, fmt: str) -> dict[tuple, str]:
     labels: dict[tuple, str] = {}
     for r in data.itertuples(index=False):
         key = (r.category, getattr(r, "series", None))
-        labels[key] = format_value(r.value, fmt, r.value_rounded)
+        single = getattr(r, "suppressed", False) == True  # noqa: E712 (object column)
+        labels[key] = "c" if single else format_value(r.value, fmt, r.value_rounded)
     if p.stacked and fmt == "percent":
         for c in p.cats:
             rows = data[data["category"] == c].set_index("series").reindex(p.series)

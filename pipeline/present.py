@@ -313,6 +313,9 @@ def plotted(ft: FigureTable, spec: dict, settings: Settings) -> pd.DataFrame:
     bounds = y == headline_indicator(ft) and "lower" in df
     for col in ("lower", "upper"):  # the 95% interval of the plotted value (NaN: none)
         out[col] = pd.to_numeric(df[col], errors="coerce").astype(float) if bounds else np.nan
+    # One LA's answer is never published as an estimate (GSS 'c', as in the open data): no bar.
+    out["suppressed"] = (out["n_las"] == 1).to_numpy(dtype=object)
+    out.loc[out["suppressed"] == True, ["value", "value_rounded", "lower", "upper"]] = np.nan  # noqa: E712
     return out.reset_index(drop=True)
 
 
@@ -324,6 +327,9 @@ def figure_csv(spec: dict, data: pd.DataFrame) -> pd.DataFrame:
         out["series"] = data["series"]
     out["value"] = data["value"].map(lambda v: _fmt_number(v, 6))
     out["value_rounded"] = data["value_rounded"].map(lambda v: _fmt_number(v, 6))
+    if "suppressed" in data:  # a single LA's answer: GSS 'c'
+        single = (data["suppressed"] == True).to_numpy()  # noqa: E712 (object column)
+        out.loc[single, ["value", "value_rounded"]] = "c"
     out["unit"] = data["unit"]
     out["n_las"] = data["n_las"].map(lambda v: "x" if pd.isna(v) else str(int(v)))  # GSS x: not available
     for col in ("lower", "upper"):
@@ -370,11 +376,15 @@ def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings
     for r in data.itertuples(index=False):
         s = getattr(r, "series", None)
         who = f"{r.category}, {s}" if s is not None else r.category
-        base = f" (based on {int(r.n_las)} LAs)" if not pd.isna(r.n_las) else ""
+        n = None if pd.isna(r.n_las) else int(r.n_las)
+        base = f" (based on {n} LA{'' if n == 1 else 's'})" if n is not None else ""
         ci = ""
         if p.intervals and not (pd.isna(r.lower) or pd.isna(r.upper)):
             ci = f" (95% interval {_value_text(r.lower, fmt)} to {_value_text(r.upper, fmt)})"
-        lines.append(f"- {who}: {shown.get((r.category, s), _value_text(r.value, fmt))}{ci}{base}")
+        value = shown.get((r.category, s), _value_text(r.value, fmt))
+        if getattr(r, "suppressed", False) == True:  # noqa: E712 (object column)
+            value = "not published: one LA's answer (c)"
+        lines.append(f"- {who}: {value}{ci}{base}")
     if spec.get("context_note"):
         lines += ["", spec["context_note"]]
     lines += ["", f"Base: {ft.base}.", f"Method: {ft.estimator}", f"Data: {settings.data_note}"]
@@ -503,6 +513,8 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
     if "small_base" in data and (data["small_base"] == True).any():  # noqa: E712 (object column)
         footer.append(f"Paler bars: fewer than {small_base_min(settings)} LAs (low reliability).")
+    if "suppressed" in data and (data["suppressed"] == True).any():  # noqa: E712 (object column)
+        footer.append("c: one LA's answer, not published as an estimate (no bar).")
     if p.intervals:
         footer.append(f"Whiskers: {WHISKER_NOTE}")
     if spec.get("context_note"):

@@ -284,9 +284,10 @@ def test_figure_csvs_are_rounded_as_presented(workbook_wave):
     fig11 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig11']}.csv", dtype=str, keep_default_na=False)
     assert set(fig11["figure"]) == {"11"}
     assert fig11["category"].tolist() == ["1", "2-4", "5-10", "More than 10"]
-    # to the nearest 100, halves up: 21,250 -> 21,300 (banker's rounding would give 21,200)
-    assert fig11["value_rounded"].tolist() == ["19000", "19000", "22200", "21300"]
-    assert fig11["value"].tolist()[3] == "21250"
+    # one LA in each band: a single LA's answer is published as GSS 'c', never as an average
+    # (before that rule: 21,250 -> 21,300, half up, for 'More than 10')
+    assert fig11["value_rounded"].tolist() == ["c", "c", "c", "c"]
+    assert fig11["value"].tolist() == ["c", "c", "c", "c"]
     assert fig11["n_las"].tolist() == ["1", "1", "1", "1"]
     fig08 = pd.read_csv(settings.figures_dir / f"{FIGURES['fig08']}.csv", dtype=str, keep_default_na=False)
     fig08 = fig08.set_index("category")
@@ -323,7 +324,7 @@ def test_figure_files_exist(workbook_wave):
             p = settings.figures_dir / f"{stem}{ext}"
             assert p.is_file() and p.stat().st_size > 0, p
     alt = (settings.figures_dir / f"{FIGURES['fig11']}.txt").read_text(encoding="utf-8")
-    assert "- More than 10: £21,300 (based on 1 LAs)" in alt
+    assert "- More than 10: not published: one LA's answer (c) (based on 1 LA)" in alt
     assert "Hand-made fixture returns for the test suite." in alt  # the wave's data note
 
 
