@@ -31,16 +31,14 @@ from .estimators import round_half_up
 from .ingest import read_wave
 from .present import (
     COUNTRY,
-    category_labels,
     filter_hint,
     filter_label,
+    item_labels,
     lower_first,
     readable,
     write_csv,
     write_text,
 )
-from .present import _item_labels as dimension_item_labels
-from .present import _series_labels as series_labels
 from .validate import validate
 
 LOOKUP = Path("geography") / "la_reorganisations.csv"
@@ -274,16 +272,6 @@ def open_data(
     labelled = raw.copy()  # the summary names categories as the tables do, never by internal id
     labelled[filters] = data[filters]
     return data, _meta(filters, old.settings.wave, new.settings.wave, settings), labelled
-
-
-def item_labels(col: str, spec: dict, settings: Settings) -> dict[str, str]:
-    """Labels of a filter's items, as the wave's own open-data tables give them."""
-    own = (
-        category_labels(spec, settings)
-        if col == spec.get("category")
-        else (series_labels(spec, settings) if col == spec.get("series") else {})
-    )
-    return {**dimension_item_labels(col, settings), **own}
 
 
 VALUE_COLUMNS = ("old_value", "new_value", "change", "old_n_las", "new_n_las", "change_exceeds_intervals")

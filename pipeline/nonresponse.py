@@ -25,8 +25,6 @@ brings polars, pyarrow and a compiled extension for a 20-line algorithm.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -186,7 +184,7 @@ def calibration_weights(frame: pd.DataFrame, answered: pd.Series, spec: dict) ->
 
 def headline_estimates(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """Each headline measure unweighted (95% interval with fpc) and with raked weights."""
-    from .uncertainty import mean_of_values, share_of_las
+    from .uncertainty import mean_of_non_negative, share_of_las
 
     N = len(frame)
     rows = []
@@ -202,9 +200,7 @@ def headline_estimates(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
             iv = share_of_las(y, N)
         else:
             y = col[answered].astype(float)
-            iv = mean_of_values(y, N)
-            if (y >= 0).all() and iv.lower < 0:  # a mean of counts or rates is not negative
-                iv = replace(iv, lower=0.0)
+            iv = mean_of_non_negative(y, N)
         w, notes = calibration_weights(frame, answered, spec)
         weighted = float(np.sum(w.to_numpy() * y.to_numpy()) / w.sum()) if len(y) else np.nan
         rows.append(

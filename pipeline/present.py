@@ -32,15 +32,12 @@ WHISKER_NOTE = "95% intervals (design-based, finite population correction); boun
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write atomically (temp file, then rename) so a failed run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, path)
+    """Write UTF-8 text atomically (``write_bytes``), line ends as given."""
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """As ``write_text``, for bytes."""
+    """Write atomically (temp file, then rename) so a failed run never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
@@ -167,6 +164,16 @@ def lower_first(label: str) -> str:
     return label if sum(c.isupper() for c in first) >= 2 else label[:1].lower() + label[1:]
 
 
+def item_labels(col: str, spec: dict, settings: Settings, categories: dict | None = None) -> dict[str, str]:
+    """Labels of a filter's items: the dimension's, overridden by the figure's category labels
+    (``categories``, default ``category_labels``) or series labels where the filter is one of those."""
+    if col == spec.get("category"):
+        own = category_labels(spec, settings) if categories is None else categories
+    else:
+        own = _series_labels(spec, settings) if col == spec.get("series") else {}
+    return {**_item_labels(col, settings), **own}
+
+
 def _item_labels(col: str, settings: Settings) -> dict[str, str]:
     dims = settings.codebook.dimensions
     return dict(dims[col].labels) if col in dims else {}
@@ -181,7 +188,6 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     labels (acronyms kept), a hint for every filter, values rounded half up to ``indicator_dp``."""
     ft = with_intervals(ft)
     labels = {**category_labels(spec, settings), TOTAL_LABEL: TOTAL_LABEL}  # EES default item
-    series_labels = _series_labels(spec, settings)
     df = ft.table
     min_count = settings.analysis["suppression"]["min_count"]
     n = len(df)
@@ -191,8 +197,7 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
         **{k: [v] * n for k, v in COUNTRY.items()},
     }
     for f in ft.filters:  # cell by cell over plain lists: tables are small, pandas calls are not
-        mapping = labels if f == spec.get("category") else (series_labels if f == spec.get("series") else {})
-        mapping = {**_item_labels(f, settings), **mapping}
+        mapping = item_labels(f, spec, settings, labels)
         columns[f] = [mapping[v] if v in mapping else readable(v, settings, ft.key) for v in df[f].tolist()]
     for col, m in ft.indicators.items():
         dp = int(m.get("dp", 0) or 0)

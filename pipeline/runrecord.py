@@ -35,12 +35,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sha256_tree(paths: list[Path], root: Path) -> str:
-    """One digest over many files: their relative paths and contents, in sorted order."""
+def sha256_tree(paths: list[Path], root: Path, digests: dict[Path, str] | None = None) -> str:
+    """One digest over many files: their relative paths and contents, in sorted order
+    (``digests``: the files' sha256 where already known)."""
+    digests = digests or {}
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(_relative(path, root).encode())
-        digest.update(sha256_file(path).encode())
+        digest.update((digests.get(path) or sha256_file(path)).encode())
     return digest.hexdigest()
 
 
@@ -151,15 +153,11 @@ def provenance(settings: Settings) -> dict:
     config_files = [p for p in settings.cfg.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")]
     hashes = {p: sha256_file(p) for p in files}
     inputs = [{"path": _relative(p, settings.root), "sha256": hashes[p]} for p in files]
-    digest = hashlib.sha256()  # as sha256_tree(files), without reading every file twice
-    for path in sorted(files):
-        digest.update(_relative(path, settings.root).encode())
-        digest.update(hashes[path].encode())
     return {
         "git_commit": commit,
         "git_dirty": dirty,
         "config_sha256": sha256_tree(config_files, settings.cfg),
-        "inputs_sha256": digest.hexdigest(),
+        "inputs_sha256": sha256_tree(files, settings.root, hashes),
         "packages": package_versions(),
         "inputs": inputs,
     }

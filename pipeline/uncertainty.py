@@ -28,7 +28,7 @@ columns ``value, lower, upper, n_las``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -100,6 +100,15 @@ def mean_of_values(y, N: int) -> Interval:
     m = float(y.mean())
     var = fpc(n, N) * float(y.var(ddof=1)) / n if n > 1 else math.nan
     return _interval(m, var, n)
+
+
+def mean_of_non_negative(y, N: int) -> Interval:
+    """``mean_of_values`` of counts or rates: when no value is negative the mean cannot be, so
+    the lower bound is clipped at 0 (NaN = not answered, left out)."""
+    iv = mean_of_values(y, N)
+    if iv.lower < 0 and np.nanmin(np.asarray(y, dtype=float), initial=0.0) >= 0:
+        return replace(iv, lower=0.0)
+    return iv
 
 
 def ratio_of_totals(y, x, N: int) -> Interval:

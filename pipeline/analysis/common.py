@@ -19,7 +19,7 @@ from ..estimators import (
     lowest_outlier,
     modal_band,
 )
-from ..uncertainty import interval_pooled_share, interval_share_of_las, mean_of_values
+from ..uncertainty import interval_pooled_share, interval_share_of_las, mean_of_non_negative
 
 SEC = ["ks3", "ks4"]
 MODELS = ("devolved", "centralised")
@@ -45,10 +45,8 @@ def mean_bounds(values: pd.Series, n_frame: int) -> dict:
     """``lower``/``upper`` of an unweighted mean over LAs (NaN = not answered, left out), 95%
     design-based interval over a frame of ``n_frame`` LAs (uncertainty.mean_of_values); the lower
     bound of a mean of non-negative values is clipped at 0."""
-    y = pd.to_numeric(values, errors="coerce").to_numpy(float)
-    iv = mean_of_values(y, n_frame)
-    floor = 0.0 if np.nanmin(y, initial=0.0) >= 0 else -np.inf  # a mean of counts or rates is not negative
-    return {"lower": max(iv.lower, floor) if not np.isnan(iv.lower) else iv.lower, "upper": iv.upper}
+    iv = mean_of_non_negative(pd.to_numeric(values, errors="coerce").to_numpy(float), n_frame)
+    return {"lower": iv.lower, "upper": iv.upper}
 
 
 def share_bounds(answered: pd.Series, n_frame: int) -> dict:
