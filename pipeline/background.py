@@ -1,9 +1,10 @@
-"""One job in a forked process that starts preparing (importing) before its input exists.
+"""Jobs run in order in one helper process, forked before the run imports pandas.
 
-The main process of a run is busy on one core while it reads and validates the returns; the
-other core is idle until the first tables reach the figure workers. The regressions need only the
-LA frame, and most of their cost is importing statsmodels: a process forked at the start imports
-it on the idle core, then fits as soon as the LA frame is sent.
+The main process of a run starts on one core: importing pandas and matplotlib, then reading and
+validating the returns; the other core is idle until the first tables reach the figure workers.
+The helper uses it: forked first thing (``prestart``, before any heavy import), it parses the
+published values and imports statsmodels while the main process imports and reads, and fits the
+regressions as soon as the LA frame is sent.
 """
 
 from __future__ import annotations
@@ -12,51 +13,97 @@ import importlib
 import multiprocessing as mp
 import traceback
 
+# what a run's helper needs: the published values' parser and the regressions' statsmodels
+RUN_IMPORTS = ("pipeline.reproduce", "statsmodels.regression.linear_model")
+_PRESTARTED: list = []
+
 
 def _serve(conn, modules: tuple[str, ...]) -> None:
+    """Import ``modules``, then run the jobs in order. Results go out through a sender thread:
+    a large result fills the pipe until the parent reads it, and the next job must not wait."""
+    import queue
+    import threading
+
     for name in modules:
         importlib.import_module(name)
-    fn, args = conn.recv()
-    try:
-        conn.send((True, fn(*args)))
-    except BaseException as exc:  # handed to the parent, which raises it there (SystemExit too)
+    outbox: queue.Queue = queue.Queue()
+    sender = threading.Thread(target=_send_all, args=(conn, outbox))
+    sender.start()
+    while True:
         try:
-            conn.send((False, exc))
-        except Exception:  # an exception that cannot be pickled: its text
-            conn.send((False, RuntimeError(traceback.format_exc())))
+            job = conn.recv()
+        except EOFError:
+            break
+        if job is None:
+            break
+        seq, fn, args = job
+        try:
+            outbox.put((seq, True, fn(*args)))
+        except BaseException as exc:  # handed to the parent, which raises it there (SystemExit too)
+            outbox.put((seq, False, exc))
+    outbox.put(None)
+    sender.join()
     conn.close()
 
 
-def early(workers: int, fn, *args):
-    """``fn(*args)`` started now in a forked process (``.get()`` for its result), or run here
-    when the run has a single worker."""
-    return (Background([]) if workers > 1 else Inline()).start(fn, *args)
+def _send_all(conn, outbox) -> None:
+    while (message := outbox.get()) is not None:
+        try:
+            conn.send(message)
+        except Exception:  # a result or exception that cannot be pickled: its text
+            conn.send((message[0], False, RuntimeError(traceback.format_exc())))
 
 
-class Background:
-    """``Background(["statsmodels.api"])``, later ``.start(fn, *args)`` and ``.get()``.
+def prestart(modules: tuple[str, ...] = ()) -> None:
+    """Fork the helper now, before the caller imports pandas, and let it import ``modules``
+    (``helper`` hands it out later)."""
+    if not _PRESTARTED:
+        _PRESTARTED.append(Helper(modules))
 
-    ``fn`` must be a module-level function (it is pickled to the child); its exceptions are
-    raised again by ``get`` in the parent."""
 
-    def __init__(self, modules: list[str]):
+def helper(workers: int, modules: tuple[str, ...] = ()):
+    """The prestarted helper, a newly forked one importing ``modules``, or an in-process stand-in
+    for one worker."""
+    if workers <= 1:
+        return Inline()
+    return _PRESTARTED.pop() if _PRESTARTED else Helper(modules)
+
+
+class Job:
+    def __init__(self, owner, seq: int):
+        self._owner, self._seq = owner, seq
+
+    def get(self):
+        return self._owner._result(self._seq)
+
+
+class Helper:
+    """``h = Helper(modules)``; ``job = h.submit(fn, *args)``; later ``job.get()``; ``h.stop()``.
+
+    Jobs run one after another in submission order. ``fn`` must be a module-level function (it is
+    pickled to the child); its exceptions are raised again by ``get`` in the parent."""
+
+    def __init__(self, modules: tuple[str, ...] = ()):
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child, tuple(modules)), daemon=True)
         self._proc.start()
         child.close()
+        self._next, self._done = 0, {}
 
-    def start(self, fn, *args) -> Background:
-        self._conn.send((fn, args))
-        return self
+    def submit(self, fn, *args) -> Job:
+        seq, self._next = self._next, self._next + 1
+        self._conn.send((seq, fn, args))
+        return Job(self, seq)
 
-    def get(self):
-        try:
-            ok, result = self._conn.recv()
-        except EOFError:
-            raise RuntimeError("the background process ended without a result") from None
-        finally:
-            self._proc.join()
+    def _result(self, seq: int):
+        while seq not in self._done:
+            try:
+                got, ok, result = self._conn.recv()
+            except EOFError:
+                raise RuntimeError("the helper process ended without a result") from None
+            self._done[got] = (ok, result)
+        ok, result = self._done.pop(seq)
         if not ok:
             raise result
         return result
@@ -68,18 +115,18 @@ class Background:
 
 
 class Inline:
-    """The same interface, run in this process (one worker, tests)."""
+    """The same interface, each job run here when its result is asked for (one worker, tests)."""
 
-    def __init__(self, modules: list[str] | None = None):
-        self._call = None
-
-    def start(self, fn, *args) -> Inline:
-        self._call = (fn, args)
-        return self
-
-    def get(self):
-        fn, args = self._call
-        return fn(*args)
+    def submit(self, fn, *args) -> Job:
+        return _Deferred(fn, args)
 
     def stop(self) -> None:
         pass
+
+
+class _Deferred:
+    def __init__(self, fn, args):
+        self._fn, self._args = fn, args
+
+    def get(self):
+        return self._fn(*self._args)

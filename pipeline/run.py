@@ -24,7 +24,7 @@ from . import (
     reproduce,
     schemas,
 )
-from .background import Background, Inline, early
+from .background import RUN_IMPORTS, helper
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
@@ -94,23 +94,23 @@ def run(
     _fewer_collections()
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
-    # Two processes start first, on the core this one leaves idle while it imports matplotlib
-    # and reads: the regressions' (importing statsmodels) and the one parsing the published values.
-    fits = oracle = None
+    # The helper process (forked before pandas was imported when started from the command line)
+    # parses the published values and imports statsmodels on the core this one leaves idle while
+    # it imports matplotlib and reads; it fits the regressions once the LA frame exists.
+    aid = oracle = None
     if until == "reproduce":
-        fits = Background(["statsmodels.regression.linear_model"]) if workers > 1 else Inline()
+        aid = helper(workers, RUN_IMPORTS)
         if settings.has_published_values:
-            oracle = early(workers, reproduce.prepare, settings)
+            oracle = aid.submit(reproduce.prepare, settings)
     # Then the figure workers (forked after this process imported matplotlib, which they share),
     # so drawing overlaps the other stages instead of following them.
     pool = present.FigurePool(workers) if until in ("figures", "reproduce") else None
     try:
-        code = _stages(settings, until, log, pool, fits, oracle)
+        code = _stages(settings, until, log, pool, aid, oracle)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
-        for process in (fits, oracle):
-            if process is not None:
-                process.stop()
+        if aid is not None:
+            aid.stop()
         if pool is not None:
             pool.close()
 
@@ -141,7 +141,7 @@ def fill_texts(settings: Settings, tables: list) -> list:
     return tables
 
 
-def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int:
+def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     try:
         # the figure workers are idle until the first tables exist: they read the returns
         read_map = pool.pool.map if pool is not None and pool.pool is not None else map
@@ -167,8 +167,7 @@ def _stages(settings: Settings, until: str, log: Log, pool, fits, oracle) -> int
     log("derived la_frame", stage="derive", las=len(derived["la_frame"]))
     if until == "derive":
         return 0
-    if fits is not None:
-        fits.start(regressions, settings, derived["la_frame"])
+    fits = aid.submit(regressions, settings, derived["la_frame"]) if aid is not None else None
     submit = (lambda built: pool.submit(settings, fill_texts(settings, built))) if pool is not None else None
     tables = fill_texts(settings, analyse.run(settings, derived, on_tables=submit))
     present.write_tables(settings, tables)
