@@ -405,7 +405,10 @@ def _value_text(v: float, fmt: str) -> str:
 @lru_cache(maxsize=1)
 def _canvas():
     """One figure per process, cleared between charts (creating a figure costs more than clearing)."""
-    return _style().figure(figsize=(9, 6.2))
+    from .canvas import figure
+
+    _style()
+    return figure(9, 6.2)
 
 
 @lru_cache(maxsize=1)
