@@ -12,7 +12,12 @@ from matplotlib.figure import Figure
 from pipeline import canvas, present
 
 TEXTS = [  # repeated strings, several lines, bold, sizes and alignments, as the charts use them
-    (0.05, 0.9, "Figure 1: a bold title that is fairly long", {"weight": "bold", "fontsize": 13, "va": "top"}),
+    (
+        0.05,
+        0.9,
+        "Figure 1: a bold title that is fairly long",
+        {"weight": "bold", "fontsize": 13, "va": "top"},
+    ),
     (0.05, 0.7, "Line one\nline two of a note", {"fontsize": 9}),
     (0.5, 0.5, "38%", {"ha": "center", "va": "center", "color": "white"}),
     (0.6, 0.5, "38%", {"ha": "center", "va": "center"}),
