@@ -94,9 +94,9 @@ def _rel(path: Path) -> str:
 def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     settings = checked_settings(wave)
     if until == "reproduce" and workers > 1:
-        from .background import RUN_IMPORTS, prestart
+        from .background import prestart
 
-        prestart(RUN_IMPORTS)  # before pandas is imported below: the helper imports on the idle core
+        prestart(settings)  # before pandas is imported below: the helper reads on the idle core
     from .run import run
 
     raise typer.Exit(run(settings, until=until, workers=workers, quiet=quiet, summary=summary))
