@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -365,16 +366,33 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
     return short_message(headline(spec, data, TOTAL_LABEL))
 
 
-def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
-    """Title line (figure number and headline), subtitle, the short key message (alt text), then
-    the long description: report caption, chart type, every value as labelled, base, method."""
-    from .charts import _label_texts, plan, whiskers
+@dataclass
+class ChartPlan:
+    """What the chart and its alt text share: the bar plan, the value labels, the headline."""
 
-    fmt = spec.get("format", "number")
+    plan: object  # charts.Plan
+    labels: dict
+    headline: str
+
+
+def chart_plan(ft: FigureTable, spec: dict, data: pd.DataFrame) -> ChartPlan:
+    from .charts import _label_texts, headline, plan, whiskers
+
     p = plan(data, spec, TOTAL_LABEL)
     p.intervals = whiskers(spec, ft.estimator, p, data)
-    shown = _label_texts(data, p, fmt)
-    message = key_message(spec, data)
+    labels = _label_texts(data, p, spec.get("format", "number"))
+    return ChartPlan(p, labels, headline(spec, data, TOTAL_LABEL))
+
+
+def alt_text(
+    ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, chart: ChartPlan | None = None
+) -> str:
+    """Title line (figure number and headline), subtitle, the short key message (alt text), then
+    the long description: report caption, chart type, every value as labelled, base, method."""
+    fmt = spec.get("format", "number")
+    chart = chart or chart_plan(ft, spec, data)
+    p, shown = chart.plan, chart.labels
+    message = short_message(chart.headline)
     lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
     lines += [f"Report caption: {spec['title']}."]
     lines += [f"{_kind_name(p)}{', with 95% intervals as whiskers' if p.intervals else ''}. Values shown:"]
@@ -504,18 +522,18 @@ def figure_text(title: str, subtitle: str, message: str, description: list[str],
     return "\n".join(lines) + "\n"
 
 
-def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings):
+def compose(
+    ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, chart: ChartPlan | None = None
+):
     """Size ``fig`` for the content and put every artist on it (nothing is saved here)."""
     from . import charts
 
     _style()
-    p = charts.plan(data, spec, TOTAL_LABEL)
-    p.intervals = charts.whiskers(spec, ft.estimator, p, data)
+    chart = chart or chart_plan(ft, spec, data)
+    p, labels = chart.plan, chart.labels
     n_colours = len(p.series) if p.series else 1 + len(p.subsets)
     palette = "categorical" if n_colours <= 6 else "sequential"
     colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
-    fmt = spec.get("format", "number")
-    labels = charts._label_texts(data, p, fmt)
     subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
     method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
@@ -528,16 +546,23 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
-    title = f"Figure {spec['number']}: {charts.headline(spec, data, TOTAL_LABEL)}"
+    title = f"Figure {spec['number']}: {chart.headline}"
     lay = charts.layout(data, spec, p, labels, title, subtitle, "\n".join(footer))
     fig = canvas(lay.fig_h)
     charts.draw(fig, data, spec, p, lay, colours, labels)
     return fig
 
 
-def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
+def render(
+    ft: FigureTable,
+    spec: dict,
+    data: pd.DataFrame,
+    settings: Settings,
+    stem: Path,
+    chart: ChartPlan | None = None,
+) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    save_figure(compose(ft, spec, data, settings), stem)
+    save_figure(compose(ft, spec, data, settings, chart), stem)
 
 
 def figure_stem(settings: Settings, spec: dict) -> Path:
@@ -566,8 +591,9 @@ def _render_one(args) -> str:
     data = plotted(ft, spec, settings)
     stem.parent.mkdir(parents=True, exist_ok=True)
     write_csv(stem.with_suffix(".csv"), figure_csv(spec, data))
-    write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings))
-    render(ft, spec, data, settings, stem)
+    chart = chart_plan(ft, spec, data)  # shared by the alt text and the drawing
+    write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings, chart))
+    render(ft, spec, data, settings, stem, chart)
     return stem.name
 
 
