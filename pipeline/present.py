@@ -612,13 +612,27 @@ def _init_worker() -> None:
 
 class FigurePool:
     """Draws figures in worker processes (fork) as soon as their tables exist; with one worker,
-    draws in this process. ``submit`` may be called several times; ``results`` waits for all."""
+    draws in this process. ``submit`` and ``call`` may be called several times; ``results`` waits
+    for all, drawing queued figures in this process meanwhile (work stealing).
+
+    Jobs wait in a queue here and go to the workers a few at a time (enough that a worker never
+    waits for the next one), so that this process, once its own stages are done, takes the
+    figures no worker has started instead of waiting for the workers to draw them."""
+
+    AHEAD = 1  # jobs handed to the workers beyond one each
 
     def __init__(self, workers: int):
+        import threading
+        from collections import deque
+
         self.workers = workers
         self.pool = None
-        self.pending: list = []
         self.context = None  # handle of the context figure job (run.py), None until started
+        self._queue: deque = deque()  # (slot, fn, args) not yet handed out
+        self._slots: list = []  # results in submission order (a list of names per job)
+        self._sent = 0  # jobs handed to the workers and not yet back
+        self._failed: list[BaseException] = []
+        self._lock = threading.Condition()
         if workers > 1:
             import multiprocessing as mp
 
@@ -626,27 +640,66 @@ class FigurePool:
             self.pool = mp.get_context("fork").Pool(workers)
 
     def submit(self, settings: Settings, tables: list[FigureTable]):
-        jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
-        if self.pool is None:
-            self.pending.append(_Done([_render_one(j) for j in jobs]))
-        else:
-            self.pending.append(self.pool.map_async(_render_one, jobs, chunksize=1))
+        for ft in tables:
+            if ft.is_figure:
+                self._add(_render_named, (ft, settings.figures[ft.key], settings))
         return self
 
     def call(self, fn, *args):
         """Run another drawing function (module-level, returning a list of names) the same way."""
-        if self.pool is None:
-            self.pending.append(_Done(fn(*args)))
-        else:
-            self.pending.append(self.pool.apply_async(fn, args))
+        return self._add(fn, args)
+
+    def _add(self, fn, args):
+        with self._lock:
+            self._slots.append(None)
+            self._queue.append((len(self._slots) - 1, fn, args))
+            self._hand_out()
+        if self.pool is None:  # one worker: draw now, in order
+            self._steal()
         return self
+
+    def _hand_out(self) -> None:
+        """Keep the workers supplied (called with the lock held)."""
+        while self.pool is not None and self._queue and self._sent < self.workers + self.AHEAD:
+            slot, fn, args = self._queue.popleft()
+            self._sent += 1
+            self.pool.apply_async(
+                fn, args, callback=lambda r, slot=slot: self._back(slot, r), error_callback=self._error
+            )
+
+    def _back(self, slot: int, result) -> None:
+        with self._lock:
+            self._slots[slot] = result
+            self._sent -= 1
+            self._hand_out()
+            self._lock.notify_all()
+
+    def _error(self, exc: BaseException) -> None:
+        with self._lock:
+            self._failed.append(exc)
+            self._sent -= 1
+            self._lock.notify_all()
+
+    def _steal(self) -> None:
+        """Draw the jobs no worker has taken yet, here."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                slot, fn, args = self._queue.popleft()
+            self._slots[slot] = fn(*args)
 
     def later(self, fn, *args):
         """Start ``fn(*args)`` in a worker and return its handle (``.get()``), outside ``results``."""
         return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def results(self) -> list[str]:
-        return [name for p in self.pending for name in p.get()]
+        self._steal()
+        with self._lock:
+            self._lock.wait_for(lambda: self._sent == 0 or self._failed)
+            if self._failed:
+                raise self._failed[0]
+        return [name for names in self._slots for name in names]
 
     def get(self) -> list[str]:
         return self.results()
@@ -655,6 +708,10 @@ class FigurePool:
         if self.pool is not None:
             self.pool.close()
             self.pool.join()
+
+
+def _render_named(ft: FigureTable, spec: dict, settings: Settings) -> list[str]:
+    return [_render_one((ft, spec, settings))]
 
 
 class _Done:
