@@ -97,6 +97,10 @@ class Job:
     def get(self):
         return self._owner._result(self._seq)
 
+    def ready(self) -> bool:
+        """Whether ``get`` would return at once."""
+        return self._owner._arrived(self._seq)
+
 
 class Helper:
     """``h = Helper()``; ``job = h.submit(fn, *args)``; later ``job.get()``; ``h.stop()``.
@@ -118,6 +122,12 @@ class Helper:
         seq, self._next = self._next, self._next + 1
         self._conn.send((seq, fn, args))
         return Job(self, seq)
+
+    def _arrived(self, seq: int) -> bool:
+        while seq not in self._done and self._conn.poll():
+            got, ok, result = self._conn.recv()
+            self._done[got] = (ok, result)
+        return seq in self._done
 
     def _result(self, seq: int):
         while seq not in self._done:
@@ -150,6 +160,9 @@ class Inline:
 class _Deferred:
     def __init__(self, fn, args):
         self._fn, self._args = fn, args
+
+    def ready(self) -> bool:
+        return True
 
     def get(self):
         return _resolve(self._fn)(*self._args)

@@ -610,6 +610,9 @@ def _init_worker() -> None:
     import afcharts.af_colours  # noqa: F401 - warm the import before the first job
 
 
+WORKER_NICENESS = 5  # added to the figure workers' and the helper's niceness (see FigurePool)
+
+
 class FigurePool:
     """Draws figures in worker processes (fork) as soon as their tables exist; with one worker,
     draws in this process. ``submit`` and ``call`` may be called several times; ``results`` waits
@@ -637,7 +640,9 @@ class FigurePool:
             import multiprocessing as mp
 
             _init_worker()  # before the fork: the workers share one import of matplotlib (-0.35 s each)
-            self.pool = mp.get_context("fork").Pool(workers)
+            # a lower priority for the workers: the stages of this process are the run's critical
+            # path (every figure waits for its table), and it draws what is left at the end
+            self.pool = mp.get_context("fork").Pool(workers, initializer=os.nice, initargs=(WORKER_NICENESS,))
 
     def submit(self, settings: Settings, tables: list[FigureTable]):
         for ft in tables:
@@ -680,14 +685,19 @@ class FigurePool:
             self._sent -= 1
             self._lock.notify_all()
 
-    def _steal(self) -> None:
-        """Draw the jobs no worker has taken yet, here."""
-        while True:
+    def _steal(self, until=lambda: False) -> None:
+        """Draw the jobs no worker has taken yet, here, one by one until ``until()`` is true."""
+        while not until():
             with self._lock:
                 if not self._queue:
                     return
                 slot, fn, args = self._queue.popleft()
             self._slots[slot] = fn(*args)
+
+    def help_until(self, job) -> None:
+        """Draw queued figures here while ``job`` (a background result this process waits for)
+        is not ready: the waiting time goes to drawing."""
+        self._steal(until=job.ready)
 
     def later(self, fn, *args):
         """Start ``fn(*args)`` in a worker and return its handle (``.get()``), outside ``results``."""

@@ -179,6 +179,8 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     try:
         nonresponse.stage(settings, derived["la_frame"], clean)
         if fits is not None:
+            if pool is not None:
+                pool.help_until(fits)
             found, messages, figure_args = fits.get()
             values += found
             for message in messages:
@@ -204,6 +206,8 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce" and settings.has_published_values:
+        if pool is not None:
+            pool.help_until(oracle)
         table, line, strict = reproduce.run(settings, values, derived, prepared=oracle.get())
     drawn = pool.results()
     log(
