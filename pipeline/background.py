@@ -1,10 +1,10 @@
-"""Jobs run in order in one helper process, forked before the run imports pandas.
+"""Jobs run in order in one helper process, forked early in a run.
 
 The main process of a run starts on one core, importing pandas and matplotlib; the other core
-is idle. The helper uses it: forked first thing (``prestart``, before any heavy import), it reads
-the returns while the main process imports (so validation starts as soon as matplotlib is in),
-then imports statsmodels and parses the published values, and fits the regressions as soon as
-the LA frame is sent.
+is idle. The helper uses it: forked as soon as pandas and the readers are imported
+(``prestart``), it reads the returns while the main process imports the rest (so validation
+starts as soon as matplotlib is in), then imports statsmodels and parses the published values,
+and fits the regressions as soon as the LA frame is sent.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _run_helper(settings):
 
 
 def prestart(settings) -> None:
-    """Fork the run's helper now, before the caller imports pandas (``helper`` hands it out)."""
+    """Fork the run's helper now, before the caller imports the rest (``helper`` hands it out)."""
     if not _PRESTARTED:
         _PRESTARTED.append(_run_helper(settings))
 
