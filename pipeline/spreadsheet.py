@@ -10,8 +10,8 @@ the table instead of repeated on every row. Text is neutralised against formula 
 
 Cost: pandas' per-call overhead on ~60 small tables was most of the time, so the tables are read
 with ``csv`` into lists, converted without cell-by-cell ``.loc``, and gptables' table step runs
-in plain Python (``spreadsheet_gpt``: same cells, formats and widths as gptables writes). Wave
-2018: about 0.25 CPU s instead of 1.3.
+in plain Python (``spreadsheet_gpt``: same cells, formats and widths as gptables writes). The
+default wave: about 0.25 CPU s instead of 1.3.
 """
 
 from __future__ import annotations
