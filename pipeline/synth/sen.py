@@ -127,7 +127,9 @@ def _use_score(las: pd.DataFrame, answers: dict, lean: dict) -> np.ndarray:
     per pupil, leaning to small LAs (the mean of LA rates is well above the pooled rate), to high
     real PEx rates and away from devolved models (the report's significant associations)."""
     logsec = np.log(las["pupils_secondary"].where(las["pupils_secondary"] > 0))
-    devolved = np.array([answers[c][key("decision_model", "secondary")] != "centralised" for c in las["la_code"]])
+    devolved = np.array(
+        [answers[c][key("decision_model", "secondary")] != "centralised" for c in las["la_code"]]
+    )
     return (
         lean.get("real_ap", 0.0) * real_ap_z(las)
         + lean.get("size", 0.0) * _z(logsec)

@@ -175,7 +175,9 @@ def fit_rates(
             free = ok & (r < 0.9 * r[ok].max()) & (r < np.median(r[ok]) * 1.3)
             r = fix_pooled(r, pupils, total, free, groups)
             if bounds is not None and rebound:
-                r = _keep_group_sums(r, post(np.where(ok, np.clip(r, *bounds), 0.0), ok, groups), ok, free, groups)
+                r = _keep_group_sums(
+                    r, post(np.where(ok, np.clip(r, *bounds), 0.0), ok, groups), ok, free, groups
+                )
     return r
 
 
@@ -899,7 +901,12 @@ def real_ap_z(las: pd.DataFrame) -> np.ndarray:
 
 
 def pru_anchor_weight(
-    w: pd.DataFrame, uses: pd.DataFrame, totals: pd.DataFrame, shares: pd.DataFrame, las: pd.DataFrame, share: float
+    w: pd.DataFrame,
+    uses: pd.DataFrame,
+    totals: pd.DataFrame,
+    shares: pd.DataFrame,
+    las: pd.DataFrame,
+    share: float,
 ) -> pd.Series:
     """PRU weight in the state-funded mix so that an LA's PRU places are about k x its real AP
     school headcount (capacity tracks headcount), k common to all LAs (the pooled PRU share of
@@ -918,7 +925,9 @@ def pru_anchor_weight(
         lo, hi = (k, hi) if got < want else (lo, k)
     f = np.clip(k * heads / np.maximum(state, 1e-9), 0.05, 0.95)
     wp = np.where(other > 0, f / (1 - f) * other, 1.0)
-    return pd.Series(np.where(uses["pru"].to_numpy(), np.where(has, wp, w["pru"].to_numpy()), 0.0), index=w.index)
+    return pd.Series(
+        np.where(uses["pru"].to_numpy(), np.where(has, wp, w["pru"].to_numpy()), 0.0), index=w.index
+    )
 
 
 def real_school_z(las: pd.DataFrame) -> np.ndarray:
