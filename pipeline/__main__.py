@@ -94,9 +94,10 @@ def _rel(path: Path) -> str:
 def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     settings = checked_settings(wave)
     if until == "reproduce" and workers > 1:
-        from .background import RUN_IMPORTS, prestart
+        from . import ingest  # noqa: F401 - pandas and the readers, shared with the helper
+        from .background import prestart
 
-        prestart(RUN_IMPORTS)  # before pandas is imported below: the helper imports on the idle core
+        prestart(settings)  # the helper reads the returns on the idle core while this process imports
     from .run import run
 
     raise typer.Exit(run(settings, until=until, workers=workers, quiet=quiet, summary=summary))

@@ -1,10 +1,10 @@
-"""Jobs run in order in one helper process, forked before the run imports pandas.
+"""Jobs run in order in one helper process, forked early in a run.
 
-The main process of a run starts on one core: importing pandas and matplotlib, then reading and
-validating the returns; the other core is idle until the first tables reach the figure workers.
-The helper uses it: forked first thing (``prestart``, before any heavy import), it parses the
-published values and imports statsmodels while the main process imports and reads, and fits the
-regressions as soon as the LA frame is sent.
+The main process of a run starts on one core, importing pandas and matplotlib; the other core
+is idle. The helper uses it: forked as soon as pandas and the readers are imported
+(``prestart``), it reads the returns while the main process imports the rest (so validation
+starts as soon as matplotlib is in), then imports statsmodels and parses the published values,
+and fits the regressions as soon as the LA frame is sent.
 """
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ import importlib
 import multiprocessing as mp
 import traceback
 
-# what a run's helper needs: the published values' parser and the regressions' statsmodels
+# what a run's helper imports after reading the returns: the published values' parser and the
+# regressions' statsmodels
 RUN_IMPORTS = ("pipeline.reproduce", "statsmodels.regression.linear_model")
 _PRESTARTED: list = []
 
 
-def _serve(conn, modules: tuple[str, ...]) -> None:
-    """Import ``modules``, then run the jobs in order. Results go out through a sender thread:
-    a large result fills the pipe until the parent reads it, and the next job must not wait."""
+def _serve(conn) -> None:
+    """Run the jobs in order. Results go out through a sender thread: a large result fills the
+    pipe until the parent reads it, and the next job must not wait."""
     import queue
     import threading
 
-    for name in modules:
-        importlib.import_module(name)
     outbox: queue.Queue = queue.Queue()
     sender = threading.Thread(target=_send_all, args=(conn, outbox))
     sender.start()
@@ -38,7 +37,7 @@ def _serve(conn, modules: tuple[str, ...]) -> None:
             break
         seq, fn, args = job
         try:
-            outbox.put((seq, True, fn(*args)))
+            outbox.put((seq, True, _resolve(fn)(*args)))
         except BaseException as exc:  # handed to the parent, which raises it there (SystemExit too)
             outbox.put((seq, False, exc))
     outbox.put(None)
@@ -54,19 +53,41 @@ def _send_all(conn, outbox) -> None:
             conn.send((message[0], False, RuntimeError(traceback.format_exc())))
 
 
-def prestart(modules: tuple[str, ...] = ()) -> None:
-    """Fork the helper now, before the caller imports pandas, and let it import ``modules``
-    (``helper`` hands it out later)."""
+def _resolve(fn):
+    """A job's function, or its name "module:function" (the parent need not have imported it)."""
+    if isinstance(fn, str):
+        module, name = fn.split(":")
+        return getattr(importlib.import_module(module), name)
+    return fn
+
+
+def import_modules(*names: str) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
+def _run_helper(settings):
+    """A run's helper with its first jobs queued: the returns (``.reading``), then the imports."""
+    aid = Helper()
+    aid.reading = aid.submit("pipeline.ingest:read_wave", settings)
+    aid.submit(import_modules, *RUN_IMPORTS)
+    return aid
+
+
+def prestart(settings) -> None:
+    """Fork the run's helper now, before the caller imports the rest (``helper`` hands it out)."""
     if not _PRESTARTED:
-        _PRESTARTED.append(Helper(modules))
+        _PRESTARTED.append(_run_helper(settings))
 
 
-def helper(workers: int, modules: tuple[str, ...] = ()):
-    """The prestarted helper, a newly forked one importing ``modules``, or an in-process stand-in
-    for one worker."""
+def helper(workers: int, settings):
+    """The run's prestarted helper, a newly forked one, or (one worker) an in-process stand-in;
+    each has ``.reading``, the job reading the wave's returns."""
     if workers <= 1:
-        return Inline()
-    return _PRESTARTED.pop() if _PRESTARTED else Helper(modules)
+        aid = Inline()
+        aid.reading = None  # read here, by the caller
+        return aid
+    return _PRESTARTED.pop() if _PRESTARTED else _run_helper(settings)
 
 
 class Job:
@@ -76,17 +97,23 @@ class Job:
     def get(self):
         return self._owner._result(self._seq)
 
+    def ready(self) -> bool:
+        """Whether ``get`` would return at once."""
+        return self._owner._arrived(self._seq)
+
 
 class Helper:
-    """``h = Helper(modules)``; ``job = h.submit(fn, *args)``; later ``job.get()``; ``h.stop()``.
+    """``h = Helper()``; ``job = h.submit(fn, *args)``; later ``job.get()``; ``h.stop()``.
 
-    Jobs run one after another in submission order. ``fn`` must be a module-level function (it is
-    pickled to the child); its exceptions are raised again by ``get`` in the parent."""
+    Jobs run one after another in submission order. ``fn`` is a module-level function (pickled
+    to the child) or its name "module:function"; its exceptions are raised again by ``get`` in
+    the parent."""
 
-    def __init__(self, modules: tuple[str, ...] = ()):
+    def __init__(self):
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, tuple(modules)), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.reading = None
         self._proc.start()
         child.close()
         self._next, self._done = 0, {}
@@ -95,6 +122,12 @@ class Helper:
         seq, self._next = self._next, self._next + 1
         self._conn.send((seq, fn, args))
         return Job(self, seq)
+
+    def _arrived(self, seq: int) -> bool:
+        while seq not in self._done and self._conn.poll():
+            got, ok, result = self._conn.recv()
+            self._done[got] = (ok, result)
+        return seq in self._done
 
     def _result(self, seq: int):
         while seq not in self._done:
@@ -128,5 +161,8 @@ class _Deferred:
     def __init__(self, fn, args):
         self._fn, self._args = fn, args
 
+    def ready(self) -> bool:
+        return True
+
     def get(self):
-        return self._fn(*self._args)
+        return _resolve(self._fn)(*self._args)

@@ -371,9 +371,7 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
     vmax = vmax if vmax > 0 else 1.0
     axes = []
     for k in range(n_panels):
-        ax = fig.add_axes(
-            ((left + k * (panel_w + gap)) / WIDTH, bottom / H, panel_w / WIDTH, height / H),
-        )
+        ax = _panel(fig, ((left + k * (panel_w + gap)) / WIDTH, bottom / H, panel_w / WIDTH, height / H))
         axes.append(ax)
         pw = panel_w if p.horizontal else height
         room = lay.label_room if p.horizontal else (0.0 if p.stacked else line_height(SIZE["label"]) + 0.05)
@@ -414,9 +412,9 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
 
 def value_axis(ax, horizontal: bool, ticks: list[float], texts: list[str], across: float) -> None:
     """The value axis as plain artists: grid lines and tick marks as two line collections, tick
-    labels as text (``across``: the axes' size in inches across the value axis). matplotlib's
+    labels as text (``across``: the panel's size in inches across the value axis). matplotlib's
     tick objects (two lines, a grid line and two labels each, re-laid out at every draw) cost
-    about a third of the drawing time of a chart; the axes' own axis objects are hidden."""
+    about a third of the drawing time of a chart."""
     import matplotlib as mpl
     from matplotlib.collections import LineCollection
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
@@ -443,8 +441,6 @@ def value_axis(ax, horizontal: bool, ticks: list[float], texts: list[str], acros
     for t, text in zip(ticks, texts, strict=True):
         x, y = (t, 0) if horizontal else (0, t)
         ax.text(x, y, text, transform=along + shift, fontsize=SIZE["tick"], color=colour, **where)
-    ax.xaxis.set_visible(False)
-    ax.yaxis.set_visible(False)
 
 
 def tick_texts(ticks: list[float], fmt: str) -> list[str]:
@@ -730,12 +726,15 @@ def put(fig, H: float, x: float, y: float, text: str, size: float, **kw):
 
 
 def axes_at(fig, H: float, left: float, top: float, width: float, height: float):
-    """An axes at a rectangle given in inches (``top`` from the top of the canvas), without tick
-    objects: their creation and per-draw bookkeeping cost more than plain text labels."""
-    ax = fig.add_axes((left / WIDTH, 1 - (top + height) / H, width / WIDTH, height / H))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
+    """A plot area at a rectangle given in inches (``top`` from the top of the canvas)."""
+    return _panel(fig, (left / WIDTH, 1 - (top + height) / H, width / WIDTH, height / H))
+
+
+def _panel(fig, rect):
+    """A plot area: the rectangle and data limits of an Axes without its cost (see ``panel``)."""
+    from .panel import Panel
+
+    return Panel(fig, rect)
 
 
 def sig(x: float, digits: int = 2) -> str:

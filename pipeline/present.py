@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -365,16 +366,33 @@ def key_message(spec: dict, data: pd.DataFrame) -> str:
     return short_message(headline(spec, data, TOTAL_LABEL))
 
 
-def alt_text(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings) -> str:
-    """Title line (figure number and headline), subtitle, the short key message (alt text), then
-    the long description: report caption, chart type, every value as labelled, base, method."""
-    from .charts import _label_texts, plan, whiskers
+@dataclass
+class ChartPlan:
+    """What the chart and its alt text share: the bar plan, the value labels, the headline."""
 
-    fmt = spec.get("format", "number")
+    plan: object  # charts.Plan
+    labels: dict
+    headline: str
+
+
+def chart_plan(ft: FigureTable, spec: dict, data: pd.DataFrame) -> ChartPlan:
+    from .charts import _label_texts, headline, plan, whiskers
+
     p = plan(data, spec, TOTAL_LABEL)
     p.intervals = whiskers(spec, ft.estimator, p, data)
-    shown = _label_texts(data, p, fmt)
-    message = key_message(spec, data)
+    labels = _label_texts(data, p, spec.get("format", "number"))
+    return ChartPlan(p, labels, headline(spec, data, TOTAL_LABEL))
+
+
+def alt_text(
+    ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, chart: ChartPlan | None = None
+) -> str:
+    """Title line (figure number and headline), subtitle, the short key message (alt text), then
+    the long description: report caption, chart type, every value as labelled, base, method."""
+    fmt = spec.get("format", "number")
+    chart = chart or chart_plan(ft, spec, data)
+    p, shown = chart.plan, chart.labels
+    message = short_message(chart.headline)
     lines = [f"Figure {spec['number']}: {message}", f"{spec['subtitle']}.", f"Key message: {message}"]
     lines += [f"Report caption: {spec['title']}."]
     lines += [f"{_kind_name(p)}{', with 95% intervals as whiskers' if p.intervals else ''}. Values shown:"]
@@ -405,7 +423,10 @@ def _value_text(v: float, fmt: str) -> str:
 @lru_cache(maxsize=1)
 def _canvas():
     """One figure per process, cleared between charts (creating a figure costs more than clearing)."""
-    return _style().figure(figsize=(9, 6.2))
+    from .canvas import figure
+
+    _style()
+    return figure(9, 6.2)
 
 
 @lru_cache(maxsize=1)
@@ -501,18 +522,18 @@ def figure_text(title: str, subtitle: str, message: str, description: list[str],
     return "\n".join(lines) + "\n"
 
 
-def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings):
+def compose(
+    ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, chart: ChartPlan | None = None
+):
     """Size ``fig`` for the content and put every artist on it (nothing is saved here)."""
     from . import charts
 
     _style()
-    p = charts.plan(data, spec, TOTAL_LABEL)
-    p.intervals = charts.whiskers(spec, ft.estimator, p, data)
+    chart = chart or chart_plan(ft, spec, data)
+    p, labels = chart.plan, chart.labels
     n_colours = len(p.series) if p.series else 1 + len(p.subsets)
     palette = "categorical" if n_colours <= 6 else "sequential"
     colours = _colours(palette, min(max(2, n_colours), 6 if palette == "categorical" else 5))
-    fmt = spec.get("format", "number")
-    labels = charts._label_texts(data, p, fmt)
     subtitle = spec["subtitle"] + (f" ({p.base_all} LAs)" if p.base_on == "subtitle" else "")
     method = ft.estimator.split(": ")[0] if ": " in ft.estimator[:60] else ft.estimator.split(". ")[0]
     footer = [f"Base: {ft.base}.", f"Method: {method}; full note in the .txt file."]
@@ -525,16 +546,23 @@ def compose(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings)
     if spec.get("context_note"):
         footer.append(spec["context_note"])
     footer.append(f"Data: {settings.data_note_short}")
-    title = f"Figure {spec['number']}: {charts.headline(spec, data, TOTAL_LABEL)}"
+    title = f"Figure {spec['number']}: {chart.headline}"
     lay = charts.layout(data, spec, p, labels, title, subtitle, "\n".join(footer))
     fig = canvas(lay.fig_h)
     charts.draw(fig, data, spec, p, lay, colours, labels)
     return fig
 
 
-def render(ft: FigureTable, spec: dict, data: pd.DataFrame, settings: Settings, stem: Path) -> None:
+def render(
+    ft: FigureTable,
+    spec: dict,
+    data: pd.DataFrame,
+    settings: Settings,
+    stem: Path,
+    chart: ChartPlan | None = None,
+) -> None:
     """Draw one figure and save it as PNG and SVG (metadata-free, so bytes are stable)."""
-    save_figure(compose(ft, spec, data, settings), stem)
+    save_figure(compose(ft, spec, data, settings, chart), stem)
 
 
 def figure_stem(settings: Settings, spec: dict) -> Path:
@@ -563,8 +591,9 @@ def _render_one(args) -> str:
     data = plotted(ft, spec, settings)
     stem.parent.mkdir(parents=True, exist_ok=True)
     write_csv(stem.with_suffix(".csv"), figure_csv(spec, data))
-    write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings))
-    render(ft, spec, data, settings, stem)
+    chart = chart_plan(ft, spec, data)  # shared by the alt text and the drawing
+    write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings, chart))
+    render(ft, spec, data, settings, stem, chart)
     return stem.name
 
 
@@ -581,43 +610,106 @@ def _init_worker() -> None:
     import afcharts.af_colours  # noqa: F401 - warm the import before the first job
 
 
+WORKER_NICENESS = 5  # added to the figure workers' and the helper's niceness (see FigurePool)
+
+
 class FigurePool:
     """Draws figures in worker processes (fork) as soon as their tables exist; with one worker,
-    draws in this process. ``submit`` may be called several times; ``results`` waits for all."""
+    draws in this process. ``submit`` and ``call`` may be called several times; ``results`` waits
+    for all, drawing queued figures in this process meanwhile (work stealing).
+
+    Jobs wait in a queue here and go to the workers a few at a time (enough that a worker never
+    waits for the next one), so that this process, once its own stages are done, takes the
+    figures no worker has started instead of waiting for the workers to draw them."""
+
+    AHEAD = 1  # jobs handed to the workers beyond one each
 
     def __init__(self, workers: int):
+        import threading
+        from collections import deque
+
         self.workers = workers
         self.pool = None
-        self.pending: list = []
         self.context = None  # handle of the context figure job (run.py), None until started
+        self._queue: deque = deque()  # (slot, fn, args) not yet handed out
+        self._slots: list = []  # results in submission order (a list of names per job)
+        self._sent = 0  # jobs handed to the workers and not yet back
+        self._failed: list[BaseException] = []
+        self._lock = threading.Condition()
         if workers > 1:
             import multiprocessing as mp
 
             _init_worker()  # before the fork: the workers share one import of matplotlib (-0.35 s each)
-            self.pool = mp.get_context("fork").Pool(workers)
+            # a lower priority for the workers: the stages of this process are the run's critical
+            # path (every figure waits for its table), and it draws what is left at the end
+            self.pool = mp.get_context("fork").Pool(workers, initializer=os.nice, initargs=(WORKER_NICENESS,))
 
     def submit(self, settings: Settings, tables: list[FigureTable]):
-        jobs = [(ft, settings.figures[ft.key], settings) for ft in tables if ft.is_figure]
-        if self.pool is None:
-            self.pending.append(_Done([_render_one(j) for j in jobs]))
-        else:
-            self.pending.append(self.pool.map_async(_render_one, jobs, chunksize=1))
+        for ft in tables:
+            if ft.is_figure:
+                self._add(_render_named, (ft, settings.figures[ft.key], settings))
         return self
 
     def call(self, fn, *args):
         """Run another drawing function (module-level, returning a list of names) the same way."""
-        if self.pool is None:
-            self.pending.append(_Done(fn(*args)))
-        else:
-            self.pending.append(self.pool.apply_async(fn, args))
+        return self._add(fn, args)
+
+    def _add(self, fn, args):
+        with self._lock:
+            self._slots.append(None)
+            self._queue.append((len(self._slots) - 1, fn, args))
+            self._hand_out()
+        if self.pool is None:  # one worker: draw now, in order
+            self._steal()
         return self
+
+    def _hand_out(self) -> None:
+        """Keep the workers supplied (called with the lock held)."""
+        while self.pool is not None and self._queue and self._sent < self.workers + self.AHEAD:
+            slot, fn, args = self._queue.popleft()
+            self._sent += 1
+            self.pool.apply_async(
+                fn, args, callback=lambda r, slot=slot: self._back(slot, r), error_callback=self._error
+            )
+
+    def _back(self, slot: int, result) -> None:
+        with self._lock:
+            self._slots[slot] = result
+            self._sent -= 1
+            self._hand_out()
+            self._lock.notify_all()
+
+    def _error(self, exc: BaseException) -> None:
+        with self._lock:
+            self._failed.append(exc)
+            self._sent -= 1
+            self._lock.notify_all()
+
+    def _steal(self, until=lambda: False) -> None:
+        """Draw the jobs no worker has taken yet, here, one by one until ``until()`` is true."""
+        while not until():
+            with self._lock:
+                if not self._queue:
+                    return
+                slot, fn, args = self._queue.popleft()
+            self._slots[slot] = fn(*args)
+
+    def help_until(self, job) -> None:
+        """Draw queued figures here while ``job`` (a background result this process waits for)
+        is not ready: the waiting time goes to drawing."""
+        self._steal(until=job.ready)
 
     def later(self, fn, *args):
         """Start ``fn(*args)`` in a worker and return its handle (``.get()``), outside ``results``."""
         return _Done(fn(*args)) if self.pool is None else self.pool.apply_async(fn, args)
 
     def results(self) -> list[str]:
-        return [name for p in self.pending for name in p.get()]
+        self._steal()
+        with self._lock:
+            self._lock.wait_for(lambda: self._sent == 0 or self._failed)
+            if self._failed:
+                raise self._failed[0]
+        return [name for names in self._slots for name in names]
 
     def get(self) -> list[str]:
         return self.results()
@@ -626,6 +718,10 @@ class FigurePool:
         if self.pool is not None:
             self.pool.close()
             self.pool.join()
+
+
+def _render_named(ft: FigureTable, spec: dict, settings: Settings) -> list[str]:
+    return [_render_one((ft, spec, settings))]
 
 
 class _Done:

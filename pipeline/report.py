@@ -120,7 +120,8 @@ def _short_label(title: str) -> str:
 
 def _record_tables(record: dict) -> dict:
     fields = [(k, v) for k, v in record.items() if not isinstance(v, dict | list)]
-    stages = pd.DataFrame(record.get("stages") or [])
+    # stages log different counts: object columns keep whole numbers whole, a missing count is blank
+    stages = pd.DataFrame(record.get("stages") or [], dtype=object).fillna("")
     packages = pd.DataFrame(sorted((record.get("packages") or {}).items()), columns=["Package", "Version"])
     inputs = pd.DataFrame(record.get("inputs") or [])
     return {"record_fields": fields, "stages": stages, "packages": packages, "inputs": inputs}

@@ -24,7 +24,7 @@ from . import (
     reproduce,
     schemas,
 )
-from .background import RUN_IMPORTS, helper
+from .background import helper
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_wave
@@ -37,8 +37,9 @@ class ValidationFailed(Exception):
     pass
 
 
-def stage_validate(settings: Settings, log: Log, engine: str = "calamine", map_=map):
-    raw, file_problems = read_wave(settings, engine, map_=map_)
+def stage_validate(settings: Settings, log: Log, engine: str = "calamine", map_=map, reading=None):
+    """Read (or take from ``reading``, a job reading them elsewhere) and validate the returns."""
+    raw, file_problems = reading.get() if reading is not None else read_wave(settings, engine, map_=map_)
     frame = public.la_frame(settings)
     clean, report, respondents = validate(
         raw, file_problems, frame, settings.codebook, settings.validation["severity"]
@@ -95,11 +96,11 @@ def run(
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
     # The helper process (forked before pandas was imported when started from the command line)
-    # parses the published values and imports statsmodels on the core this one leaves idle while
-    # it imports matplotlib and reads; it fits the regressions once the LA frame exists.
+    # reads the returns on the core this one leaves idle while it imports matplotlib, then parses
+    # the published values, imports statsmodels and fits the regressions once the LA frame exists.
     aid = oracle = None
     if until == "reproduce":
-        aid = helper(workers, RUN_IMPORTS)
+        aid = helper(workers, settings)
         if settings.has_published_values:
             oracle = aid.submit(reproduce.prepare, settings)
     # Then the figure workers (forked after this process imported matplotlib, which they share),
@@ -143,9 +144,10 @@ def fill_texts(settings: Settings, tables: list) -> list:
 
 def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     try:
-        # the figure workers are idle until the first tables exist: they read the returns
+        # the helper reads the returns; without it the figure workers do (idle until the first tables)
         read_map = pool.pool.map if pool is not None and pool.pool is not None else map
-        clean, respondents = stage_validate(settings, log, map_=read_map)
+        reading = aid.reading if aid is not None else None
+        clean, respondents = stage_validate(settings, log, map_=read_map, reading=reading)
     except ValidationFailed as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -177,6 +179,8 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     try:
         nonresponse.stage(settings, derived["la_frame"], clean)
         if fits is not None:
+            if pool is not None:
+                pool.help_until(fits)
             found, messages, figure_args = fits.get()
             values += found
             for message in messages:
@@ -202,6 +206,8 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     if until == "analyse":
         return 0
     if until == "reproduce" and settings.has_published_values:
+        if pool is not None:
+            pool.help_until(oracle)
         table, line, strict = reproduce.run(settings, values, derived, prepared=oracle.get())
     drawn = pool.results()
     log(

@@ -57,10 +57,46 @@ def fpc(n: int, N: int) -> float:
 
 @cache
 def t_quantile(df: int, level: float = LEVEL) -> float:
-    """t(0.5 + level / 2, df), computed once per degrees of freedom (tables ask for the same few)."""
-    from scipy.special import stdtrit  # the t quantile, without importing all of scipy.stats
+    """t(0.5 + level / 2, df): the t with P(|T| <= t) = level, by Newton's method on the exact
+    two-sided probability ``t_within``; agrees with scipy's ``stdtrit`` to 1e-12 (tested), without
+    importing scipy (0.15 s of the run for one function). Computed once per degrees of freedom."""
+    if df < 1 or int(df) != df or not 0 < level < 1:
+        raise ValueError(
+            f"t_quantile needs whole degrees of freedom >= 1 and 0 < level < 1, got {df}, {level}"
+        )
+    from statistics import NormalDist
 
-    return float(stdtrit(df, 0.5 + level / 2))
+    # P(|T| <= t) is concave in t > 0, so Newton's steps approach the root from below, from any start
+    t = NormalDist().inv_cdf(0.5 + level / 2) * (1 + 1 / df)
+    for _ in range(200):
+        step = (t_within(t, df) - level) / (2 * _t_density(t, df))
+        t -= step
+        if abs(step) <= 1e-14 * t:
+            break
+    return t
+
+
+def t_within(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with whole ``df``: the finite series of Abramowitz and Stegun
+    26.7.3 (odd df) and 26.7.4 (even df) in theta = atan(t / sqrt(df))."""
+    theta = math.atan(t / math.sqrt(df))
+    c2 = math.cos(theta) ** 2
+    if df % 2:  # odd: (2 / pi) (theta + sin cos (1 + 2/3 c2 + 2*4/(3*5) c2^2 + ...))
+        term, total = 1.0, 1.0 if df > 1 else 0.0
+        for k in range(1, (df - 1) // 2):
+            term *= c2 * (2 * k) / (2 * k + 1)
+            total += term
+        return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    term, total = 1.0, 1.0  # even: sin (1 + 1/2 c2 + 1*3/(2*4) c2^2 + ...)
+    for k in range(1, df // 2):
+        term *= c2 * (2 * k - 1) / (2 * k)
+        total += term
+    return math.sin(theta) * total
+
+
+def _t_density(t: float, df: int) -> float:
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    return math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
 
 
 def _answered(*arrays) -> list[np.ndarray]:

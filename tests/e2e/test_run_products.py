@@ -37,6 +37,17 @@ def test_run_record_names_code_config_inputs_packages_and_stages(full_run_2018):
     assert returns[0]["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
 
 
+def test_report_run_page_shows_counts_as_whole_numbers_and_no_nan(full_run_2018):
+    """Stages log different counts: a count is shown as logged (118, not 118.0), a missing one blank."""
+    import re
+
+    page = (full_run_2018.processed_dir / "report" / "run.html").read_text(encoding="utf-8")
+    stages = page[page.index("Stages") :]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", stages)
+    assert "118" in cells and "22516" in cells
+    assert not [c for c in cells if c.strip() in ("nan", "NaN") or re.fullmatch(r"\d+\.0", c.strip())]
+
+
 def test_spreadsheet_has_cover_contents_notes_and_numbers_as_numbers(full_run_2018):
     settings = full_run_2018
     book = openpyxl.load_workbook(settings.processed_dir / "apmarket_2018_tables.xlsx", read_only=True)

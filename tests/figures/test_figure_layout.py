@@ -89,14 +89,14 @@ def whisker_boxes(fig):
     from matplotlib.transforms import Bbox
 
     boxes = []
-    for ax in fig.axes:
-        for coll in ax.collections:
-            if coll.get_gid() != "interval":
-                continue
-            to_display = coll.get_transform()
-            for seg in coll.get_segments():
-                pts = to_display.transform(seg)
-                boxes.append(Bbox([pts.min(axis=0), pts.max(axis=0)]))
+    marks = [*fig.artists, *(c for ax in fig.axes for c in ax.collections)]  # a panel's are the figure's
+    for coll in marks:
+        if coll.get_gid() != "interval":
+            continue
+        to_display = coll.get_transform()
+        for seg in coll.get_segments():
+            pts = to_display.transform(seg)
+            boxes.append(Bbox([pts.min(axis=0), pts.max(axis=0)]))
     return boxes
 
 

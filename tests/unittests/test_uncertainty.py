@@ -127,3 +127,33 @@ def test_share_and_rate_adapters():
     r = interval_mean_of_la_rates([1, 3, 5], [1000, 1000, 0], N=4)
     assert r.estimate == pytest.approx(20) and r.n == 2
     assert r.se == pytest.approx(math.sqrt(0.5 * 200 / 2))
+
+
+@pytest.mark.parametrize(
+    ("df", "expected"),  # printed tables of t(0.975, df)
+    [
+        (1, 12.7062047361747),
+        (2, 4.30265272974946),
+        (5, 2.57058183563631),
+        (10, 2.22813885198627),
+        (30, 2.04227245630124),
+        (100, 1.98397151852355),
+    ],  # fmt: skip
+)
+def test_t_quantile_matches_the_tables(df, expected):
+    from pipeline.uncertainty import t_quantile
+
+    assert t_quantile(df) == pytest.approx(expected, rel=1e-12)
+
+
+def test_t_quantile_agrees_with_scipy_for_every_base_and_other_levels():
+    from scipy.special import stdtrit
+
+    from pipeline.uncertainty import t_quantile, t_within
+
+    for df in [*range(1, 160), 500, 2000]:
+        assert t_quantile(df) == pytest.approx(float(stdtrit(df, 0.975)), rel=1e-12)
+    assert t_quantile(7, 0.9) == pytest.approx(float(stdtrit(7, 0.95)), rel=1e-12)
+    assert t_within(0.0, 3) == 0.0 and t_within(1e9, 4) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        t_quantile(0)
