@@ -28,7 +28,10 @@ def semh_models(
     LAs giving no pupil numbers (not in ``pupil_las``) are kept in the 'separate' group: the
     published group means of pupils placed (63 separate, 96 integrated or combined, 98 overall)
     leave the LAs in neither group a high mean, lowest (and 'a very small number' above the
-    outlier threshold attainable) when all of them and all integrated/combined LAs answer."""
+    outlier threshold attainable) when all of them and all integrated/combined LAs answer.
+    With ``lean`` the LAs in neither group are those with the highest expected AP use
+    (:func:`_use_score`), and swaps keeping both PEx means move high expected use from
+    'separate' (the lower published mean of pupils placed) to integrated/combined."""
     sc = cfg["semh_models"]
     codes = [c for c in las["la_code"] if answers[c][key("semh_provision")] == "yes"]
     n_all = len(las)
@@ -41,8 +44,8 @@ def semh_models(
     order.update({m: counts[m] for m in ("separate", "other", "no_detail")})
     fixed = set(codes) - set(pupil_las if pupil_las is not None else codes)
     lean = sc.get("lean")
-    zap = pd.Series(_use_score(las, answers, lean or {}), index=list(las["la_code"])).loc[codes]
     if lean:
+        zap = pd.Series(_use_score(las, lean), index=list(las["la_code"])).loc[codes]
         # 'Other arrangements' and 'no detail' (the LAs outside both published groups, whose
         # pupils placed make up the high rest of the mean) among the answering LAs with the
         # highest real AP use; the rest as before (integrated/combined lean to high PEx rates).
@@ -122,20 +125,12 @@ def _z(x: pd.Series) -> np.ndarray:
     return ((x - x.mean()) / x.std()).fillna(0.0).to_numpy()
 
 
-def _use_score(las: pd.DataFrame, answers: dict, lean: dict) -> np.ndarray:
-    """An LA's expected AP use per pupil from real data and its decision model: its real AP use
-    per pupil, leaning to small LAs (the mean of LA rates is well above the pooled rate), to high
-    real PEx rates and away from devolved models (the report's significant associations)."""
+def _use_score(las: pd.DataFrame, lean: dict) -> np.ndarray:
+    """An LA's expected AP use per pupil from real data: ``real_ap`` x its standardised log real AP
+    pupils per secondary pupil + ``size`` x its standardised log secondary headcount (negative:
+    the mean of LA rates is well above the pooled rate, so high rates fall on smaller LAs)."""
     logsec = np.log(las["pupils_secondary"].where(las["pupils_secondary"] > 0))
-    devolved = np.array(
-        [answers[c][key("decision_model", "secondary")] != "centralised" for c in las["la_code"]]
-    )
-    return (
-        lean.get("real_ap", 0.0) * real_ap_z(las)
-        + lean.get("size", 0.0) * _z(logsec)
-        + lean.get("pex", 0.0) * _z(las["pex_rate_secondary"])
-        + lean.get("devolved", 0.0) * devolved
-    )
+    return lean.get("real_ap", 0.0) * real_ap_z(las) + lean.get("size", 0.0) * _z(logsec)
 
 
 def _group(model: str | None) -> str | None:

@@ -741,6 +741,7 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
             + pc["devolved_effect"] * devolved
         )
         if phase == "primary" and follow:  # an LA's primary rate follows its secondary rate
+            # (its log relative to the mean, on the propensity's scale: 3 x a standardised log)
             sec_ok = rates["secondary"] > 0
             rel = np.where(sec_ok, rates["secondary"] / rates["secondary"][sec_ok].mean(), 1.0)
             base = base ** (1 - follow) * np.exp(follow * 3.0 * np.log(np.maximum(rel, 1e-3)))
@@ -911,7 +912,9 @@ def pru_anchor_weight(
     """PRU weight in the state-funded mix so that an LA's PRU places are about k x its real AP
     school headcount (capacity tracks headcount), k common to all LAs (the pooled PRU share of
     places), at most 95% and at least 5% of its state-funded places; where the LA uses no other
-    state-funded type the PRU takes them all whatever its weight."""
+    state-funded type the PRU takes them all whatever its weight. k is solved counting half the
+    state-funded places of PRU LAs without a real AP school headcount (their weight is kept);
+    the raking that follows sets the pooled share exactly."""
     state = totals.sum(axis=1).to_numpy() * shares["state_funded"].to_numpy()
     heads = las.loc[w.index, "ap_school_headcount"].fillna(0.0).to_numpy()
     has = uses["pru"].to_numpy() & (heads > 0)
