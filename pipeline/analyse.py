@@ -75,10 +75,16 @@ def headline_indicator(ft: FigureTable) -> str | None:
     return None
 
 
+def lower_first(label: str) -> str:
+    """'Type of AP' -> 'type of AP'; an acronym ('LA group', 'SEN status', 'LAs') keeps its capitals."""
+    first = label.split(" ", 1)[0]
+    return label if sum(c.isupper() for c in first) >= 2 else label[:1].lower() + label[1:]
+
+
 def interval_indicators(ft: FigureTable) -> dict[str, dict]:
     """The indicator metadata of ``lower``/``upper``: the headline's unit and decimals."""
     head = ft.indicators.get(headline_indicator(ft) or "", {"label": "Value", "unit": "", "dp": 0})
-    name = head["label"][:1].lower() + head["label"][1:]
+    name = lower_first(head["label"])
     return {
         "lower": {
             "label": f"Lower limit of 95% interval of {name}",

@@ -271,8 +271,8 @@ def _ees(df: pd.DataFrame, settings: Settings, filters: list[str], labels: dict[
         },
         index=df.index,
     )
-    for c in df.columns:
-        out[c] = df[c] if c in filters else df[c].map(_fmt)
+    for c in df.columns:  # a filter is never blank in open data: an empty note reads "none"
+        out[c] = df[c].replace("", "none") if c in filters else df[c].map(_fmt)
     meta = pd.DataFrame(
         [
             {
@@ -281,7 +281,7 @@ def _ees(df: pd.DataFrame, settings: Settings, filters: list[str], labels: dict[
                 "label": labels.get(c, c.replace("_", " ").capitalize()),
                 "indicator_grouping": "",
                 "indicator_unit": "",
-                "indicator_dp": "" if c in filters else 3,
+                "indicator_dp": "" if c in filters else (0 if c == "n_las" else 3),
                 "filter_hint": "",
                 "filter_grouping_column": "",
             }
@@ -300,6 +300,7 @@ LABELS = {
     "expansion": "Total x N / n (the report's extrapolation, not truncated)",
     "ratio_to_pupils": "Total x frame pupils / answering LAs' pupils",
     "raked": "Sum of raked weights x LA values",
+    "n_las": "Number of LAs",
 }
 
 

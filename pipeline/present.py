@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import safe_text
-from .analyse import TOTAL_LABEL, FigureTable, headline_indicator, with_intervals
+from .analyse import TOTAL_LABEL, FigureTable, headline_indicator, lower_first, with_intervals
 from .config import Settings
 from .estimators import round_half_up
 from .totals import without_added_totals
@@ -157,12 +157,6 @@ def filter_label(col: str, settings: Settings) -> str:
 def filter_hint(col: str, settings: Settings) -> str:
     hints = _open_data_settings(settings).get("filter_hints", {})
     return hints.get(col) or f"Filter by {lower_first(filter_label(col, settings))}"
-
-
-def lower_first(label: str) -> str:
-    """'Type of AP' -> 'type of AP'; an acronym ('LA group', 'SEN status', 'LAs') keeps its capitals."""
-    first = label.split(" ", 1)[0]
-    return label if sum(c.isupper() for c in first) >= 2 else label[:1].lower() + label[1:]
 
 
 def item_labels(col: str, spec: dict, settings: Settings, categories: dict | None = None) -> dict[str, str]:

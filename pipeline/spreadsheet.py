@@ -10,8 +10,8 @@ the table instead of repeated on every row. Text is neutralised against formula 
 
 Cost: pandas' per-call overhead on ~60 small tables was most of the time, so the tables are read
 with ``csv`` into lists, converted without cell-by-cell ``.loc``, and gptables' table step runs
-in plain Python (``spreadsheet_gpt``: same cells, formats and widths as gptables writes). Wave
-2018: about 0.25 CPU s instead of 1.3.
+in plain Python (``spreadsheet_gpt``: same cells, formats and widths as gptables writes). The
+default wave: about 0.25 CPU s instead of 1.3.
 """
 
 from __future__ import annotations
@@ -174,11 +174,15 @@ def numeric_table(table: outputs.OpenDataTable | SheetSource) -> tuple[pd.DataFr
             data[col] = [neutralise_formula(v) for v in values]
             continue
         texts = [str(v).strip() for v in values]
+        no_numbers = all(t == "" or t in GSS_SYMBOLS for t in texts)
+        if no_numbers and len(set(texts)) == 1:  # e.g. intervals 'x' throughout: no column, no notes
+            continue
         for i, text in enumerate(texts):
-            if text in GSS_SYMBOLS:
+            if text in GSS_SYMBOLS and not (no_numbers and text == "z"):
                 note = f"[{text}] {source.label(col)}"
                 notes[i] = f"{notes[i]}; {note}" if notes[i] else note
-        data[col] = indicator_values(source, col, ["" if t in GSS_SYMBOLS else t for t in texts])
+        if not no_numbers:  # a column of symbols only (e.g. reliability) lives in the Notes
+            data[col] = indicator_values(source, col, ["" if t in GSS_SYMBOLS else t for t in texts])
     if any(notes):
         data["notes"] = notes
     frame = pd.DataFrame(dict(enumerate(data.values())), index=pd.RangeIndex(n_rows))

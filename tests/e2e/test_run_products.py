@@ -85,3 +85,41 @@ def test_every_figure_csv_has_interval_and_base(full_run_2018):
             if not cells.all():
                 problems.append(f"{stem}: {col} has cells that are neither numbers nor GSS symbols")
     assert not problems, problems
+
+
+def test_spreadsheet_has_no_empty_columns_and_open_data_no_blank_filters(full_run_2018):
+    """A column with no number in any row (intervals 'x' throughout, a reliability column of
+    symbols) is left out of the sheet, its symbols kept in the Notes; a filter of the open data
+    is never blank (DfE screener)."""
+    import csv
+
+    settings = full_run_2018
+    book = openpyxl.load_workbook(next(settings.processed_dir.glob("*_tables.xlsx")), read_only=True)
+    empty = []
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        header = next((i for i, r in enumerate(rows) if sum(c not in (None, "") for c in r) > 2), None)
+        if header is None:
+            continue
+        for j, name in enumerate(rows[header]):
+            if name and all(j >= len(r) or r[j] in (None, "") for r in rows[header + 1 :]):
+                empty.append(f"{ws.title}: {name}")
+    assert not empty, empty
+    blank = []
+    for meta in settings.processed_dir.glob("*.meta.csv"):
+        filters = [
+            r["col_name"] for r in csv.DictReader(meta.open(encoding="utf-8")) if r["col_type"] == "Filter"
+        ]
+        data = meta.with_name(meta.name.replace(".meta.csv", ".csv"))
+        for row in csv.DictReader(data.open(encoding="utf-8")):
+            blank += [f"{data.name}: {f}" for f in filters if row[f] == ""]
+    assert not blank, sorted(set(blank))[:10]
+
+
+def test_interval_labels_keep_acronyms(full_run_2018):
+    """'Lower limit of 95% interval of LAs with ...', not '... of lAs with ...'."""
+    import re
+
+    labels = " ".join(p.read_text(encoding="utf-8") for p in full_run_2018.processed_dir.glob("*.meta.csv"))
+    assert "95% interval of LAs with a financial arrangement" in labels
+    assert not re.search(r"interval of [a-z][A-Z]", labels)
