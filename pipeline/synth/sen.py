@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..estimators import round_half_up
 from .common import Published, assign_counts, choose, count_for_share, key, largest_remainder
-from .supply import PHASES, Supply, finalise_pupils, fit_rates, write_answers
+from .supply import PHASES, Supply, finalise_pupils, fit_rates, real_ap_z, write_answers
 
 
 def _mean_ok(x: float, target: float, unit: float) -> bool:
@@ -28,7 +28,10 @@ def semh_models(
     LAs giving no pupil numbers (not in ``pupil_las``) are kept in the 'separate' group: the
     published group means of pupils placed (63 separate, 96 integrated or combined, 98 overall)
     leave the LAs in neither group a high mean, lowest (and 'a very small number' above the
-    outlier threshold attainable) when all of them and all integrated/combined LAs answer."""
+    outlier threshold attainable) when all of them and all integrated/combined LAs answer.
+    With ``lean`` the LAs in neither group are those with the highest expected AP use
+    (:func:`_use_score`), and swaps keeping both PEx means move high expected use from
+    'separate' (the lower published mean of pupils placed) to integrated/combined."""
     sc = cfg["semh_models"]
     codes = [c for c in las["la_code"] if answers[c][key("semh_provision")] == "yes"]
     n_all = len(las)
@@ -39,8 +42,23 @@ def semh_models(
     z = ((pex - pex.mean()) / pex.std()).fillna(0.0).to_numpy()
     order = {"integrated": counts["integrated"], "combined": counts["combined"]}
     order.update({m: counts[m] for m in ("separate", "other", "no_detail")})
-    model = assign_counts(rng, codes, order, score=z, noise=2.0)
     fixed = set(codes) - set(pupil_las if pupil_las is not None else codes)
+    lean = sc.get("lean")
+    if lean:
+        zap = pd.Series(_use_score(las, lean), index=list(las["la_code"])).loc[codes]
+        # 'Other arrangements' and 'no detail' (the LAs outside both published groups, whose
+        # pupils placed make up the high rest of the mean) among the answering LAs with the
+        # highest real AP use; the rest as before (integrated/combined lean to high PEx rates).
+        n_rest = counts["other"] + counts["no_detail"]
+        answering = [c for c in codes if c not in fixed]
+        rest = choose(rng, answering, n_rest, score=zap.loc[answering].to_numpy())
+        model = assign_counts(rng, rest, {"other": counts["other"], "no_detail": counts["no_detail"]})
+        others = [c for c in codes if c not in set(rest)]
+        zo = z[[codes.index(c) for c in others]]
+        order = {m: counts[m] for m in ("integrated", "combined", "separate")}
+        model.update(assign_counts(rng, others, order, score=zo, noise=2.0))
+    else:
+        model = assign_counts(rng, codes, order, score=z, noise=2.0)
     if sc.get("silent_las_separate"):
         for x in sorted(fixed):
             if model[x] == "separate":
@@ -81,10 +99,38 @@ def semh_models(
             cur = new
         else:
             model[x], model[y] = model[y], model[x]
+    if lean:  # then swaps that keep both PEx means on target and move real AP use to the
+        # integrated/combined group (published pupils placed mean 96) from 'separate' (63)
+        sep = lambda m: [c for c in codes if m[c] == "separate" and c not in fixed]  # noqa: E731
+        ic = lambda m: [c for c in codes if m[c] in ("integrated", "combined")]  # noqa: E731
+        for _ in range(4000):
+            s_list, i_list = sep(model), ic(model)
+            x = s_list[rng.integers(len(s_list))]
+            y = i_list[rng.integers(len(i_list))]
+            if zap[x] <= zap[y]:
+                continue
+            model[x], model[y] = model[y], model[x]
+            a, b = means(model)
+            if _mean_ok(a, t_sep, 0.01) and _mean_ok(b, t_ic, 0.01) and loss(model) < 0.004:
+                cur = loss(model)
+            else:
+                model[x], model[y] = model[y], model[x]
     for c in codes:
         if model[c] != "no_detail":
             answers[c][key("semh_ap_model")] = model[c]
     return model
+
+
+def _z(x: pd.Series) -> np.ndarray:
+    return ((x - x.mean()) / x.std()).fillna(0.0).to_numpy()
+
+
+def _use_score(las: pd.DataFrame, lean: dict) -> np.ndarray:
+    """An LA's expected AP use per pupil from real data: ``real_ap`` x its standardised log real AP
+    pupils per secondary pupil + ``size`` x its standardised log secondary headcount (negative:
+    the mean of LA rates is well above the pooled rate, so high rates fall on smaller LAs)."""
+    logsec = np.log(las["pupils_secondary"].where(las["pupils_secondary"] > 0))
+    return lean.get("real_ap", 0.0) * real_ap_z(las) + lean.get("size", 0.0) * _z(logsec)
 
 
 def _group(model: str | None) -> str | None:

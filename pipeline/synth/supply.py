@@ -111,6 +111,7 @@ def fit_rates(
     shape: dict | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
     post=None,
+    rebound: bool = False,
 ) -> np.ndarray:
     """LA rates per 10,000: the mean over LAs (with pupils) is ``overall_mean``, each named group's
     mean is its target, the rest make up the overall mean, and sum(rate x pupils) / 10,000 equals
@@ -118,7 +119,8 @@ def fit_rates(
     With ``shape`` the tilted scores are mapped (by their normal quantiles) onto the shape's
     quantile function, so the spread across LAs has the chosen form whatever the base's.
     ``bounds`` (low, high per LA) are enforced before the final scaling by a few clip-and-rescale
-    rounds, for rates that must stay within a ratio of another of the LA's values."""
+    rounds, for rates that must stay within a ratio of another of the LA's values; with
+    ``rebound`` they are re-imposed (with ``post``, group means kept) after the last tilt too."""
     ok = pupils > 0
     groups = np.full(len(base), None, dtype=object) if groups is None else groups
     group_means = group_means or {}
@@ -168,9 +170,29 @@ def fit_rates(
         if post is not None:
             r = post(r, ok, groups)
     if post is not None:  # the outlier limit moved pupils: close the pooled gap on the other LAs
-        free = ok & (r < 0.9 * r[ok].max()) & (r < np.median(r[ok]) * 1.3)
-        r = fix_pooled(r, pupils, total, free, groups)
+        # (bounds re-imposed after each tilt: the tilt may cross one)
+        for _ in range(4 if bounds is not None and rebound else 1):
+            free = ok & (r < 0.9 * r[ok].max()) & (r < np.median(r[ok]) * 1.3)
+            r = fix_pooled(r, pupils, total, free, groups)
+            if bounds is not None and rebound:
+                r = _keep_group_sums(
+                    r, post(np.where(ok, np.clip(r, *bounds), 0.0), ok, groups), ok, free, groups
+                )
     return r
+
+
+def _keep_group_sums(
+    before: np.ndarray, after: np.ndarray, ok: np.ndarray, free: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
+    """Give back to each group's free LAs (in proportion to their rates) what clipping took from
+    the group, so every group's mean of rates is kept."""
+    out = after.copy()
+    for g in sorted({groups[i] for i in np.flatnonzero(ok)}, key=str):
+        m = ok & np.array([x == g for x in groups])
+        f = m & free
+        if f.any() and out[f].sum() > 0:
+            out[f] *= 1 + (before[m].sum() - out[m].sum()) / out[f].sum()
+    return out
 
 
 def fix_pooled(
@@ -357,6 +379,9 @@ def _places(
     devolved = np.array([answers[c][key("decision_model", "secondary")] != "centralised" for c in places_las])
     semh = np.array([answers[c][key("semh_provision")] for c in places_las], dtype=object)
     prop = sup.propensity.loc[places_las].to_numpy()
+    if pc.get("real_school_slope"):  # places lean on the LA's real AP school headcount per pupil
+        zs = pd.Series(real_school_z(sup.las), index=sup.las.index).loc[places_las].to_numpy()
+        prop = prop + pc["real_school_slope"] * zs
     p_total, s_total, k5_total = _phase_totals(published, pc)
 
     out = {}
@@ -460,6 +485,8 @@ def _places(
     w = pd.DataFrame({p: MIX_WEIGHT[p] * rng.lognormal(0, 0.5, n) for p in ptypes}, index=places_las)
     w["pru"] = MIX_WEIGHT["pru"] * pru_weight(las) ** pc["pru_weight_power"] * rng.lognormal(0, 0.15, n)
     w = w.where(uses, 0.0)
+    if pc.get("pru_anchor"):
+        w["pru"] = pru_anchor_weight(w, uses, totals, shares, las, published(pc["type_shares"]["pru"]) / 100)
     type_targets = {p: published(i) / 100 for p, i in pc["type_shares"].items()}
     prof = pd.DataFrame(PHASE_PROFILE, index=PHASES).T
     for _ in range(40):
@@ -703,14 +730,21 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
     tg = pupil_targets(published, pc)
     bounds = _pupil_bounds(sup, codes, las, pc)
     common = rng.normal(size=n)
+    own = {ph: rng.normal(size=n) for ph in ("primary", "secondary")}
+    follow = float(pc.get("primary_follows_secondary", 0.0))
     rates = {}
-    for phase, col in (("primary", "pupils_primary"), ("secondary", "pupils_secondary")):
+    for phase, col in (("secondary", "pupils_secondary"), ("primary", "pupils_primary")):
         base = np.exp(
             prop
-            + pc["spread"] * (0.6 * common + 0.8 * rng.normal(size=n))
+            + pc["spread"] * (0.6 * common + 0.8 * own[phase])
             + pc["pex_slope"] * pex_z
             + pc["devolved_effect"] * devolved
         )
+        if phase == "primary" and follow:  # an LA's primary rate follows its secondary rate
+            # (its log relative to the mean, on the propensity's scale: 3 x a standardised log)
+            sec_ok = rates["secondary"] > 0
+            rel = np.where(sec_ok, rates["secondary"] / rates["secondary"][sec_ok].mean(), 1.0)
+            base = base ** (1 - follow) * np.exp(follow * 3.0 * np.log(np.maximum(rel, 1e-3)))
         if phase == "secondary":
             groups = np.array([models.get(c) for c in codes], dtype=object)
             gm = {g: published(i) for g, i in pc["semh_groups"].items()}
@@ -737,6 +771,7 @@ def finalise_pupils(rng, sup: Supply, answers: dict, models: dict, cfg: dict, pu
             pc["shape"][phase],
             bounds[phase],
             post,
+            bool(pc.get("bounds_after_tilt", False)),
         )
     prim = rates["primary"] * las["pupils_primary"].to_numpy() / 10_000
     sec = rates["secondary"] * las["pupils_secondary"].to_numpy() / 10_000
@@ -862,6 +897,47 @@ def real_ap_pupils(las: pd.DataFrame) -> pd.Series:
 def real_ap_z(las: pd.DataFrame) -> np.ndarray:
     """Standardised log of the LA's real AP pupils per secondary pupil (0 where not computable)."""
     rate = np.log(real_ap_pupils(las) / las["pupils_secondary"].where(las["pupils_secondary"] > 0))
+    rate = rate.replace([np.inf, -np.inf], np.nan)
+    return ((rate - rate.mean()) / rate.std()).fillna(0.0).to_numpy()
+
+
+def pru_anchor_weight(
+    w: pd.DataFrame,
+    uses: pd.DataFrame,
+    totals: pd.DataFrame,
+    shares: pd.DataFrame,
+    las: pd.DataFrame,
+    share: float,
+) -> pd.Series:
+    """PRU weight in the state-funded mix so that an LA's PRU places are about k x its real AP
+    school headcount (capacity tracks headcount), k common to all LAs (the pooled PRU share of
+    places), at most 95% and at least 5% of its state-funded places; where the LA uses no other
+    state-funded type the PRU takes them all whatever its weight. k is solved counting half the
+    state-funded places of PRU LAs without a real AP school headcount (their weight is kept);
+    the raking that follows sets the pooled share exactly."""
+    state = totals.sum(axis=1).to_numpy() * shares["state_funded"].to_numpy()
+    heads = las.loc[w.index, "ap_school_headcount"].fillna(0.0).to_numpy()
+    has = uses["pru"].to_numpy() & (heads > 0)
+    other = (w["ap_academy"] + w["ap_free_school"]).to_numpy()
+    want = share * totals.to_numpy().sum()
+    lo, hi = 1e-3, 1e3
+    for _ in range(60):
+        k = np.sqrt(lo * hi)
+        got = np.where(has, np.clip(k * heads, 0.05 * state, 0.95 * state), 0.0).sum()
+        got += state[~has & uses["pru"].to_numpy()].sum() * 0.5
+        lo, hi = (k, hi) if got < want else (lo, k)
+    f = np.clip(k * heads / np.maximum(state, 1e-9), 0.05, 0.95)
+    wp = np.where(other > 0, f / (1 - f) * other, 1.0)
+    return pd.Series(
+        np.where(uses["pru"].to_numpy(), np.where(has, wp, w["pru"].to_numpy()), 0.0), index=w.index
+    )
+
+
+def real_school_z(las: pd.DataFrame) -> np.ndarray:
+    """Standardised log of the LA's real state-funded AP school headcount per secondary pupil
+    (0 where it has none or no secondary pupils)."""
+    h = las["ap_school_headcount"].where(las["ap_school_headcount"] > 0)
+    rate = np.log(h / las["pupils_secondary"].where(las["pupils_secondary"] > 0))
     rate = rate.replace([np.inf, -np.inf], np.nan)
     return ((rate - rate.mean()) / rate.std()).fillna(0.0).to_numpy()
 
