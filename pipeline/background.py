@@ -136,7 +136,7 @@ class Helper:
             except EOFError:
                 raise RuntimeError("the helper process ended without a result") from None
             self._done[got] = (ok, result)
-        ok, result = self._done.pop(seq)
+        ok, result = self._done[seq]  # kept: get() again, ready() stay true
         if not ok:
             raise result
         return result

@@ -1,0 +1,70 @@
+"""The helper process: jobs in order, results by job, errors raised in the parent, named jobs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.background import Helper, Inline, helper
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _big(n: int) -> bytes:
+    return b"x" * n
+
+
+def test_jobs_run_in_another_process_and_results_come_back_by_job():
+    aid = Helper()
+    try:
+        big = aid.submit(_big, 5_000_000)  # larger than a pipe's buffer: must not block the next job
+        square = aid.submit(_square, 7)
+        named = aid.submit("math:sqrt", 16.0)  # by name: the parent need not import it
+        pid = aid.submit(_pid)
+        assert square.get() == 49  # asked for before the big result: it waits for its own
+        assert named.get() == 4.0
+        assert pid.get() != os.getpid()
+        assert len(big.get()) == 5_000_000
+    finally:
+        aid.stop()
+
+
+def test_an_error_in_a_job_is_raised_by_get_and_later_jobs_still_run():
+    aid = Helper()
+    try:
+        bad = aid.submit(_fail, "no such LA")
+        good = aid.submit(_square, 3)
+        with pytest.raises(ValueError, match="no such LA"):
+            bad.get()
+        assert good.get() == 9
+    finally:
+        aid.stop()
+
+
+def test_ready_turns_true_when_the_result_has_arrived():
+    aid = Helper()
+    try:
+        job = aid.submit(_square, 4)
+        job.get()
+        assert job.ready()
+    finally:
+        aid.stop()
+
+
+def test_one_worker_runs_every_job_here_when_asked():
+    aid = helper(1, settings=None)
+    assert isinstance(aid, Inline) and aid.reading is None
+    job = aid.submit(_pid)
+    assert job.ready() and job.get() == os.getpid()
+    assert aid.submit("math:sqrt", 9.0).get() == 3.0

@@ -1,0 +1,51 @@
+"""The figure pool: results in submission order; queued jobs drawn here while waiting; errors raised."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from pipeline.present import FigurePool
+
+
+def _named(i: int) -> list[str]:
+    time.sleep(0.05)
+    return [f"{i}:{os.getpid()}"]
+
+
+def _fails() -> list[str]:
+    raise RuntimeError("a figure could not be drawn")
+
+
+def test_results_keep_submission_order_and_this_process_takes_queued_jobs():
+    pool = FigurePool(2)
+    try:
+        for i in range(10):
+            pool.call(_named, i)
+        names = pool.results()
+    finally:
+        pool.close()
+    assert [n.split(":")[0] for n in names] == [str(i) for i in range(10)]
+    pids = {n.split(":")[1] for n in names}
+    assert str(os.getpid()) in pids  # more jobs than workers + AHEAD: this process drew some
+    assert len(pids) >= 2
+
+
+def test_a_failed_job_is_raised_by_results():
+    pool = FigurePool(2)
+    try:
+        pool.call(_named, 1)
+        pool.call(_fails)
+        with pytest.raises(RuntimeError, match="could not be drawn"):
+            for _ in range(3):  # the failure is raised whether it was drawn here or in a worker
+                pool.results()
+    finally:
+        pool.close()
+
+
+def test_one_worker_draws_everything_here_in_order():
+    pool = FigurePool(1)
+    pool.call(_named, 1).call(_named, 2)
+    assert [n.split(":")[1] for n in pool.results()] == [str(os.getpid())] * 2
