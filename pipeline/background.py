@@ -62,6 +62,7 @@ def _resolve(fn):
 
 
 def import_modules(*names: str) -> None:
+    """A job that only imports, so that later jobs find the modules loaded."""
     for name in names:
         importlib.import_module(name)
 
@@ -123,19 +124,22 @@ class Helper:
         self._conn.send((seq, fn, args))
         return Job(self, seq)
 
+    def _receive(self) -> None:
+        """One result from the helper, kept by job (results may arrive before they are asked for)."""
+        try:
+            got, ok, result = self._conn.recv()
+        except EOFError:
+            raise RuntimeError("the helper process ended without a result") from None
+        self._done[got] = (ok, result)
+
     def _arrived(self, seq: int) -> bool:
         while seq not in self._done and self._conn.poll():
-            got, ok, result = self._conn.recv()
-            self._done[got] = (ok, result)
+            self._receive()
         return seq in self._done
 
     def _result(self, seq: int):
         while seq not in self._done:
-            try:
-                got, ok, result = self._conn.recv()
-            except EOFError:
-                raise RuntimeError("the helper process ended without a result") from None
-            self._done[got] = (ok, result)
+            self._receive()
         ok, result = self._done[seq]  # kept: get() again, ready() stay true
         if not ok:
             raise result
@@ -158,11 +162,15 @@ class Inline:
 
 
 class _Deferred:
+    """A job run here the first time its result is asked for."""
+
     def __init__(self, fn, args):
-        self._fn, self._args = fn, args
+        self._fn, self._args, self._done = fn, args, None
 
     def ready(self) -> bool:
         return True
 
     def get(self):
-        return _resolve(self._fn)(*self._args)
+        if self._done is None:
+            self._done = (_resolve(self._fn)(*self._args),)
+        return self._done[0]

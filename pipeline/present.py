@@ -579,8 +579,8 @@ def write_tables(settings: Settings, tables: list[FigureTable]) -> None:
         write_csv(stem.parent / f"{stem.name}.meta.csv", meta)
 
 
-def _render_one(args) -> str:
-    ft, spec, settings = args
+def _render_one(ft: FigureTable, spec: dict, settings: Settings) -> list[str]:
+    """One figure of the report: data CSV, alt text, PNG and SVG; its name (a job of the pool)."""
     stem = figure_stem(settings, spec)
     data = plotted(ft, spec, settings)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -588,7 +588,7 @@ def _render_one(args) -> str:
     chart = chart_plan(ft, spec, data)  # shared by the alt text and the drawing
     write_text(stem.with_suffix(".txt"), alt_text(ft, spec, data, settings, chart))
     render(ft, spec, data, settings, stem, chart)
-    return stem.name
+    return [stem.name]
 
 
 @lru_cache(maxsize=16)
@@ -604,7 +604,7 @@ def _init_worker() -> None:
     import afcharts.af_colours  # noqa: F401 - warm the import before the first job
 
 
-WORKER_NICENESS = 5  # added to the figure workers' and the helper's niceness (see FigurePool)
+WORKER_NICENESS = 5  # added to the figure workers' niceness (see FigurePool)
 
 
 class FigurePool:
@@ -641,7 +641,7 @@ class FigurePool:
     def submit(self, settings: Settings, tables: list[FigureTable]):
         for ft in tables:
             if ft.is_figure:
-                self._add(_render_named, (ft, settings.figures[ft.key], settings))
+                self._add(_render_one, (ft, settings.figures[ft.key], settings))
         return self
 
     def call(self, fn, *args):
@@ -712,10 +712,6 @@ class FigurePool:
         if self.pool is not None:
             self.pool.close()
             self.pool.join()
-
-
-def _render_named(ft: FigureTable, spec: dict, settings: Settings) -> list[str]:
-    return [_render_one((ft, spec, settings))]
 
 
 class _Done:
