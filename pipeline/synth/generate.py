@@ -1,6 +1,6 @@
-"""Generator of the synthetic default wave: return workbooks for the LAs that responded in 2018.
+"""Generator of a synthetic wave: return workbooks for the LAs that responded to the survey.
 
-The real 2018 returns are not public. This generator draws plausible LA-level answers from
+The real returns of the report's wave are not public. This generator draws plausible LA-level answers from
 real public data (pupil headcounts, deprivation, which LAs have PRUs, rurality) and then
 calibrates them so that the pipeline's own estimators reproduce the report's published
 aggregates. It is, with the reproduction check, the only code that reads the published

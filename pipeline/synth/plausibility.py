@@ -118,9 +118,11 @@ def modal_band(rates: pd.Series, width: float) -> str:
     return "0" if b < 0 else f"{b * width + 1:g}-{(b + 1) * width:g}"
 
 
-def main(wave: str = "2018") -> int:
-    from ..config import Settings
+def main(wave: str | None = None) -> int:
+    """Print the measures of ``wave`` (default: the wave whose wave file says ``default: true``)."""
+    from ..config import Settings, default_wave
 
+    wave = wave or default_wave()
     settings = Settings(wave)
     t = la_table(
         settings.root / "data" / "processed" / wave,

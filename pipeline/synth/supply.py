@@ -1,6 +1,6 @@
 """Supply and use of AP: provider types used, places, providers and pupils placed.
 
-Every LA's places and pupils are its real January 2018 headcount x a rate per 10,000 pupils
+Every LA's places and pupils are its real headcount (the wave's census) x a rate per 10,000 pupils
 that rises with real deprivation (pupils also with the real secondary PEx rate, and fall where
 secondary decisions are devolved). Rates are then scaled, group by group, until the pipeline's
 means of LA rates hit the published means, and a size exponent is fitted so the pooled totals
