@@ -222,7 +222,8 @@ def _optional_module(name: str, what: str):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; a user mistake is one line on stderr and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode, click returns a command's exit code (typer.Exit) instead of raising it
+        code = app(args=argv, standalone_mode=False)
     except typer.Exit as done:
         return int(done.exit_code or 0)
     except user_errors() as exc:
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _one_line(exc: BaseException | str) -> str:

@@ -89,3 +89,19 @@ def test_unreadable_wave_config_is_one_line(project, capsys):
 def test_usage_mistakes_are_one_line(argv, capsys):
     assert cli.main(argv) == 2
     _one_error_line(capsys)
+
+
+def test_a_run_with_errors_in_the_returns_exits_non_zero(tmp_path, monkeypatch, capsys):
+    """Validation errors stop the run with exit code 1 through the command line, as make needs."""
+    from tests.fixtures import fixture_wave as fw
+    from tests.fixtures.project import build_project
+
+    settings = build_project(tmp_path / "project")
+    fw.write_workbooks(settings.codebook, settings.returns_dir)
+    (settings.returns_dir / "broken.xlsx").write_bytes(b"not a workbook")
+    monkeypatch.setattr(cli, "Settings", lambda wave: Settings(wave, root=settings.root))
+    assert cli.main(["validate", "--wave", "fixture", "--quiet"]) == 1
+    assert cli.main(["run", "--wave", "fixture", "--quiet", "--workers", "1"]) == 1
+    assert "validation failed" in capsys.readouterr().err
+    (settings.returns_dir / "broken.xlsx").unlink()
+    assert cli.main(["validate", "--wave", "fixture", "--quiet"]) == 0
