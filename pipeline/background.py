@@ -85,9 +85,7 @@ def helper(workers: int, settings):
     """The run's prestarted helper, a newly forked one, or (one worker) an in-process stand-in;
     each has ``.reading``, the job reading the wave's returns."""
     if workers <= 1:
-        aid = Inline()
-        aid.reading = None  # read here, by the caller
-        return aid
+        return Inline()
     return _PRESTARTED.pop() if _PRESTARTED else _run_helper(settings)
 
 
@@ -110,11 +108,12 @@ class Helper:
     to the child) or its name "module:function"; its exceptions are raised again by ``get`` in
     the parent."""
 
+    reading = None  # a run's helper: the job reading the wave's returns (see ``_run_helper``)
+
     def __init__(self):
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self.reading = None
         self._proc.start()
         child.close()
         self._next, self._done = 0, {}
@@ -153,6 +152,8 @@ class Helper:
 
 class Inline:
     """The same interface, each job run here when its result is asked for (one worker, tests)."""
+
+    reading = None  # the caller reads the returns itself
 
     def submit(self, fn, *args) -> Job:
         return _Deferred(fn, args)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import analyse, derive, public
-from .analyse import FigureTable
+from .analyse import FigureTable, lower_first
 from .config import ConfigError, Settings
 from .estimators import round_half_up
 from .ingest import read_wave
@@ -34,7 +34,6 @@ from .present import (
     filter_hint,
     filter_label,
     item_labels,
-    lower_first,
     readable,
     write_csv,
     write_text,

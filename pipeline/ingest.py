@@ -36,6 +36,7 @@ from .workbook import (
     range_cells,
     read_sheet_cells,
     sheet_facts,
+    value_at,
     workbook_layout,
 )
 
@@ -144,14 +145,6 @@ def _expected_cells(layout: SheetLayout) -> frozenset[tuple[int, int]]:
     return _EXPECTED_CELLS[id(layout)][1]
 
 
-def _value_at(grid: list[list], row: int, col: int):
-    """``cell_at`` by row and column numbers (1-based)."""
-    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
-        v = grid[row - 1][col - 1]
-        return None if v == "" else v
-    return None
-
-
 def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
     return problem(fname, sheet, ref, la_code, qid, value, rule="layout_changed", message=message)
 
@@ -159,7 +152,7 @@ def _layout_problem(fname, sheet, ref, la_code, qid, value, message) -> dict:
 def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
     """Rows and columns where the template put them: question ids in the hidden column A (rows)
     and the column headers of grids (columns); a mismatch means answers cannot be matched."""
-    moved = [(row, qid) for row, qid in layout.question_rows if _value_at(grid, row, 1) != qid]
+    moved = [(row, qid) for row, qid in layout.question_rows if value_at(grid, row, 1) != qid]
     if moved:
         row, qid = moved[0]
         return [
@@ -334,8 +327,8 @@ def read_return_workbook(
         for inp in layout.inputs:
             if inp.ref in errors:
                 cv = CellValue(errors[inp.ref], "error")
-            else:  # cell_at(grid, inp.ref), without parsing the reference again
-                v = _value_at(grid, inp.row, inp.col)
+            else:  # by row and column: the reference is not parsed again
+                v = value_at(grid, inp.row, inp.col)
                 cv = None if v is None else canonical(v)
             if cv is None:
                 if blanks is not None and inp.question.required:

@@ -382,8 +382,12 @@ def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[lis
 
 
 def cell_at(rows: list[list], ref: str):
-    r, c = _parsed(ref)
-    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-        v = rows[r - 1][c - 1]
+    return value_at(rows, *_parsed(ref))
+
+
+def value_at(rows: list[list], row: int, col: int):
+    """The value of a sheet's cell by row and column numbers (1-based); empty or absent: None."""
+    if row - 1 < len(rows) and col - 1 < len(rows[row - 1]):
+        v = rows[row - 1][col - 1]
         return None if v == "" else v
     return None
