@@ -94,10 +94,12 @@ def _rel(path: Path) -> str:
 def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     settings = checked_settings(wave)
     if until == "reproduce" and workers > 1:
-        from . import ingest  # noqa: F401 - pandas and the readers, shared with the helper
-        from .background import prestart
+        from .background import prestart, prestart_reader
 
-        prestart(settings)  # the helper reads the returns on the idle core while this process imports
+        prestart_reader(settings)  # reads the returns on the idle core while this process imports
+        import pandas  # noqa: F401 - shared with the helper
+
+        prestart(settings)  # imports statsmodels and parses the published values meanwhile
     from .run import run
 
     raise typer.Exit(run(settings, until=until, workers=workers, quiet=quiet, summary=summary))

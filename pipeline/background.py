@@ -1,10 +1,11 @@
 """Jobs run in order in one helper process, forked early in a run.
 
 The main process of a run starts on one core, importing pandas and matplotlib; the other core
-is idle. The helper uses it: forked as soon as pandas and the readers are imported
-(``prestart``), it reads the returns while the main process imports the rest (so validation
-starts as soon as matplotlib is in), then imports statsmodels and parses the published values,
-and fits the regressions as soon as the LA frame is sent.
+is idle. Two helpers use it. The reader, forked before pandas is imported (``prestart_reader``;
+reading needs no pandas), reads the returns while the main process imports, so validation starts
+as soon as matplotlib is in. The run's helper, forked once pandas is imported (``prestart``),
+imports statsmodels and parses the published values, and fits the regressions as soon as the
+LA frame is sent.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import traceback
 # what a run's helper imports after reading the returns: the published values' parser and the
 # regressions' statsmodels
 RUN_IMPORTS = ("pipeline.reproduce", "statsmodels.regression.linear_model")
-_PRESTARTED: list = []
+# what a run's helpers read: the returns, as rows (``ingest.read_rows``)
+READ_RETURNS = "pipeline.ingest:read_rows"
+_PRESTARTED: dict = {}
 
 
 def _serve(conn) -> None:
@@ -67,26 +70,44 @@ def import_modules(*names: str) -> None:
         importlib.import_module(name)
 
 
-def _run_helper(settings):
-    """A run's helper with its first jobs queued: the returns (``.reading``), then the imports."""
+def _reader(settings) -> Helper:
+    reader = Helper()
+    reader.reading = reader.submit(READ_RETURNS, settings)
+    return reader
+
+
+def _run_helper(settings) -> Helper:
+    """A run's helper with its first jobs queued: the returns (``.reading``; by the prestarted
+    reader if there is one, which the helper then stops with itself), then the imports."""
     aid = Helper()
-    aid.reading = aid.submit("pipeline.ingest:read_wave", settings)
+    reader = _PRESTARTED.pop("reader", None)
+    if reader is None:
+        aid.reading = aid.submit(READ_RETURNS, settings)
+    else:
+        aid.reading = reader.reading
+        aid.owned.append(reader)
     aid.submit(import_modules, *RUN_IMPORTS)
     return aid
 
 
+def prestart_reader(settings) -> None:
+    """Fork the process reading the returns now, before the caller imports pandas."""
+    if "reader" not in _PRESTARTED and "helper" not in _PRESTARTED:
+        _PRESTARTED["reader"] = _reader(settings)
+
+
 def prestart(settings) -> None:
     """Fork the run's helper now, before the caller imports the rest (``helper`` hands it out)."""
-    if not _PRESTARTED:
-        _PRESTARTED.append(_run_helper(settings))
+    if "helper" not in _PRESTARTED:
+        _PRESTARTED["helper"] = _run_helper(settings)
 
 
 def helper(workers: int, settings):
     """The run's prestarted helper, a newly forked one, or (one worker) an in-process stand-in;
-    each has ``.reading``, the job reading the wave's returns."""
+    each has ``.reading``, the job reading the wave's returns (None: the caller reads them)."""
     if workers <= 1:
         return Inline()
-    return _PRESTARTED.pop() if _PRESTARTED else _run_helper(settings)
+    return _PRESTARTED.pop("helper", None) or _run_helper(settings)
 
 
 class Job:
@@ -111,6 +132,7 @@ class Helper:
     reading = None  # a run's helper: the job reading the wave's returns (see ``_run_helper``)
 
     def __init__(self):
+        self.owned: list[Helper] = []  # helpers stopped with this one
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
@@ -145,6 +167,8 @@ class Helper:
         return result
 
     def stop(self) -> None:
+        for other in self.owned:
+            other.stop()
         if self._proc.is_alive():
             self._proc.terminate()
         self._proc.join()

@@ -4,6 +4,8 @@ Two input formats give the same table: per-LA return workbooks (one .xlsx per LA
 single export with one row per LA and one column per answer item (.xlsx or .csv). Every
 value keeps the file, sheet and cell it came from, so problems can be pointed at.
 Files that cannot be read at all become problems, not exceptions: the whole wave is read.
+Reading needs no pandas (``read_rows``): a run reads its returns in a process forked before
+pandas is imported, on the core the start of a run leaves idle; ``read_wave`` makes the table.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import csv
 import functools
 import os
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .codebook import Codebook
 from .config import Settings
@@ -39,6 +40,9 @@ from .workbook import (
     value_at,
     workbook_layout,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BASE_COLUMNS = ["wave", "la_code", "question_id", "item"]
 SOURCE_COLUMNS = ["value", "kind", "source_file", "source_sheet", "source_cell"]
@@ -591,8 +595,9 @@ def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str
     return rows, problems, blanks
 
 
-def read_wave(settings: Settings, engine: str = "calamine", map_=map) -> tuple[pd.DataFrame, list[dict]]:
-    """Every return of the wave -> (raw responses incl. 'la_name_given', problems).
+def read_rows(settings: Settings, engine: str = "calamine", map_=map) -> tuple[list[dict], list[dict]]:
+    """Every return of the wave -> (response rows incl. 'la_name_given', problems), in plain
+    Python (no pandas): see ``read_wave``, which makes them a table.
 
     ``map_`` applies the reader to the files and gives the results in file order (the built-in
     ``map``, or a process pool's ``map`` to read the returns in parallel: same result)."""
@@ -628,6 +633,17 @@ def read_wave(settings: Settings, engine: str = "calamine", map_=map) -> tuple[p
                 message="no returns found for this wave",
             )
         )
-    columns = response_columns(codebook) + READER_COLUMNS
-    df = pd.DataFrame(rows + blanks if rows else rows, columns=columns)
-    return df, problems
+    return (rows + blanks if rows else rows), problems
+
+
+def responses_frame(rows: list[dict], codebook: Codebook) -> pd.DataFrame:
+    """The raw responses table of ``read_rows``' rows (the reader's columns, in order)."""
+    import pandas as pd  # here, not at the top: the reading process has no pandas
+
+    return pd.DataFrame(rows, columns=response_columns(codebook) + READER_COLUMNS)
+
+
+def read_wave(settings: Settings, engine: str = "calamine", map_=map) -> tuple[pd.DataFrame, list[dict]]:
+    """Every return of the wave -> (raw responses incl. 'la_name_given', problems)."""
+    rows, problems = read_rows(settings, engine, map_)
+    return responses_frame(rows, settings.codebook), problems

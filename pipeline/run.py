@@ -27,7 +27,7 @@ from . import (
 from .background import helper
 from .census_context import build_in_worker as draw_context
 from .config import Settings
-from .ingest import read_wave
+from .ingest import read_rows, responses_frame
 from .publish import publish
 from .runrecord import StageLog as Log
 from .validate import validate
@@ -39,7 +39,8 @@ class ValidationFailed(Exception):
 
 def stage_validate(settings: Settings, log: Log, engine: str = "calamine", map_=map, reading=None):
     """Read (or take from ``reading``, a job reading them elsewhere) and validate the returns."""
-    raw, file_problems = reading.get() if reading is not None else read_wave(settings, engine, map_=map_)
+    rows, file_problems = reading.get() if reading is not None else read_rows(settings, engine, map_=map_)
+    raw = responses_frame(rows, settings.codebook)
     frame = public.la_frame(settings)
     clean, report, respondents = validate(
         raw, file_problems, frame, settings.codebook, settings.validation["severity"]

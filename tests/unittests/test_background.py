@@ -68,3 +68,29 @@ def test_one_worker_runs_every_job_here_when_asked():
     job = aid.submit(_pid)
     assert job.ready() and job.get() == os.getpid()
     assert aid.submit("math:sqrt", 9.0).get() == 3.0
+
+
+def test_the_prestarted_reader_reads_and_stops_with_the_run_helper(fixture_settings, monkeypatch):
+    """The returns are read by the reader forked first; the helper handed out later owns it."""
+    from pipeline import background
+    from pipeline.ingest import read_rows
+
+    monkeypatch.setattr(background, "_PRESTARTED", {})
+    background.prestart_reader(fixture_settings)
+    reader = background._PRESTARTED["reader"]
+    aid = background.helper(2, fixture_settings)
+    try:
+        assert aid.owned == [reader] and "reader" not in background._PRESTARTED
+        assert aid.reading.get() == read_rows(fixture_settings)
+    finally:
+        aid.stop()
+    assert not reader._proc.is_alive() and not aid._proc.is_alive()
+
+
+def test_reading_the_returns_needs_no_pandas():
+    """The reader is forked before pandas is imported: the reading code must not import it."""
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.ingest; sys.exit('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
