@@ -4,8 +4,10 @@ matplotlib measures a text to lay it out (FreeType loads every glyph), draws it 
 glyph again) and, for the SVG, measures it a third time at its own font scale; loading glyphs
 was about 40% of the drawing time. This canvas keeps one table of text sizes per process (tick
 labels, footers and notes recur from figure to figure), lets Agg draw a text straight after
-measuring it, from the glyphs just loaded, and gives the SVG renderer the Agg sizes in points
-(with text kept as text in the SVG, sizes only place multi-line texts and vertical alignment).
+measuring it, from the glyphs just loaded, keeps each text's glyph image per process (a text
+drawn again, at any position or angle, is not laid out by FreeType again: Agg places and rotates
+the image itself), and gives the SVG renderer the Agg sizes in points (with text kept as text in
+the SVG, sizes only place multi-line texts and vertical alignment).
 The pixels and the drawing are matplotlib's own: only repeated work is skipped.
 """
 
@@ -14,14 +16,18 @@ from __future__ import annotations
 import codecs
 from math import cos, radians, sin
 
+import numpy as np
 from matplotlib import cbook
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 
 # (text, font properties, dpi) -> (width, height, descent) in pixels, as Agg measures them
 _SIZES: dict = {}
+# (text, font properties, dpi, antialiased) -> (glyph image, x and y offset, descent) in pixels,
+# as Agg draws them (the image is unrotated: Agg rotates it while drawing)
+_IMAGES: dict = {}
 
 
 def figure(width: float, height: float) -> Figure:
@@ -52,19 +58,28 @@ class _AggRenderer(RendererAgg):
         return size
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or self.loaded != (s, prop, self.dpi):
+        if ismath:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        # as RendererAgg.draw_text, without preparing the font and loading the glyphs again
+        # as RendererAgg.draw_text, with the glyphs loaded by the measuring just before, and the
+        # glyph image of a text drawn before
+        key = (s, prop, self.dpi, gc.get_antialiased())
+        drawn = _IMAGES.get(key)
+        if drawn is None:
+            font = self._font if self.loaded == (s, prop, self.dpi) else self._load(s, prop)
+            font.draw_glyphs_to_bitmap(antialiased=key[3])
+            xo, yo = font.get_bitmap_offset()
+            drawn = (np.asarray(font.get_image()), xo / 64.0, yo / 64.0, font.get_descent() / 64.0)
+            _IMAGES[key] = drawn
         self.loaded = None
-        font = self._font
-        font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
-        d = font.get_descent() / 64.0
-        xo, yo = font.get_bitmap_offset()
-        xo /= 64.0
-        yo /= 64.0
+        image, xo, yo, d = drawn
         x = round(x + xo + d * sin(radians(angle)))
         y = round(y + yo + d * cos(radians(angle)))
-        self._renderer.draw_text_image(font, x, y + 1, angle, gc)
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+
+    def _load(self, s, prop):
+        font = self._prepare_font(prop)
+        font.set_text(s, 0, flags=get_hinting_flag())
+        return font
 
 
 class _SvgRenderer(RendererSVG):

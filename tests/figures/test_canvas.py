@@ -21,6 +21,7 @@ TEXTS = [  # repeated strings, several lines, bold, sizes and alignments, as the
     (0.05, 0.7, "Line one\nline two of a note", {"fontsize": 9}),
     (0.5, 0.5, "38%", {"ha": "center", "va": "center", "color": "white"}),
     (0.6, 0.5, "38%", {"ha": "center", "va": "center"}),
+    (0.02, 0.5, "38%", {"rotation": 90, "va": "center"}),  # a glyph image drawn again, rotated
     (0.95, 0.3, "Key Stage 4 (n=70)", {"ha": "right", "va": "center", "multialignment": "right"}),
     (0.5, 0.1, "£1,234", {"ha": "center", "va": "bottom", "fontsize": 8.5}),
 ]
@@ -43,10 +44,13 @@ def test_pixels_are_matplotlibs_own_on_first_and_repeated_draws():
     present._style()
     expected = _draw(_plain(3))
     assert (expected[..., :3] < 128).any()  # something was drawn
-    for _ in range(2):  # the second figure finds every text size in the table
+    canvas._IMAGES.clear()
+    for _ in range(2):  # the second figure finds every text size and glyph image in the tables
         fig = canvas.figure(6, 3)
         fig.set_dpi(100)
         assert np.array_equal(_draw(fig), expected)
+    lines = {line for _, _, s, _ in TEXTS for line in s.split("\n")}  # Agg draws a text line by line
+    assert len(canvas._IMAGES) == len(lines)  # one image per line of text and font, drawn again
 
 
 def test_a_text_measured_elsewhere_in_between_is_drawn_from_its_own_glyphs():
