@@ -22,13 +22,15 @@ def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True
     """
     if log.validation_failed:
         return exit_code
-    runrecord.write(settings, log, exit_code)
     if not (full and any(s["stage"] == "reproduce" for s in log.stages)):
+        runrecord.write(settings, log, exit_code)
         return exit_code
     context = getattr(pool, "context", None)
     drawn = context.get() if context is not None else len(census_context.build(settings))
-    log(f"drew {drawn} context figures", stage="context", figures=drawn)
+    # the spreadsheet reads the tables only (the context figure's too): it starts before run.json
     started = pool.later(spreadsheet.build, settings) if pool is not None else None
+    log(f"drew {drawn} context figures", stage="context", figures=drawn)
+    runrecord.write(settings, log, exit_code)  # the report shows the run record
     index = report.build(settings)
     log(f"wrote the reviewer's report {index.relative_to(settings.root)}", stage="report")
     book = started.get() if started is not None else spreadsheet.build(settings)
