@@ -36,8 +36,7 @@ all: $(INSTALLED) ## run every stage of each wave with returns (or WAVE=...) if 
 	@set -e; for w in $(WAVES); do out=data/processed/$$w; \
 	if $(PY) -m pipeline.inputs unchanged $$out/.inputs $(call INPUT_PATHS,$$w) && [ -f $$out/summary.txt ]; \
 	then cat $$out/summary.txt; \
-	else $(PY) -m compileall -q pipeline >/dev/null; \
-	$(PY) -m pipeline run --wave $$w --no-summary || { cat $$out/summary.txt 2>/dev/null; exit 1; }; \
+	else $(PY) -m pipeline run --wave $$w --no-summary || { cat $$out/summary.txt 2>/dev/null; exit 1; }; \
 	$(PY) -m pipeline.inputs record $$out/.inputs; cat $$out/summary.txt; fi; done
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not

@@ -8,11 +8,13 @@ when the listing differs from the one recorded after the last successful run.
 Standard library only, so that a no-op ``make all`` stays fast (no pandas import)::
 
     python -m pipeline.inputs unchanged STAMP PATH...   # exit 0 if unchanged, 1 (and STAMP.new) if not
+                                                        # (and the package byte-compiled for the run)
     python -m pipeline.inputs record STAMP              # after a successful run: STAMP.new -> STAMP
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import sys
 from pathlib import Path
@@ -74,6 +76,13 @@ def unchanged(stamp: Path, paths: list[str]) -> bool:
     return False
 
 
+def compile_package() -> None:
+    """Byte-compile the package for the run about to start: a machine that sets
+    PYTHONDONTWRITEBYTECODE would otherwise compile its 16,000 lines again on every run (0.1 s).
+    Here rather than in a process of its own, to spare ``make all`` an interpreter start."""
+    compileall.compile_dir(Path(__file__).parent, quiet=1)
+
+
 def record(stamp: Path) -> None:
     """The run succeeded: the listing taken before it becomes the recorded one."""
     new = Path(f"{stamp}.new")
@@ -83,7 +92,10 @@ def record(stamp: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "unchanged":
-        return 0 if unchanged(Path(argv[1]), argv[2:]) else 1
+        if unchanged(Path(argv[1]), argv[2:]):
+            return 0
+        compile_package()
+        return 1
     if len(argv) == 2 and argv[0] == "record":
         record(Path(argv[1]))
         return 0
