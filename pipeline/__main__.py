@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import typer
+# One BLAS thread per process, set before numpy loads its OpenBLAS: a run is already several
+# processes on the machine's cores, its matrices are small, and each OpenBLAS thread pool spins
+# while it waits for work (about 0.3 s of CPU, 0.15 s of wall time, in a 3.2 s run on 2 cores).
+# A value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import typer  # noqa: E402
 import yaml
 
 from . import config as config_module

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,20 @@ def test_a_run_with_errors_in_the_returns_exits_non_zero(tmp_path, monkeypatch, 
     assert "validation failed" in capsys.readouterr().err
     (settings.returns_dir / "broken.xlsx").unlink()
     assert cli.main(["validate", "--wave", "fixture", "--quiet"]) == 0
+
+
+def _blas_threads(env: dict) -> str:
+    code = (
+        "import os, pipeline.__main__, numpy;"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_the_command_line_runs_blas_in_one_thread_unless_told_otherwise():
+    """Each process of a run gets one BLAS thread (an idle OpenBLAS pool spins on the cores the
+    run's own processes need); numpy's library reads the setting when it loads."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _blas_threads(env) == "1 1"  # one setting, no thread besides the main one
+    assert _blas_threads({**env, "OPENBLAS_NUM_THREADS": "2"}).startswith("2 ")  # the user's kept
