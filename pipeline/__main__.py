@@ -100,8 +100,9 @@ def _rel(path: Path) -> str:
 def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     settings = checked_settings(wave)
     if until == "reproduce" and workers > 1:
-        from .background import prestart, prestart_reader
+        from .background import fewer_collections, prestart, prestart_reader
 
+        fewer_collections()
         prestart_reader(settings)  # reads the returns on the idle core while this process imports
         import pandas  # noqa: F401 - shared with the helper
 

@@ -636,6 +636,9 @@ class FigurePool:
             _init_worker()  # before the fork: the workers share one import of matplotlib (-0.35 s each)
             # a lower priority for the workers: the stages of this process are the run's critical
             # path (every figure waits for its table), and it draws what is left at the end
+            from .background import freeze_before_fork
+
+            freeze_before_fork()
             self.pool = mp.get_context("fork").Pool(workers, initializer=os.nice, initargs=(WORKER_NICENESS,))
 
     def submit(self, settings: Settings, tables: list[FigureTable]):

@@ -24,7 +24,7 @@ from . import (
     reproduce,
     schemas,
 )
-from .background import helper
+from .background import fewer_collections, helper
 from .census_context import build_in_worker as draw_context
 from .config import Settings
 from .ingest import read_rows, responses_frame
@@ -93,7 +93,7 @@ def run(
     Every run writes run.json; a full run also the reviewer's report (publish.py). ``summary=False``
     leaves the summary line to the caller (make all prints summary.txt once).
     """
-    _fewer_collections()
+    fewer_collections()
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
     # The helper process (forked before pandas was imported when started from the command line)
@@ -115,6 +115,7 @@ def run(
             aid.stop()
         if pool is not None:
             pool.close()
+        gc.unfreeze()  # the children are gone: what was frozen for them may be collected again
 
 
 def regressions(settings: Settings, la_frame: pd.DataFrame):
@@ -124,16 +125,6 @@ def regressions(settings: Settings, la_frame: pd.DataFrame):
     drawing: list = []
     values = regress.stage(settings, la_frame, messages.append, lambda job, *args: drawing.append(args))
     return values, messages, drawing[0] if drawing else None
-
-
-def _fewer_collections() -> None:
-    """Collect cyclic garbage 70 times less often: with the default threshold (700 allocations) the
-    collector ran about 950 times in a run and took 8% of its CPU; memory is not the constraint.
-    The objects of the imports are frozen out of every later collection (and the forked workers'),
-    once per process (a test session runs many waves in one process)."""
-    if gc.get_threshold()[0] < 50_000:
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
 
 
 def fill_texts(settings: Settings, tables: list) -> list:

@@ -94,3 +94,32 @@ def test_reading_the_returns_needs_no_pandas():
 
     code = "import sys, pipeline.ingest; sys.exit('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_objects_are_frozen_out_of_the_collector_before_each_fork(monkeypatch):
+    """A collection in a forked child writes to every inherited object it visits, and the kernel
+    copies each page written to: everything before a fork is frozen first (gc docs' advice)."""
+    import gc
+
+    from pipeline import background, present
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    aid = background.Helper()
+    aid.stop()
+    assert frozen == [True]
+    pool = present.FigurePool(2)
+    pool.close()
+    assert frozen == [True, True]
+
+
+def test_the_collector_thresholds_are_raised_once_for_the_process_and_its_children(monkeypatch):
+    import gc
+
+    from pipeline import background
+
+    monkeypatch.setattr(gc, "get_threshold", lambda: (700, 10, 10))
+    set_to = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: set_to.append(t))
+    background.fewer_collections()
+    assert set_to == [(50_000, 50, 100)]
