@@ -10,6 +10,7 @@ be moved or zipped as one folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -127,6 +128,16 @@ def _record_tables(record: dict) -> dict:
     return {"record_fields": fields, "stages": stages, "packages": packages, "inputs": inputs}
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """The report's copy of a figure image: a hard link where the file system allows (no data
+    copied, no new file made; each run writes its figures as new files, so the report keeps the
+    images of the run it was built from), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def build(settings: Settings) -> Path:
     """Write the site into data/processed/<wave>/report/ and return the path of index.html."""
     out = report_dir(settings)
@@ -145,7 +156,7 @@ def build(settings: Settings) -> Path:
     for f in [*figures, *context, *others]:
         for image in (f.svg, f.png):
             if image is not None:
-                shutil.copyfile(image, out / "figures" / image.name)
+                link_or_copy(image, out / "figures" / image.name)
     shutil.copyfile(TEMPLATES / "style.css", out / "style.css")
 
     extra = [t for t in outputs.read_open_data(settings.processed_dir, "ctx*") if t.name.count("_")]

@@ -125,3 +125,24 @@ def test_interval_labels_keep_acronyms(full_run_2018):
     labels = " ".join(p.read_text(encoding="utf-8") for p in full_run_2018.processed_dir.glob("*.meta.csv"))
     assert "95% interval of LAs with a financial arrangement" in labels
     assert not re.search(r"interval of [a-z][A-Z]", labels)
+
+
+def test_report_images_are_the_runs_figures_linked_or_copied(full_run_2018, tmp_path, monkeypatch):
+    """The report's images are hard links to the run's figures (no copy made); where links are
+    not possible, copies of the same bytes."""
+    import os
+
+    from pipeline.report import link_or_copy
+
+    images = sorted((full_run_2018.processed_dir / "report" / "figures").glob("*.png"))
+    assert images
+    for image in images:
+        assert os.path.samefile(image, full_run_2018.figures_dir / image.name)
+
+    def no_links(*_):
+        raise OSError("links not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    copy = tmp_path / images[0].name
+    link_or_copy(images[0], copy)
+    assert copy.read_bytes() == images[0].read_bytes() and not os.path.samefile(copy, images[0])
