@@ -17,11 +17,52 @@ from typing import Annotated
 # A value the user set is kept.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import typer  # noqa: E402
-import yaml
 
-from . import config as config_module
-from .config import Settings
+def _plain_run_wave(argv: list[str]) -> str | None:
+    """The wave of a plain run command line (``run`` or ``reproduce``, with only ``--wave W``,
+    ``--quiet``, ``--summary`` or ``--no-summary``), read before the command-line library is
+    imported; None for anything else. Only a head start: the real parse decides."""
+    if not argv or argv[0] not in ("run", "reproduce"):
+        return None
+    wave, rest = None, argv[1:]
+    while rest:
+        arg, rest = rest[0], rest[1:]
+        if arg == "--wave" and rest:
+            wave, rest = rest[0], rest[1:]
+        elif arg.startswith("--wave="):
+            wave = arg.split("=", 1)[1]
+        elif arg not in ("--quiet", "--summary", "--no-summary"):
+            return None
+    if wave is None:
+        from .config import default_wave
+
+        wave = default_wave()
+    return wave
+
+
+def _start_reading_early(argv: list[str]) -> None:
+    """Fork the process reading the returns of a plain run now, about 0.1 s before the command
+    line is parsed (typer and its type adapters load meanwhile); any doubt: no head start."""
+    try:
+        wave = _plain_run_wave(argv)
+        if wave is not None:
+            from .background import fewer_collections, prestart_reader
+            from .config import Settings as _Settings
+
+            fewer_collections()
+            prestart_reader(_Settings(wave))
+    except Exception:  # noqa: BLE001 - the real parse reports any mistake
+        pass
+
+
+if __name__ == "__main__":
+    _start_reading_early(sys.argv[1:])
+
+import typer  # noqa: E402
+import yaml  # noqa: E402
+
+from . import config as config_module  # noqa: E402
+from .config import Settings  # noqa: E402
 
 app = typer.Typer(
     name="python -m pipeline",

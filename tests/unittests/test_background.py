@@ -123,3 +123,22 @@ def test_the_collector_thresholds_are_raised_once_for_the_process_and_its_childr
     monkeypatch.setattr(gc, "set_threshold", lambda *t: set_to.append(t))
     background.fewer_collections()
     assert set_to == [(50_000, 50, 100)]
+
+
+def test_a_reader_started_early_for_other_settings_is_replaced(fixture_settings, monkeypatch):
+    """The head start (before the command line is parsed) must never read the wrong wave."""
+    from dataclasses import replace
+
+    from pipeline import background
+
+    monkeypatch.setattr(background, "_PRESTARTED", {})
+    other = replace(fixture_settings, wave="another")
+    background.prestart_reader(other)
+    early = background._PRESTARTED["reader"]
+    background.prestart_reader(fixture_settings)
+    reader = background._PRESTARTED["reader"]
+    try:
+        assert reader is not early and not early._proc.is_alive()
+        assert reader.settings_key == background._settings_key(fixture_settings)
+    finally:
+        reader.stop()

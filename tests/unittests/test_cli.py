@@ -125,3 +125,24 @@ def test_the_command_line_runs_blas_in_one_thread_unless_told_otherwise():
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     assert _blas_threads(env) == "1 1"  # one setting, no thread besides the main one
     assert _blas_threads({**env, "OPENBLAS_NUM_THREADS": "2"}).startswith("2 ")  # the user's kept
+
+
+@pytest.mark.parametrize(
+    ("argv", "wave"),
+    [
+        (["run", "--wave", "2023", "--quiet", "--no-summary"], "2023"),
+        (["reproduce", "--wave=2023"], "2023"),
+        (["run", "--workers", "1"], None),  # anything else: no head start
+        (["validate", "--wave", "2023"], None),
+        (["run", "--wave"], None),
+        ([], None),
+    ],
+)
+def test_a_plain_run_command_line_is_recognised_before_parsing(argv, wave):
+    assert cli._plain_run_wave(argv) == wave
+
+
+def test_a_plain_run_without_a_wave_reads_the_default_wave():
+    from pipeline.config import default_wave
+
+    assert cli._plain_run_wave(["run", "--no-summary"]) == default_wave()
