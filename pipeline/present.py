@@ -647,14 +647,17 @@ class FigurePool:
                 self._add(_render_one, (ft, settings.figures[ft.key], settings))
         return self
 
-    def call(self, fn, *args):
-        """Run another drawing function (module-level, returning a list of names) the same way."""
-        return self._add(fn, args)
+    def call(self, fn, *args, first: bool = False):
+        """Run another drawing function (module-level, returning a list of names) the same way;
+        ``first``: before the queued figures (a long job late in a run: the short figures still
+        queued then fill the end, instead of the run waiting for the long one)."""
+        return self._add(fn, args, first)
 
-    def _add(self, fn, args):
+    def _add(self, fn, args, first: bool = False):
         with self._lock:
             self._slots.append(None)
-            self._queue.append((len(self._slots) - 1, fn, args))
+            job = (len(self._slots) - 1, fn, args)
+            self._queue.appendleft(job) if first else self._queue.append(job)
             self._hand_out()
         if self.pool is None:  # one worker: draw now, in order
             self._steal()

@@ -178,8 +178,8 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
             for message in messages:
                 log(message)
             if figure_args is not None and pool is not None:
-                for job in regress_figures.JOBS:
-                    pool.call(job, *figure_args)
+                for job in reversed(regress_figures.JOBS):  # the longest figures: drawn next
+                    pool.call(job, *figure_args, first=True)
     except (regress.RegressionConfigError, nonresponse.WeightingConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -49,3 +49,15 @@ def test_one_worker_draws_everything_here_in_order():
     pool = FigurePool(1)
     pool.call(_named, 1).call(_named, 2)
     assert [n.split(":")[1] for n in pool.results()] == [str(os.getpid())] * 2
+
+
+def test_a_job_called_first_goes_before_the_queued_ones_and_results_keep_call_order(monkeypatch):
+    pool = FigurePool(2)
+    try:
+        monkeypatch.setattr(pool, "_hand_out", lambda: None)  # nothing to the workers: all queued
+        pool.call(_named, 1).call(_named, 2).call(_named, 3, first=True)
+        assert [args[0] for _, _, args in pool._queue] == [3, 1, 2]
+        names = pool.results()  # drawn here, in queue order, returned in call order
+    finally:
+        pool.close()
+    assert [n.split(":")[0] for n in names] == ["1", "2", "3"]
