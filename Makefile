@@ -37,7 +37,7 @@ all: $(INSTALLED) ## run every stage of each wave with returns (or WAVE=...) if 
 	if $(PY) -m pipeline.inputs unchanged $$out/.inputs $(call INPUT_PATHS,$$w) && [ -f $$out/summary.txt ]; \
 	then cat $$out/summary.txt; \
 	else $(PY) -m pipeline run --wave $$w --no-summary || { cat $$out/summary.txt 2>/dev/null; exit 1; }; \
-	$(PY) -m pipeline.inputs record $$out/.inputs; cat $$out/summary.txt; fi; done
+	if [ -f $$out/.inputs.new ]; then mv -f $$out/.inputs.new $$out/.inputs; fi; cat $$out/summary.txt; fi; done
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)

@@ -10,6 +10,7 @@ Standard library only, so that a no-op ``make all`` stays fast (no pandas import
     python -m pipeline.inputs unchanged STAMP PATH...   # exit 0 if unchanged, 1 (and STAMP.new) if not
                                                         # (and the package byte-compiled for the run)
     python -m pipeline.inputs record STAMP              # after a successful run: STAMP.new -> STAMP
+                                                        # (make all does this with mv: no interpreter)
 """
 
 from __future__ import annotations
