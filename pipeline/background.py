@@ -90,7 +90,7 @@ def import_modules(*names: str) -> None:
 def _reader(settings) -> Helper:
     reader = Helper()
     reader.reading = reader.submit(READ_RETURNS, settings)
-    reader.settings_key = _settings_key(settings)
+    reader.settings_key = settings.key
     return reader
 
 
@@ -112,15 +112,11 @@ def prestart_reader(settings) -> None:
     """Fork the process reading the returns now, before the caller imports pandas (a reader
     started earlier for other settings is stopped and replaced)."""
     early = _PRESTARTED.get("reader")
-    if early is not None and early.settings_key != _settings_key(settings):
+    if early is not None and early.settings_key != settings.key:
         early.stop()
         del _PRESTARTED["reader"]
     if "reader" not in _PRESTARTED and "helper" not in _PRESTARTED:
         _PRESTARTED["reader"] = _reader(settings)
-
-
-def _settings_key(settings) -> tuple:
-    return settings.wave, str(settings.root), str(settings.config_dir)
 
 
 def prestart(settings) -> None:

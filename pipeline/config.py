@@ -251,6 +251,25 @@ def _count_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(fh)) - 1
 
 
+# Settings by (wave, root, config_dir), as this process knows them: a Settings sent to another
+# process travels as its three fields only, and a process forked after ``share`` finds it here
+# with every config file it has read so far (see ``Settings.__reduce__``)
+_SHARED: dict[tuple, Settings] = {}
+
+
+def share(settings: Settings) -> None:
+    """Make ``settings`` the one that copies sent to processes forked from now on stand for
+    (a run shares its settings before it forks its workers)."""
+    _SHARED[settings.key] = settings
+
+
+def _received(wave: str, root: Path, config_dir: Path | None) -> Settings:
+    """A Settings sent by another process: the shared one, else one made (and kept) here."""
+    key = (wave, root, config_dir)
+    found = _SHARED.get(key)
+    return found if found is not None else _SHARED.setdefault(key, Settings(wave, root, config_dir))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a stage needs to know about where things are and how to treat them."""
@@ -258,6 +277,15 @@ class Settings:
     wave: str
     root: Path = ROOT
     config_dir: Path | None = None
+
+    @property
+    def key(self) -> tuple:
+        return self.wave, self.root, self.config_dir
+
+    def __reduce__(self):
+        """Pickled as its three fields, not with the config files parsed so far (90 KB, which
+        every figure job sent again); see ``share``."""
+        return _received, self.key
 
     @property
     def cfg(self) -> Path:

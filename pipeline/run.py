@@ -26,7 +26,7 @@ from . import (
 )
 from .background import fewer_collections, helper
 from .census_context import build_in_worker as draw_context
-from .config import Settings
+from .config import Settings, share
 from .ingest import read_rows, responses_frame
 from .publish import publish
 from .runrecord import StageLog as Log
@@ -94,6 +94,7 @@ def run(
     leaves the summary line to the caller (make all prints summary.txt once).
     """
     fewer_collections()
+    share(settings)  # the workers forked below find it with the config files it has read
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
     # The helper process (forked before pandas was imported when started from the command line)

@@ -139,6 +139,32 @@ def test_a_reader_started_early_for_other_settings_is_replaced(fixture_settings,
     reader = background._PRESTARTED["reader"]
     try:
         assert reader is not early and not early._proc.is_alive()
-        assert reader.settings_key == background._settings_key(fixture_settings)
+        assert reader.settings_key == fixture_settings.key
     finally:
         reader.stop()
+
+
+def _codebook_was_read(settings) -> bool:
+    return "codebook" in vars(settings)
+
+
+def test_settings_travel_as_their_fields_and_a_forked_process_finds_the_shared_ones(fixture_settings):
+    """A figure job carries its settings: 90 KB of parsed config each time before; now three
+    fields, and the worker (forked after ``share``) uses the run's settings, config already read."""
+    import pickle
+    from dataclasses import replace
+
+    from pipeline.config import _SHARED, share
+
+    _ = fixture_settings.codebook  # read once here
+    assert len(pickle.dumps(fixture_settings)) < 1_000
+    share(fixture_settings)
+    aid = Helper()  # forked after share
+    try:
+        assert aid.submit(_codebook_was_read, fixture_settings).get() is True
+    finally:
+        aid.stop()
+    other = replace(fixture_settings, wave="elsewhere")  # not shared: made anew where it arrives
+    arrived = pickle.loads(pickle.dumps(other))
+    assert arrived == other and arrived is not other and not _codebook_was_read(arrived)
+    _SHARED.pop(other.key, None)
