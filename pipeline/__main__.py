@@ -46,10 +46,9 @@ def _start_reading_early(argv: list[str]) -> None:
     try:
         wave = _plain_run_wave(argv)
         if wave is not None:
-            from .background import fewer_collections, prestart_reader
+            from .background import prestart_reader
             from .config import Settings as _Settings
 
-            fewer_collections()
             prestart_reader(_Settings(wave))
     except Exception:  # noqa: BLE001 - the real parse reports any mistake
         pass
@@ -141,9 +140,8 @@ def _rel(path: Path) -> str:
 def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bool = True) -> None:
     settings = checked_settings(wave)
     if until == "reproduce" and workers > 1:
-        from .background import fewer_collections, prestart, prestart_reader
+        from .background import prestart, prestart_reader
 
-        fewer_collections()
         prestart_reader(settings)  # reads the returns on the idle core while this process imports
         import pandas  # noqa: F401 - shared with the helper
 

@@ -15,8 +15,8 @@ import importlib
 import multiprocessing as mp
 import traceback
 
-# what a run's helper imports after reading the returns: the published values' parser and the
-# regressions' statsmodels
+# what a run's helper imports (after reading the returns, where no reader process reads them):
+# the published values' parser and the regressions' statsmodels
 RUN_IMPORTS = ("pipeline.reproduce", "statsmodels.regression.linear_model")
 # what a run's helpers read: the returns, as rows (``ingest.read_rows``)
 READ_RETURNS = "pipeline.ingest:read_rows"
@@ -77,7 +77,9 @@ def freeze_before_fork() -> None:
     """Move every object so far out of the collector's reach, as the ``gc`` docs advise before a
     fork: a collection in the child would otherwise write to every inherited object's header,
     and the kernel copies each page it writes to (copy on write). Objects still die when their
-    last reference goes; only cycles among them wait for ``gc.unfreeze``."""
+    last reference goes; only cycles among them wait for ``gc.unfreeze``. The child inherits the
+    collector's thresholds, raised here if they are not yet."""
+    fewer_collections()
     gc.freeze()
 
 
