@@ -97,9 +97,10 @@ def run(
     share(settings)  # the workers forked below find it with the config files it has read
     log = Log(quiet, command=until, print_summary=summary)
     settings.require("returns_dir", "denominators")
-    # The helper process (forked before pandas was imported when started from the command line)
-    # reads the returns on the core this one leaves idle while it imports matplotlib, then parses
-    # the published values, imports statsmodels and fits the regressions once the LA frame exists.
+    # Started from the command line, a reader process (forked before pandas was imported) reads
+    # the returns on the core this one leaves idle while it imports, and the helper (forked once
+    # pandas was imported) imports statsmodels, parses the published values and fits the
+    # regressions once the LA frame exists; otherwise the helper forked here does both.
     aid = oracle = None
     if until == "reproduce":
         aid = helper(workers, settings)
