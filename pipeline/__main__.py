@@ -298,6 +298,8 @@ def _one_line(exc: BaseException | str) -> str:
 
 if __name__ == "__main__":
     code = main()
+    if "pipeline.background" in sys.modules:  # helpers started ahead of a run that never began
+        sys.modules["pipeline.background"].stop_prestarted()
     sys.stdout.flush()
     sys.stderr.flush()
     # Every file is closed and every child process joined by now: skip the interpreter's teardown

@@ -23,11 +23,16 @@ READ_RETURNS = "pipeline.ingest:read_rows"
 _PRESTARTED: dict = {}
 
 
-def _serve(conn) -> None:
+def _serve(conn, parent_end=None) -> None:
     """Run the jobs in order. Results go out through a sender thread: a large result fills the
-    pipe until the parent reads it, and the next job must not wait."""
+    pipe until the parent reads it, and the next job must not wait. The parent's end of the pipe,
+    inherited by the fork, is closed first: when the parent is gone, the next wait for a job ends
+    (end of file) and so does this process."""
     import queue
     import threading
+
+    if parent_end is not None:
+        parent_end.close()
 
     outbox: queue.Queue = queue.Queue()
     sender = threading.Thread(target=_send_all, args=(conn, outbox))
@@ -127,6 +132,13 @@ def prestart(settings) -> None:
         _PRESTARTED["helper"] = _run_helper(settings)
 
 
+def stop_prestarted() -> None:
+    """Stop the helpers started ahead of a run that did not take them (the command line failed
+    before the run started)."""
+    while _PRESTARTED:
+        _PRESTARTED.popitem()[1].stop()
+
+
 def helper(workers: int, settings):
     """The run's prestarted helper, a newly forked one, or (one worker) an in-process stand-in;
     each has ``.reading``, the job reading the wave's returns (None: the caller reads them)."""
@@ -161,7 +173,7 @@ class Helper:
         freeze_before_fork()
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(child, self._conn), daemon=True)
         self._proc.start()
         child.close()
         self._next, self._done = 0, {}

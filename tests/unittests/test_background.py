@@ -168,3 +168,46 @@ def test_settings_travel_as_their_fields_and_a_forked_process_finds_the_shared_o
     arrived = pickle.loads(pickle.dumps(other))
     assert arrived == other and arrived is not other and not _codebook_was_read(arrived)
     _SHARED.pop(other.key, None)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def test_a_helper_ends_when_its_parent_dies_without_stopping_it(tmp_path):
+    """A command line that fails before the run starts leaves no process behind: the child sees
+    the end of its pipe once the parent is gone (it closed its inherited copy of the parent's end)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "pid"
+    code = (
+        "import os, pathlib; from pipeline.background import Helper;"
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(Helper()._proc.pid)); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, stdout=subprocess.DEVNULL)
+    pid = int(pid_file.read_text())
+    try:
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_helpers_started_ahead_of_a_run_that_never_began_are_stopped(fixture_settings, monkeypatch):
+    from pipeline import background
+
+    monkeypatch.setattr(background, "_PRESTARTED", {})
+    background.prestart_reader(fixture_settings)
+    reader = background._PRESTARTED["reader"]
+    background.stop_prestarted()
+    assert background._PRESTARTED == {} and not reader._proc.is_alive()
