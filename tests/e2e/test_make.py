@@ -71,6 +71,7 @@ STAND_IN = """#!/bin/sh
 # a stand-in for the pipeline: the input check (and its byte-compiling) is real, a run is only recorded
 if [ "$2" = "pipeline.inputs" ]; then exec {python} "$@"; fi
 echo run >> runs.log
+if [ -e invalid ]; then exit 1; fi  # validation failed: nothing written, not even the summary
 mkdir -p data/processed/fixture && echo "summary of the run" > data/processed/fixture/summary.txt
 if [ -e fail ]; then exit 1; fi
 """
@@ -126,6 +127,18 @@ def test_a_failed_run_is_run_again(tracked):
     (settings.root / "fail").unlink()
     assert runs() == 1
     assert runs() == 0
+
+
+def test_a_run_stopped_by_validation_does_not_print_the_last_runs_summary(tracked):
+    """The summary of an earlier run is not this run's: after a failed validation (which writes
+    no summary) make shows the run's errors only, not an old 'reproduced ...' line."""
+    settings, runs = tracked
+    assert runs() == 1  # a successful run: its summary printed
+    (settings.returns_dir / "another return.xlsx").write_bytes(b"PK")
+    (settings.root / "invalid").write_text("")
+    result = _make(settings.root, str(settings.root.parent / "python"))
+    assert result.returncode != 0
+    assert "summary of the run" not in result.stdout
 
 
 def test_make_help_shows_the_wave():
