@@ -36,8 +36,8 @@ all: $(INSTALLED) ## run every stage of each wave with returns (or WAVE=...) if 
 	@set -e; for w in $(WAVES); do out=data/processed/$$w; \
 	if $(PY) -m pipeline.inputs unchanged $$out/.inputs $(call INPUT_PATHS,$$w) && [ -f $$out/summary.txt ]; \
 	then cat $$out/summary.txt; \
-	else $(PY) -m pipeline run --wave $$w --no-summary || { [ ! $$out/summary.txt -nt $$out/.inputs.new ] || cat $$out/summary.txt; exit 1; }; \
-	if [ -f $$out/.inputs.new ]; then mv -f $$out/.inputs.new $$out/.inputs; fi; cat $$out/summary.txt; fi; done
+	else $(PY) -m pipeline run --wave $$w --no-summary || { [ ! "$$out/summary.txt" -nt "$$out/.inputs.new" ] || cat "$$out/summary.txt"; exit 1; }; \
+	if [ -f "$$out/.inputs.new" ]; then mv -f "$$out/.inputs.new" "$$out/.inputs"; fi; cat "$$out/summary.txt"; fi; done
 
 run: $(INSTALLED) ## run every stage of the wave now, changed or not
 	$(PY) -m pipeline run --wave $(WAVE)

@@ -142,6 +142,7 @@ def _stages(until: str, wave: str | None, workers: int, quiet: bool, summary: bo
     if until == "reproduce" and workers > 1:
         from .background import prestart, prestart_reader
 
+        config_module.share(settings)  # the processes forked now use these settings (see run)
         prestart_reader(settings)  # reads the returns on the idle core while this process imports
         import pandas  # noqa: F401 - shared with the helper
 

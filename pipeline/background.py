@@ -21,18 +21,27 @@ RUN_IMPORTS = ("pipeline.reproduce", "statsmodels.regression.linear_model")
 # what a run's helpers read: the returns, as rows (``ingest.read_rows``)
 READ_RETURNS = "pipeline.ingest:read_rows"
 _PRESTARTED: dict = {}
+_PARENT_ENDS: list = []  # this process's ends of its helpers' pipes (see close_inherited_ends)
 
 
-def _serve(conn, parent_end=None) -> None:
+def close_inherited_ends() -> None:
+    """In a forked child: close the copies of the parent's ends of its helpers' pipes, so that
+    each helper sees the end of its pipe (and ends) once the parent is gone, whatever else the
+    parent forked."""
+    for end in _PARENT_ENDS:
+        end.close()
+    _PARENT_ENDS.clear()
+
+
+def _serve(conn) -> None:
     """Run the jobs in order. Results go out through a sender thread: a large result fills the
-    pipe until the parent reads it, and the next job must not wait. The parent's end of the pipe,
-    inherited by the fork, is closed first: when the parent is gone, the next wait for a job ends
+    pipe until the parent reads it, and the next job must not wait. The parent's pipe ends
+    inherited by the fork are closed first: when the parent is gone, the next wait for a job ends
     (end of file) and so does this process."""
     import queue
     import threading
 
-    if parent_end is not None:
-        parent_end.close()
+    close_inherited_ends()
 
     outbox: queue.Queue = queue.Queue()
     sender = threading.Thread(target=_send_all, args=(conn, outbox))
@@ -101,11 +110,22 @@ def _reader(settings) -> Helper:
     return reader
 
 
+def _prestarted(kind: str, settings) -> Helper | None:
+    """The helper of that kind started ahead for these settings; one started for other settings
+    (a command line called in-process with another wave before) is stopped, not handed out."""
+    started = _PRESTARTED.pop(kind, None)
+    if started is not None and started.settings_key != settings.key:
+        started.stop()
+        started = None
+    return started
+
+
 def _run_helper(settings) -> Helper:
     """A run's helper with its first jobs queued: the returns (``.reading``; by the prestarted
     reader if there is one, which the helper then stops with itself), then the imports."""
     aid = Helper()
-    reader = _PRESTARTED.pop("reader", None)
+    aid.settings_key = settings.key
+    reader = _prestarted("reader", settings)
     if reader is None:
         aid.reading = aid.submit(READ_RETURNS, settings)
     else:
@@ -118,11 +138,10 @@ def _run_helper(settings) -> Helper:
 def prestart_reader(settings) -> None:
     """Fork the process reading the returns now, before the caller imports pandas (a reader
     started earlier for other settings is stopped and replaced)."""
-    early = _PRESTARTED.get("reader")
-    if early is not None and early.settings_key != settings.key:
-        early.stop()
-        del _PRESTARTED["reader"]
-    if "reader" not in _PRESTARTED and "helper" not in _PRESTARTED:
+    early = _prestarted("reader", settings)
+    if early is not None:
+        _PRESTARTED["reader"] = early
+    elif "helper" not in _PRESTARTED:
         _PRESTARTED["reader"] = _reader(settings)
 
 
@@ -144,7 +163,7 @@ def helper(workers: int, settings):
     each has ``.reading``, the job reading the wave's returns (None: the caller reads them)."""
     if workers <= 1:
         return Inline()
-    return _PRESTARTED.pop("helper", None) or _run_helper(settings)
+    return _prestarted("helper", settings) or _run_helper(settings)
 
 
 class Job:
@@ -167,13 +186,15 @@ class Helper:
     the parent."""
 
     reading = None  # a run's helper: the job reading the wave's returns (see ``_run_helper``)
+    settings_key = None  # a run's helper or reader: the settings it was started for
 
     def __init__(self):
         self.owned: list[Helper] = []  # helpers stopped with this one
         freeze_before_fork()
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, self._conn), daemon=True)
+        _PARENT_ENDS.append(self._conn)
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
         self._proc.start()
         child.close()
         self._next, self._done = 0, {}
@@ -210,6 +231,9 @@ class Helper:
         if self._proc.is_alive():
             self._proc.terminate()
         self._proc.join()
+        if self._conn in _PARENT_ENDS:
+            _PARENT_ENDS.remove(self._conn)
+            self._conn.close()
 
 
 class Inline:

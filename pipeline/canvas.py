@@ -17,17 +17,32 @@ import codecs
 from math import cos, radians, sin
 
 import numpy as np
-from matplotlib import cbook
+from matplotlib import cbook, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager
 
-# (text, font properties, dpi) -> (width, height, descent) in pixels, as Agg measures them
+# (text, font properties, dpi, glyph settings) -> (width, height, descent) in pixels, as Agg
+# measures them
 _SIZES: dict = {}
-# (text, font properties, dpi, antialiased) -> (glyph image, x and y offset, descent) in pixels,
-# as Agg draws them (the image is unrotated: Agg rotates it while drawing)
+# the same key and antialiasing -> (glyph image, x and y offset, descent) in pixels, as Agg draws
+# them (the image is unrotated: Agg rotates it while drawing)
 _IMAGES: dict = {}
+
+
+def _size_key(s: str, prop, dpi: float) -> tuple:
+    """What a text's glyphs depend on: besides the text, its font properties (``prop`` is the
+    caller's copy: safe to keep) and the dpi, the hinting and kerning settings and the font files
+    the properties resolve to under the current settings."""
+    setup = (
+        get_hinting_flag(),
+        rcParams["text.hinting_factor"],
+        rcParams["text.kerning_factor"],
+        tuple(fontManager._find_fonts_by_props(prop)),
+    )
+    return s, prop, dpi, setup
 
 
 def figure(width: float, height: float) -> Figure:
@@ -50,7 +65,7 @@ class _AggRenderer(RendererAgg):
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, prop, self.dpi)  # ``prop`` is the caller's copy: safe to keep
+        key = _size_key(s, prop, self.dpi)
         size = _SIZES.get(key)
         if size is None:
             size = _SIZES[key] = super().get_text_width_height_descent(s, prop, ismath)
@@ -62,11 +77,12 @@ class _AggRenderer(RendererAgg):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         # as RendererAgg.draw_text, with the glyphs loaded by the measuring just before, and the
         # glyph image of a text drawn before
-        key = (s, prop, self.dpi, gc.get_antialiased())
+        size_key = _size_key(s, prop, self.dpi)
+        key = (*size_key, gc.get_antialiased())
         drawn = _IMAGES.get(key)
         if drawn is None:
-            font = self._font if self.loaded == (s, prop, self.dpi) else self._load(s, prop)
-            font.draw_glyphs_to_bitmap(antialiased=key[3])
+            font = self._font if self.loaded == size_key else self._load(s, prop)
+            font.draw_glyphs_to_bitmap(antialiased=key[-1])
             xo, yo = font.get_bitmap_offset()
             drawn = (np.asarray(font.get_image()), xo / 64.0, yo / 64.0, font.get_descent() / 64.0)
             _IMAGES[key] = drawn
@@ -88,7 +104,7 @@ class _SvgRenderer(RendererSVG):
         self._sizes_dpi = sizes_dpi
 
     def get_text_width_height_descent(self, s, prop, ismath):
-        size = None if ismath else _SIZES.get((s, prop, self._sizes_dpi))
+        size = None if ismath else _SIZES.get(_size_key(s, prop, self._sizes_dpi))
         if size is None:
             return super().get_text_width_height_descent(s, prop, ismath)
         scale = 72 / self._sizes_dpi  # pixels at the PNG's dpi -> points

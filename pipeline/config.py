@@ -10,6 +10,7 @@ instead of a traceback. Every wave-specific word of the outputs comes from the w
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import re
 import types
 import typing
@@ -259,15 +260,26 @@ _SHARED: dict[tuple, Settings] = {}
 
 def share(settings: Settings) -> None:
     """Make ``settings`` the one that copies sent to processes forked from now on stand for
-    (a run shares its settings before it forks its workers)."""
+    (a run shares its settings before it forks its helpers and workers, and ``unshare``s them at
+    its end, so that a later run in the same process reads the config files again)."""
     _SHARED[settings.key] = settings
 
 
+def unshare(settings: Settings) -> None:
+    _SHARED.pop(settings.key, None)
+
+
 def _received(wave: str, root: Path, config_dir: Path | None) -> Settings:
-    """A Settings sent by another process: the shared one, else one made (and kept) here."""
+    """A Settings sent by another process: the shared one; else one made here, and kept only in
+    a child process (a worker receives the same settings with every job and lives for one run)."""
     key = (wave, root, config_dir)
     found = _SHARED.get(key)
-    return found if found is not None else _SHARED.setdefault(key, Settings(wave, root, config_dir))
+    if found is not None:
+        return found
+    made = Settings(wave, root, config_dir)
+    if multiprocessing.parent_process() is not None:
+        _SHARED[key] = made
+    return made
 
 
 @dataclass(frozen=True)
@@ -286,6 +298,12 @@ class Settings:
         """Pickled as its three fields, not with the config files parsed so far (90 KB, which
         every figure job sent again); see ``share``."""
         return _received, self.key
+
+    def __copy__(self) -> Settings:
+        return self  # immutable fields; copies share what the config files said
+
+    def __deepcopy__(self, memo) -> Settings:
+        return self
 
     @property
     def cfg(self) -> Path:

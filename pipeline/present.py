@@ -463,10 +463,14 @@ def _empty(fig) -> None:
 
 
 def save_figure(fig, stem: Path) -> None:
-    """PNG and SVG, metadata-free so that bytes are stable; the canvas is emptied after."""
+    """PNG and SVG, metadata-free so that bytes are stable; the canvas is emptied after. Both are
+    written atomically, as new files: the report links to a run's images (``report.link_or_copy``),
+    and a later run must not change them under it."""
     fig.canvas.draw()  # Agg, at the figure's dpi (= savefig.dpi)
     write_png(stem.with_suffix(".png"), np.asarray(fig.canvas.buffer_rgba()), fig.dpi)
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    write_text(stem.with_suffix(".svg"), svg.getvalue())
     _empty(fig)
 
 
@@ -604,6 +608,15 @@ def _init_worker() -> None:
     import afcharts.af_colours  # noqa: F401 - warm the import before the first job
 
 
+def _start_worker(niceness: int) -> None:
+    """In each figure worker: its priority, and no copy of the helpers' pipe ends (a helper must
+    see its pipe end when the run's main process is gone)."""
+    from .background import close_inherited_ends
+
+    os.nice(niceness)
+    close_inherited_ends()
+
+
 WORKER_NICENESS = 5  # added to the figure workers' niceness (see FigurePool)
 
 
@@ -639,7 +652,8 @@ class FigurePool:
             from .background import freeze_before_fork
 
             freeze_before_fork()
-            self.pool = mp.get_context("fork").Pool(workers, initializer=os.nice, initargs=(WORKER_NICENESS,))
+            context = mp.get_context("fork")
+            self.pool = context.Pool(workers, initializer=_start_worker, initargs=(WORKER_NICENESS,))
 
     def submit(self, settings: Settings, tables: list[FigureTable]):
         for ft in tables:

@@ -26,7 +26,11 @@ def publish(settings: Settings, log: StageLog, exit_code: int, full: bool = True
         runrecord.write(settings, log, exit_code)
         return exit_code
     context = getattr(pool, "context", None)
-    drawn = context.get() if context is not None else len(census_context.build(settings))
+    try:
+        drawn = context.get() if context is not None else len(census_context.build(settings))
+    except BaseException:
+        runrecord.write(settings, log, exit_code)  # the run's record, whatever else fails
+        raise
     # the spreadsheet reads the tables only (the context figure's too): it starts before run.json
     started = pool.later(spreadsheet.build, settings) if pool is not None else None
     log(f"drew {drawn} context figures", stage="context", figures=drawn)

@@ -26,7 +26,7 @@ from . import (
 )
 from .background import fewer_collections, helper
 from .census_context import build_in_worker as draw_context
-from .config import Settings, share
+from .config import Settings, share, unshare
 from .ingest import read_rows, responses_frame
 from .publish import publish
 from .runrecord import StageLog as Log
@@ -113,11 +113,14 @@ def run(
         code = _stages(settings, until, log, pool, aid, oracle)
         return publish(settings, log, code, full=until == "reproduce", pool=pool)
     finally:
-        if aid is not None:
-            aid.stop()
-        if pool is not None:
-            pool.close()
-        gc.unfreeze()  # the children are gone: what was frozen for them may be collected again
+        try:
+            if aid is not None:
+                aid.stop()
+            if pool is not None:
+                pool.close()
+        finally:
+            unshare(settings)  # a later run in this process reads the config files again
+            gc.unfreeze()  # the children are gone: what was frozen for them may be collected again
 
 
 def regressions(settings: Settings, la_frame: pd.DataFrame):

@@ -64,7 +64,7 @@ def test_a_text_measured_elsewhere_in_between_is_drawn_from_its_own_glyphs():
     prop = FontProperties(size=10)
     renderer.get_text_width_height_descent("first text", prop, False)
     renderer.get_text_width_height_descent("another text", prop.copy(), False)
-    assert renderer.loaded == ("another text", prop, 100)
+    assert renderer.loaded == canvas._size_key("another text", prop, 100)
     renderer._prepare_font(prop)  # any other use of the font forgets what it holds
     assert renderer.loaded is None
 
@@ -86,3 +86,42 @@ def test_svg_places_texts_within_half_a_point_of_matplotlib():
     a, b = (_text_positions(svg) for svg in outputs)
     assert len(a) == len(b) >= len(TEXTS)
     assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 0.5
+
+
+def test_a_saved_figure_is_a_new_file_each_time_so_links_keep_the_old_one(tmp_path):
+    """The report links to a run's images: saving the figure again must make new files (PNG and
+    SVG alike), never write into the linked ones."""
+    import os
+
+    present._style()
+    stem = tmp_path / "fig01"
+    kept = {}
+    for text in ("first version", "second version"):
+        fig = canvas.figure(6, 2)
+        fig.text(0.1, 0.5, text)
+        present.save_figure(fig, stem)
+        if not kept:
+            for ext in (".png", ".svg"):
+                kept[ext] = tmp_path / f"linked{ext}"
+                os.link(stem.with_suffix(ext), kept[ext])
+    assert "first version" in kept[".svg"].read_text(encoding="utf-8")
+    assert "second version" in stem.with_suffix(".svg").read_text(encoding="utf-8")
+    for ext, link in kept.items():
+        assert not os.path.samefile(link, stem.with_suffix(ext))
+
+
+def test_a_text_drawn_again_under_other_glyph_settings_is_not_taken_from_the_tables():
+    """A process that changes the hinting (or the fonts) between figures gets matplotlib's pixels."""
+    import matplotlib
+
+    present._style()
+    before = matplotlib.rcParams["text.hinting"]
+    try:
+        for hinting in ("no_hinting", "force_autohint"):
+            matplotlib.rcParams["text.hinting"] = hinting
+            expected = _draw(_plain(3))
+            fig = canvas.figure(6, 3)
+            fig.set_dpi(100)
+            assert np.array_equal(_draw(fig), expected)
+    finally:
+        matplotlib.rcParams["text.hinting"] = before

@@ -186,21 +186,22 @@ def test_a_helper_ends_when_its_parent_dies_without_stopping_it(tmp_path):
     import sys
     import time
 
-    pid_file = tmp_path / "pid"
-    code = (
-        "import os, pathlib; from pipeline.background import Helper;"
-        f"pathlib.Path({str(pid_file)!r}).write_text(str(Helper()._proc.pid)); os._exit(0)"
+    pid_file = tmp_path / "pids"
+    code = (  # two helpers: the second (forked later) must not keep the first's pipe open
+        "import os, pathlib; from pipeline.background import Helper; a, b = Helper(), Helper();"
+        f"pathlib.Path({str(pid_file)!r}).write_text(f'{{a._proc.pid}} {{b._proc.pid}}'); os._exit(0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, stdout=subprocess.DEVNULL)
-    pid = int(pid_file.read_text())
+    pids = [int(p) for p in pid_file.read_text().split()]
     try:
         deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(pid)
+        assert not any(_alive(p) for p in pids)
     finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_helpers_started_ahead_of_a_run_that_never_began_are_stopped(fixture_settings, monkeypatch):
