@@ -279,9 +279,7 @@ class Layout:
     tick_labels: list[str]
     plot: tuple[float, float, float, float]  # left, bottom, width, height (inches)
     legend_rows: list[list[int]]
-    legend_h: float
     panel_titles: list[str]
-    panel_title_h: float
     pitch: float
     bar_h: float
     gaps: list[float]  # y centre of every category, inches from the plot top
@@ -325,7 +323,6 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
         below = line_height(SIZE["tick"], tick_lines) + 0.15
     # legend: entries in bar order, row by row, as many per row as fit
     legend_rows = legend_layout(_legend_entries(data, spec, p))
-    legend_h = legend_height(legend_rows)
     panel_titles, panel_title_h = [], 0.0
     if p.panels:
         n_ser = _n_of(data, "series") if p.base_on == "series" else {}
@@ -339,7 +336,7 @@ def layout(data, spec, p: Plan, labels, title, subtitle, footer) -> Layout:
     bottom = fig_h - top - plot_h
     return Layout(
         fig_h, title, subtitle, footer, ticks, (left, bottom, right - left, plot_h),
-        legend_rows, legend_h, panel_titles, panel_title_h, pitch, bar_h, centres, label_room,
+        legend_rows, panel_titles, pitch, bar_h, centres, label_room,
     )  # fmt: skip
 
 
@@ -363,7 +360,7 @@ def draw(fig, data: pd.DataFrame, spec: dict, p: Plan, lay: Layout, colours: lis
     gap = 0.15
     panel_w = (width - gap * (n_panels - 1)) / n_panels
     vmax = np.nanmax(data["value"].to_numpy(dtype=float)) if data["value"].notna().any() else 1.0
-    if p.intervals and data["upper"].notna().any():
+    if p.intervals:  # only with bounds (``whiskers``)
         vmax = max(vmax, float(np.nanmax(data["upper"].to_numpy(dtype=float))))
     if p.stacked:
         vmax = data.groupby("category")["value"].sum().max()
@@ -544,17 +541,18 @@ def whiskers(spec: dict, estimator: str, p: Plan, data: pd.DataFrame) -> bool:
     a mean or an average, e.g. mean of LA rates, place-weighted average cost) with bounds, never
     stacked or percentage-share charts, where whiskers would clutter. ``error_bars`` in a spec
     overrides the rule."""
+    if "error_bars" in spec and not isinstance(spec["error_bars"], bool):
+        raise SystemExit(
+            f"error: config/figures: figure {spec.get('number')}: error_bars must be true or false, "
+            f"got {spec['error_bars']!r}"
+        )
+    has_bounds = "upper" in data and bool(data["upper"].notna().any())
     if "error_bars" in spec:
-        if not isinstance(spec["error_bars"], bool):
-            raise SystemExit(
-                f"error: config/figures: figure {spec.get('number')}: error_bars must be true or false, "
-                f"got {spec['error_bars']!r}"
-            )
-        return spec["error_bars"] and "upper" in data and bool(data["upper"].notna().any())
+        return spec["error_bars"] and has_bounds
     name = estimator.split(":")[0].lower()
     is_mean = any(w in name.replace("-", " ").split() for w in ("mean", "average"))
     share = spec.get("format") == "percent" or p.stacked
-    return is_mean and not share and "upper" in data and bool(data["upper"].notna().any())
+    return is_mean and not share and has_bounds
 
 
 def _whiskers(ax, horizontal: bool, centres, lower, upper, thickness: float, ends=None) -> None:

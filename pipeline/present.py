@@ -353,13 +353,6 @@ def _kind_name(p) -> str:
     return KIND_NAMES.get((p.horizontal, shape), "Chart")
 
 
-def key_message(spec: dict, data: pd.DataFrame) -> str:
-    """One short sentence (at most 250 characters): the headline of the figure."""
-    from .charts import headline
-
-    return short_message(headline(spec, data, TOTAL_LABEL))
-
-
 @dataclass
 class ChartPlan:
     """What the chart and its alt text share: the bar plan, the value labels, the headline."""
@@ -455,10 +448,7 @@ def canvas(height: float):
 
 
 def _empty(fig) -> None:
-    """Remove every artist. Axes are taken off before ``clear``, which would first reset each
-    axes' ticks (as costly as drawing a small chart) only to throw them away."""
-    for ax in list(fig.axes):
-        fig.delaxes(ax)
+    """Remove every artist (the charts draw on panels, never on matplotlib Axes)."""
     fig.clear()
 
 

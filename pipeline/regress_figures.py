@@ -97,12 +97,14 @@ def _groups(data: pd.DataFrame, spec: dict) -> list[tuple[str, list[charts.Range
     return groups
 
 
-def compose_coefficients(rows: pd.DataFrame, settings: Settings, spec: dict):
+def compose_coefficients(
+    rows: pd.DataFrame, settings: Settings, spec: dict, data: pd.DataFrame | None = None
+):
     """Point ranges, one group per model, each row on its own scale (terms differ in units)."""
     from .present import _colours, _style
 
     _style()
-    data = coefficient_data(rows)
+    data = coefficient_data(rows) if data is None else data
     title = f"Regression coefficients: {coefficient_headline(data, spec)}"
     subtitle = (
         "Coefficients of OLS models (change in the outcome per unit of the term) with 95% confidence "
@@ -158,7 +160,7 @@ def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> st
     stem.parent.mkdir(parents=True, exist_ok=True)
     cols = ["model", "formula", "term", "term_label", "data_basis", "coefficient", "lower", "upper"]
     write_csv(stem.with_suffix(".csv"), data[[*cols, "p_value", "n_las"]])
-    save_figure(compose_coefficients(rows, settings, spec), stem)
+    save_figure(compose_coefficients(rows, settings, spec, data), stem)
     lines = ["Dot-and-whisker chart, one group of rows per model, each row on its own scale. Values shown:"]
     for r in data.itertuples(index=False):
         lines.append(
@@ -189,10 +191,15 @@ def coefficient_figure(rows: pd.DataFrame, settings: Settings, spec: dict) -> st
 # Diagnostics
 
 
+def _cooks_multiple(results) -> float:
+    """An LA is influential in a model when its Cook's distance is above this multiple / n."""
+    return results.spec.get("influence", {}).get("cooks_multiple", 4)
+
+
 def diagnostic_data(results) -> pd.DataFrame:
     """Per model and LA: fitted value, residual, standardised residual (residual / s, with
     s^2 = RSS / (n - k) over the model's k parameters), Cook's distance and the influence flag."""
-    multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
+    multiple = _cooks_multiple(results)
     frames = []
     for f in results.fits:
         s = float(np.sqrt(np.sum(f.resid**2) / max(f.n - len(f.terms) - 1, 1)))
@@ -251,7 +258,7 @@ def compose_diagnostics(results, settings: Settings, data: pd.DataFrame | None =
     from .present import _colours, _style
 
     _style()
-    multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
+    multiple = _cooks_multiple(results)
     data = diagnostic_data(results) if data is None else data
     n = len(results.fits)
     cols = min(4, n)
@@ -331,7 +338,7 @@ def residual_figure(results, settings: Settings) -> str:
 
     stem = settings.figures_dir / STEMS["diagnostics"]
     stem.parent.mkdir(parents=True, exist_ok=True)
-    multiple = results.spec.get("influence", {}).get("cooks_multiple", 4)
+    multiple = _cooks_multiple(results)
     data = diagnostic_data(results)
     write_csv(stem.with_suffix(".csv"), data)
     save_figure(compose_diagnostics(results, settings, data), stem)

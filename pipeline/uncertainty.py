@@ -230,15 +230,8 @@ def interval_pooled_shares(values, categories, la_codes, wanted, N: int) -> dict
     la = np.asarray(la_codes, dtype=object)
     keep = ~np.isnan(v)
     v, cats, la = v[keep], cats[keep], la[keep]
-    import pandas as pd
-
-    codes, uniques = pd.factorize(la, sort=False)
-    x = np.bincount(codes, weights=v, minlength=len(uniques)).astype(float)
-    out = {}
-    for c in wanted:
-        y = np.bincount(codes, weights=np.where(cats == c, v, 0.0), minlength=len(uniques)).astype(float)
-        out[c] = _scaled(ratio_of_totals(y, x, N), 100.0)
-    return out
+    x, *ys = group_sums(la, v, *(np.where(cats == c, v, 0.0) for c in wanted))
+    return {c: _scaled(ratio_of_totals(y, x, N), 100.0) for c, y in zip(wanted, ys, strict=True)}
 
 
 def interval_mean_of_la_rates(count, pupils, N: int) -> Interval:
