@@ -172,11 +172,12 @@ def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la
             )
         ]
     for lab in layout.labels:
-        if lab.style != "header":
+        if lab.style not in _MOVED:
             continue
         ref = cell_ref(lab.row, lab.col)
         found = canonical(cell_at(grid, ref))
         if (found.text if found else "") != lab.text:
+            what, how = _MOVED[lab.style]
             return [
                 _layout_problem(
                     fname,
@@ -185,11 +186,19 @@ def _sheet_layout_problems(grid: list[list], layout: SheetLayout, fname: str, la
                     la_code,
                     "",
                     found.text if found else "",
-                    f"the column header {lab.text!r} is no longer in {ref}: columns were added, removed "
-                    "or moved, so answers cannot be matched to columns; use an unchanged template",
+                    f"the {what} {lab.text!r} is no longer in {ref}: {how}, so answers cannot be "
+                    "matched; use an unchanged template",
                 )
             ]
     return []
+
+
+# Labels that place answers: a column header or row label found elsewhere means the grid moved
+# (rows sorted or swapped keep their hidden question id in column A, so only the label shows it).
+_MOVED = {
+    "header": ("column header", "columns were added, removed or moved"),
+    "row": ("row label", "rows were moved, sorted or relabelled"),
+}
 
 
 def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str) -> list[dict]:
@@ -215,6 +224,23 @@ def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str
                     rule="cell_outside_answers",
                     message="a value outside the answer cells is not read: type answers only in the "
                     "yellow cells of an unchanged template (no inserted rows or columns)",
+                )
+            )
+    for lab in layout.labels:  # a question or help text overwritten: perhaps an answer typed there
+        if lab.style in _MOVED:
+            continue
+        found = canonical(value_at(grid, lab.row, lab.col))
+        if found is not None and found.text != lab.text:
+            out.append(
+                problem(
+                    fname,
+                    layout.name,
+                    cell_ref(lab.row, lab.col),
+                    la_code,
+                    value=found.text,
+                    rule="cell_outside_answers",
+                    message="the template's text in this cell was changed; a value typed outside "
+                    "the answer cells is not read: type answers only in the yellow cells",
                 )
             )
     return out
@@ -394,6 +420,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     errors: dict[str, str] = {}
     percent: set[str] = set()
     formulas: list[str] = []
+    merged: list[str] = []
     try:
         if suffix == ".csv":
             # the csv module, not pandas: pandas renames a repeated column ('x.1') and hides it
@@ -407,6 +434,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
             facts = sheet_facts(path).get(sheet)
             if facts is not None:
                 formulas, errors, percent = facts.formulas, facts.errors, facts.percent
+                merged = facts.merged
         header = [str(h).strip() if h is not None else "" for h in grid[0]] if grid else []
         records = grid[1:]
     except FileProblem as exc:
@@ -427,6 +455,17 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
                 ref,
                 rule="formula",
                 message="the cell holds a formula; type the value instead",
+            )
+        )
+    for rng in merged:
+        problems.append(
+            problem(
+                fname,
+                sheet,
+                rng,
+                rule="merged_cells",
+                message="cells are merged, so only the first of them can be read: unmerge them and "
+                "type each answer in its own cell",
             )
         )
     if "la_code" not in header:
@@ -498,6 +537,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
             )
             continue
         seen[la_code] = i
+        problems += _headless_cells(rec, header, fname, sheet, i, la_code)
         name_cv = canonical(rec[name_j]) if name_j is not None and name_j < len(rec) else None
         la_name = name_cv.text if name_cv else ""
         where = {
@@ -543,9 +583,45 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     return rows, problems
 
 
+def _headless_cells(rec: list, header: list[str], fname: str, sheet: str, i: int, la_code: str) -> list[dict]:
+    """Values of an export row in a column without a header (or past the last header): no item
+    to read them as, so they are reported rather than dropped."""
+    out = []
+    for j, v in enumerate(rec):
+        if j < len(header) and header[j]:
+            continue
+        cv = canonical(v)
+        if cv is not None:
+            out.append(
+                problem(
+                    fname,
+                    sheet,
+                    f"{col_letter(j + 1)}{i}",
+                    la_code,
+                    value=cv.text,
+                    rule="cell_outside_answers",
+                    message="a value in a column without a header is not read: put it under its "
+                    "item's column (or give the column its item name)",
+                )
+            )
+    return out
+
+
 def _listed(entry: Path) -> bool:
     """Hidden files and Excel's lock files ('~$...') are not returns."""
     return not entry.name.startswith((".", "~$"))
+
+
+def _hidden_return(entry: Path) -> bool:
+    """A hidden file that may be a return: a workbook or CSV name after the '.' (not macOS's
+    '._x' copies; '.gitkeep' or '.DS_Store' are no returns)."""
+    name = entry.name
+    return (
+        name.startswith(".")
+        and not name.startswith("._")
+        and entry.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".csv", ".ods"}
+        and entry.is_file()
+    )
 
 
 def return_files(settings: Settings) -> list[Path]:
@@ -565,6 +641,15 @@ def returns_folder_problems(settings: Settings) -> list[dict]:
         return []
     out = []
     for p in sorted(d.iterdir()):
+        if _hidden_return(p):
+            out.append(
+                problem(
+                    _rel(p, settings.root),
+                    rule="file_hidden",
+                    message="a hidden file (its name starts with '.') is not read: if it is a "
+                    "return, remove the leading '.' from its name",
+                )
+            )
         if not _listed(p) or p.is_file():
             continue
         fname = _rel(p, settings.root)

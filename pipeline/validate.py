@@ -23,7 +23,17 @@ from .workbook import COVER_SHEET
 SUM_TOLERANCE = 0.5  # shares typed to whole percentages may add up to 100.5 by rounding
 
 
-def _number(text: str) -> float | None:
+# Typed number text: ASCII digits with an optional sign and decimal point only ('digits only' in
+# the data contract): no exponents, digit separators ('1_000', '1,000') or non-ASCII digits,
+# which Python's float() would accept.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _number(text: str, typed: bool = False) -> float | None:
+    """The number in a cell's canonical text; ``typed`` text must be plain digits (cells that
+    hold numbers come as Python's own number text, e.g. '1e+20')."""
+    if typed and not _NUMBER_TEXT.fullmatch(text.strip()):
+        return None
     try:
         x = float(text)
     except (TypeError, ValueError):
@@ -48,7 +58,7 @@ def check_value(q: Question, text: str, kind: str) -> tuple[str | None, list[tup
         text = text[:-1].strip()
         issues.append(("percent_sign", f"read as {text} (percent); type digits only, without %"))
     if q.is_numeric:
-        x = _number(text) if kind in ("number", "text") else None
+        x = _number(text, typed=kind == "text") if kind in ("number", "text") else None
         if x is None:
             return None, [("type", f"expected a number ({q.type}), found {kind} {text!r}")]
         if q.type == "count" and not float(x).is_integer():
@@ -243,7 +253,10 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
         parts = sub[~is_total]
         sums = parts.groupby(keys, sort=True)["x"].sum().rename("parts_sum")
         if q.total:
-            tot = sub[is_total].join(sums, on=keys, how="inner")
+            # Blank parts of a 'zero' question count as 0, so a Total over empty rows is checked
+            # too (otherwise its places would be lost without a word); 'missing' parts are unknown.
+            tot = sub[is_total].join(sums, on=keys, how="left" if q.blank == "zero" else "inner")
+            tot = tot.assign(parts_sum=tot["parts_sum"].fillna(0.0))
             for t in tot[(tot["x"] - tot["parts_sum"]).abs() > 1e-9].itertuples(index=False):
                 problems.append(
                     _cell_problem(
@@ -358,7 +371,7 @@ DAMAGED_INPUT_CASES = [
         "type digits only (`5`)",
     ),
     (
-        "answer cells merged with each other (or with a neighbour)",
+        "answer cells merged with each other (or with a neighbour); in an `.xlsx` export, any merged cells",
         "only the first cell of a merged range holds a value, so the range is reported",
         "merged_cells",
         "unmerge the cells and type each answer in its own cell",
@@ -375,6 +388,38 @@ DAMAGED_INPUT_CASES = [
         "cells are reported one by one",
         "layout_changed, cell_outside_answers",
         "copy the answers into an unchanged template; type answers only in the yellow cells",
+    ),
+    (
+        "rows of a grid moved, sorted or swapped (each with its hidden question id), or a row label retyped",
+        "the row labels (column B) no longer match the template: the sheet is not read",
+        "layout_changed",
+        "copy the answers into an unchanged template",
+    ),
+    (
+        "a question or help text of the template overwritten (for example an answer typed there)",
+        "the cell is reported; nothing in it is read",
+        "cell_outside_answers",
+        "type answers only in the yellow cells",
+    ),
+    (
+        "a value in an export column without a header, or past the last header",
+        "reported at its cell (row and column), never dropped",
+        "cell_outside_answers",
+        "put the value under its item's column",
+    ),
+    (
+        "a Total row typed with some or all of the rows above it left empty",
+        "empty rows of a question whose blank rule is zero count as 0, so the Total must equal the sum "
+        "of the rows that are filled in (a Total alone, with no rows, is a mismatch unless it is 0)",
+        "total_mismatch",
+        "fill in the rows, or correct the Total",
+    ),
+    (
+        "number text with anything but ASCII digits, one optional sign and one decimal point "
+        "(`1e4`, `19_110`, `1,200`, non-ASCII digits)",
+        "not read as a number",
+        "type",
+        "type digits only (`19110`)",
     ),
     (
         "any file name (`Sheffield AP return (final).xlsx`: spaces, brackets, quotes, non-ASCII letters)",
@@ -414,6 +459,12 @@ DAMAGED_INPUT_CASES = [
         "not searched: a warning",
         "folder_ignored",
         "move returns out of sub-folders",
+    ),
+    (
+        "a hidden workbook or CSV in the returns folder (its name starts with `.`, e.g. `.x.xlsx`)",
+        "not read: a warning (Excel's lock files `~$*` are skipped without one)",
+        "file_hidden",
+        "if it is a return, remove the leading `.` from its name",
     ),
     (
         "an export with the same column twice",

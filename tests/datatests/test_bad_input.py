@@ -148,6 +148,13 @@ CELL_CASES = [
     ("category", {"strategic_planning": "Maybe"}, "1 Purpose", "C22", "strategic_planning", "Maybe"),
     # places total row 16, KS3 column D: 25 typed, parts add up to 20
     ("total_mismatch", {"places__total__ks3": 25}, "2 Provision", "D16", "places", "25"),
+    # KS5 column F: 6 typed in the Total, every KS5 row empty (blank rule zero: the parts add to 0)
+    ("total_mismatch", {"places__total__ks5": 6}, "2 Provision", "F16", "places", "6"),
+    # number text that float() would read, but is not digits only
+    ("type", {"costs__pru__ks3": "19_110"}, "3 Costs", "E7", "costs", "19_110"),
+    ("type", {"costs__pru__ks3": "1e4"}, "3 Costs", "E7", "costs", "1e4"),
+    ("type", {"costs__pru__ks3": "\u0661\u0669\u0661\u0661\u0660"}, "3 Costs", "E7", "costs",
+     "\u0661\u0669\u0661\u0661\u0660"),  # Arabic-Indic digits for 19110
 ]
 # fmt: on
 

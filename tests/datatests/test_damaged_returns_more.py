@@ -1,0 +1,119 @@
+"""More damaged returns (found by a catalogue of 108 damaged copies of the default wave): each is a
+located finding, never a silently misread, lost or accepted answer."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+
+from pipeline.run import run
+
+from ..fixtures import fixture_wave as fw
+from ..fixtures.fixture_wave import A
+from .test_bad_input import (
+    FILE_A,
+    RETURNS,
+    _errors,
+    _export_project,
+    _only,
+    _project,
+    _report,
+    _run_fails,
+    _with,
+)
+from .test_damaged_returns import _edit
+
+
+def test_swapped_rows_of_a_grid_are_caught_not_misread(make_project):
+    """Rows 7 (PRU) and 8 (AP academy) of the costs grid swapped whole, hidden question id and all,
+    as sorting the rows by name would: PRU costs would otherwise be read as AP academy's."""
+    settings = _project(make_project)
+
+    def swap(wb):
+        ws = wb["3 Costs"]
+        for c in range(1, 8):
+            a, b = ws.cell(7, c), ws.cell(8, c)
+            a.value, b.value = b.value, a.value
+
+    _edit(settings, FILE_A, swap)
+    report = _run_fails(settings)
+    row = _only(report, "layout_changed")
+    # B7 is where the template put the row label of PRUs; the AP academy label is found there
+    assert (row["file"], row["sheet"], row["cell"], row["value"]) == (FILE_A, "3 Costs", "B7", "AP academy")
+    assert "row label" in row["message"]
+    assert set(_errors(report)["rule"]) == {"layout_changed"}
+
+
+def test_an_answer_typed_over_a_help_text_is_reported(make_project):
+    settings = _project(make_project)
+    _edit(settings, FILE_A, lambda wb: wb["3 Costs"].__setitem__("B5", 19110))  # row 5: the help line
+    row = _only(_run_fails(settings), "cell_outside_answers")
+    assert (row["file"], row["sheet"], row["cell"], row["value"]) == (FILE_A, "3 Costs", "B5", "19110")
+
+
+def test_a_total_row_alone_is_checked_against_empty_rows(make_project):
+    """LA A fills only the Total row of the places grid (10, 20, 40, 0): with the rows empty (0)
+    each non-zero Total is a mismatch, rather than its places silently disappearing."""
+    parts = [k for k in fw.answers_copy()[A] if k.startswith("places__") and "__total__" not in k]
+    settings = _project(make_project, _with({}, drop={A: parts}))
+    report = _run_fails(settings)
+    rows = report[report["rule"] == "total_mismatch"].sort_values("cell")
+    assert rows["cell"].tolist() == ["C16", "D16", "E16"]  # primary, KS3, KS4; KS5's Total is 0
+    assert rows["value"].tolist() == ["10", "20", "40"]
+    assert set(rows["message"].str.extract(r"\((\d+)\)")[0]) == {"0"}
+
+
+def test_a_hidden_return_is_a_warning_not_silence(make_project):
+    settings = _project(make_project)
+    hidden = f"{RETURNS}/.E09000002_barking_and_dagenham.xlsx"
+    (settings.root / FILE_A).rename(settings.root / hidden)
+    assert run(settings, until="validate", workers=1, quiet=True) == 0  # a warning only
+    row = _only(_report(settings), "file_hidden")
+    assert (row["file"], row["severity"]) == (hidden, "warning")
+
+
+def test_lock_files_and_folder_files_are_not_reported(make_project):
+    settings = _project(make_project)
+    for name in ("~$E09000002_barking_and_dagenham.xlsx", ".DS_Store", ".gitkeep", "._x.xlsx"):
+        (settings.returns_dir / name).write_bytes(b"x")
+    assert run(settings, until="validate", workers=1, quiet=True) == 0
+    assert "file_hidden" not in set(_report(settings)["rule"])
+
+
+def test_a_value_past_the_last_header_of_an_export_is_reported(make_project):
+    def longer(lines):
+        return [lines[0], lines[1] + ",99", *lines[2:]]  # row 2 gets one cell past the header
+
+    settings = _export_project(make_project, longer)
+    width = len(settings.export_file.read_text(encoding="utf-8").splitlines()[0].split(","))
+    row = _only(_run_fails(settings), "cell_outside_answers")
+    col = openpyxl.utils.get_column_letter(width + 1)
+    assert (row["cell"], row["value"]) == (f"{col}2", "99")
+
+
+def test_a_value_under_an_empty_header_of_an_export_is_reported(make_project):
+    def blank_header(lines):
+        return [lines[0] + ",", lines[1] + ",7", *lines[2:]]
+
+    settings = _export_project(make_project, blank_header)
+    row = _only(_run_fails(settings), "cell_outside_answers")
+    assert row["value"] == "7" and row["cell"].endswith("2")
+
+
+def test_merged_cells_in_an_xlsx_export(make_project):
+    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
+    as_csv = fw.write_csv_export(settings.codebook, settings.root / "export.csv")
+    with open(as_csv, encoding="utf-8", newline="") as fh:
+        grid = list(csv.reader(fh))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in grid:
+        ws.append(r)
+    ws.merge_cells("C2:D2")
+    settings.export_file.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(settings.export_file)
+    rc = run(settings, until="validate", workers=1, quiet=True)
+    row = _only(_report(settings), "merged_cells")
+    assert (row["cell"], row["severity"]) == ("C2:D2", "error")
+    assert rc != 0
