@@ -632,6 +632,7 @@ class FigurePool:
         self._slots: list = []  # results in submission order (a list of names per job)
         self._sent = 0  # jobs handed to the workers and not yet back
         self._failed: list[BaseException] = []
+        self._closed = False  # set by close(): nothing more goes to the workers
         self._lock = threading.Condition()
         if workers > 1:
             import multiprocessing as mp
@@ -669,7 +670,12 @@ class FigurePool:
 
     def _hand_out(self) -> None:
         """Keep the workers supplied (called with the lock held)."""
-        while self.pool is not None and self._queue and self._sent < self.workers + self.AHEAD:
+        while (
+            self.pool is not None
+            and not self._closed
+            and self._queue
+            and self._sent < self.workers + self.AHEAD
+        ):
             slot, fn, args = self._queue.popleft()
             self._sent += 1
             self.pool.apply_async(
@@ -719,8 +725,17 @@ class FigurePool:
         return self.results()
 
     def close(self) -> None:
+        """Wait for the workers once every job is back; with jobs still out or queued (a stage
+        failed), stop them at once. Nothing is handed out once closing starts: a job handed to a
+        closed pool kills its result thread, and join() would then wait for ever."""
+        with self._lock:
+            self._closed = True
+            unfinished = bool(self._queue) or self._sent > 0 or bool(self._failed)
         if self.pool is not None:
-            self.pool.close()
+            if unfinished:
+                self.pool.terminate()
+            else:
+                self.pool.close()
             self.pool.join()
 
 

@@ -61,3 +61,20 @@ def test_a_job_called_first_goes_before_the_queued_ones_and_results_keep_call_or
     finally:
         pool.close()
     assert [n.split(":")[0] for n in names] == ["1", "2", "3"]
+
+
+def test_closing_with_jobs_still_out_returns_promptly():
+    """A stage fails while figures are still being drawn: closing must neither hand a returning
+    job's successor to the closed pool (that killed the pool's result thread, and join() waited for
+    ever) nor wait for the queue to be drawn."""
+    import threading
+
+    pool = FigurePool(2)
+    for i in range(12):
+        pool.call(_named, i)  # 3 handed out (workers + AHEAD), 9 queued
+    closer = threading.Thread(target=pool.close, daemon=True)
+    started = time.monotonic()
+    closer.start()
+    closer.join(timeout=20)
+    assert not closer.is_alive(), "close() hung"
+    assert time.monotonic() - started < 5
