@@ -151,7 +151,7 @@ class Codebook:
             plausible=tuple(q["plausible"]) if q.get("plausible") else None,
             total=bool(q.get("total", False)),
             max_sum=q.get("max_sum"),
-            blank=q.get("blank", "missing"),
+            blank=_blank_rule(q),
             required=bool(q.get("required", False)),
             figures=tuple(q.get("figures") or ()),
         )
@@ -173,6 +173,17 @@ class Codebook:
             for d in q.dimensions:
                 seen.setdefault(d, None)
         return list(seen)
+
+
+BLANK_RULES = ("zero", "missing", "zero_in_column")  # how an empty cell is read (docs/data-contract.md)
+
+
+def _blank_rule(q: dict) -> str:
+    rule = q.get("blank", "missing")
+    if rule not in BLANK_RULES:
+        allowed = ", ".join(BLANK_RULES)
+        raise CodebookError(f"question {q['id']!r}: blank must be one of {allowed}, not {rule!r}")
+    return rule
 
 
 def _dimension(key: str, raw: dict) -> Dimension:

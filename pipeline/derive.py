@@ -54,7 +54,9 @@ def numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Dat
     """One numeric question as a full grid for the LAs that answered it: la_code, dims..., x.
 
     LAs that answered any cell get every cell; empty cells become 0 where the codebook says a
-    blank means none (``blank: zero``) and stay missing otherwise. Total rows are dropped.
+    blank means none (``blank: zero``), or in a column (the last dimension) the LA answered any
+    cell of (``blank: zero_in_column``: shares of a phase's pupils), and stay missing otherwise.
+    Total rows are dropped.
     """
     return _memo(clean, ("numeric", qid), codebook, lambda: _numeric_answers(clean, codebook, qid))
 
@@ -85,6 +87,9 @@ def _numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Da
         out = grid.merge(sub, on=["la_code", *dims], how="left")
     if q.blank == "zero":
         out["x"] = out["x"].fillna(0.0)
+    elif q.blank == "zero_in_column" and len(dims) > 1:  # 0 only in columns the LA answered
+        answered = out.groupby(["la_code", dims[-1]], sort=False)["x"].transform("count") > 0
+        out["x"] = out["x"].where(~answered, out["x"].fillna(0.0))
     return out
 
 

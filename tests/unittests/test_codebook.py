@@ -141,6 +141,13 @@ def test_duplicate_question_id_is_rejected():
         Codebook(raw)
 
 
+def test_unknown_blank_rule_is_rejected():
+    raw = tiny_raw()
+    raw["questions"][0]["blank"] = "none"
+    with pytest.raises(CodebookError, match="blank must be one of zero, missing, zero_in_column"):
+        _ = Codebook(raw).questions
+
+
 def test_more_than_two_dimensions_is_rejected():
     raw = tiny_raw()
     raw["questions"][0]["dimensions"] = ["kind", "phase", "extra"]

@@ -78,6 +78,14 @@ def _codebook() -> Codebook:
                     "dimensions": ["ptype", "ph"],
                     "blank": "missing",
                 },
+                {
+                    "id": "shares",
+                    "section": "s",
+                    "text": "t",
+                    "type": "count",
+                    "dimensions": ["ptype", "ph"],
+                    "blank": "zero_in_column",
+                },
                 {"id": "n", "section": "s", "text": "t", "type": "count"},
             ],
         }
@@ -120,6 +128,16 @@ def test_numeric_answers_blank_missing_keeps_gaps():
     assert grid[("L1", "p1", "x")] == 5000.0
     assert grid[("L1", "p2", "y")] == pytest.approx(7000.5)
     assert grid[["L1"]].isna().sum() == 2  # p1/y and p2/x stay missing
+
+
+def test_numeric_answers_blank_zero_in_column_fills_answered_columns_only():
+    cb = _codebook()
+    # L1 answers p1 in column x only: p2/x is 0 (column x answered), column y stays unknown
+    clean = _clean([["L1", "shares", "p1", "x", "7"]])
+    grid = numeric_answers(clean, cb, "shares").set_index(["la_code", "ptype", "ph"])["x"]
+    assert grid[("L1", "p1", "x")] == 7.0
+    assert grid[("L1", "p2", "x")] == 0.0
+    assert grid[[("L1", "p1", "y"), ("L1", "p2", "y")]].isna().all()
 
 
 def test_numeric_answers_without_dimensions():
