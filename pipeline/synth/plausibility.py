@@ -88,6 +88,7 @@ def measures(t: pd.DataFrame) -> dict[str, float]:
         "spearman_pupils_placed_vs_secondary_headcount": sp("pupils_total", "pupils_secondary"),
         "spearman_pru_places_vs_real_pru_headcount": pru_corr,
         "max_secondary_pupils_per_10k": float(sec_pupils.max()),
+        "max_secondary_places_per_10k": float(sec_places.max()),
         "min_pupils_per_place": float(ratio.min()),
         "max_pupils_per_place": float(ratio.max()),
         "n_places_las": int(pri_places.size),
