@@ -407,6 +407,9 @@ def _row(wave, la_code, item, cv, fname, sheet, ref) -> dict:
     return row
 
 
+CSV_FIELD_LIMIT = 1 << 24  # characters in one CSV field (the csv module's default is 131,072)
+
+
 def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=None):
     """A one-row-per-LA export (.csv or .xlsx) -> (response rows, problems); ``blanks`` as for
     ``read_return_workbook``."""
@@ -424,6 +427,8 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     try:
         if suffix == ".csv":
             # the csv module, not pandas: pandas renames a repeated column ('x.1') and hides it
+            # a long free-text answer is read, not a failure of the whole export
+            csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
             with open(path, encoding="utf-8-sig", newline="") as fh:
                 grid = list(csv.reader(fh))
         else:

@@ -220,14 +220,18 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
                     f"({known[row.la_code]}); check that the right return was saved under this name",
                 )
             )
+    code_cells = {
+        (r.la_code, r.source_file): (r.code_sheet, r.code_cell) for r in first.itertuples(index=False)
+    }
     for code, files in sources.items():
         if len(files) > 1:
             for f in files:
+                sheet, cell = code_cells.get((code, f), ("", ""))
                 problems.append(
                     problem(
                         f,
-                        "",
-                        "",
+                        sheet,
+                        cell,
                         code,
                         value=code,
                         rule="la_duplicate",
@@ -289,13 +293,17 @@ def check_totals_and_sums(clean: pd.DataFrame, codebook: Codebook) -> list[dict]
 
 def check_required(clean: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -> list[dict]:
     """Every required question has at least one accepted answer; the message names the first
-    empty cell the reader saw for it (none when its sheet or column is missing altogether)."""
+    empty cell the reader saw for it, or else its first rejected answer (none when its sheet or
+    column is missing altogether)."""
     problems = []
     answered = set(zip(clean["la_code"].tolist(), clean["question_id"].tolist(), strict=True))
     files = raw.drop_duplicates("la_code").set_index("la_code")["source_file"]
+    # the first empty cell, or else the first (rejected) answer: a finding always names a cell
     blanks = raw[raw["kind"] == "blank"].drop_duplicates(["la_code", "question_id"])
+    given = raw[raw["kind"] != "blank"].drop_duplicates(["la_code", "question_id"])
     where = {
-        (b.la_code, b.question_id): (b.source_sheet, b.source_cell) for b in blanks.itertuples(index=False)
+        (b.la_code, b.question_id): (b.source_sheet, b.source_cell)
+        for b in pd.concat([given, blanks]).itertuples(index=False)
     }
     for q in codebook.questions.values():
         if not q.required:

@@ -232,6 +232,7 @@ def test_duplicate_la(make_project):
     ]
     assert set(dup["la_code"]) == {A}
     assert set(dup["value"]) == {A}
+    assert set(zip(dup["sheet"], dup["cell"], strict=True)) == {("Cover", "C4")}  # each file's code cell
 
 
 def test_duplicate_la_reports_nothing_but_the_duplicate(make_project):

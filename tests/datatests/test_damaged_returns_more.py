@@ -117,3 +117,26 @@ def test_merged_cells_in_an_xlsx_export(make_project):
     row = _only(_report(settings), "merged_cells")
     assert (row["cell"], row["severity"]) == ("C2:D2", "error")
     assert rc != 0
+
+
+def test_a_rejected_required_answer_is_also_missing_at_its_cell(make_project):
+    # 1.4 strategic_planning (required) answered with a curly apostrophe: not an allowed answer
+    settings = _project(make_project, _with({A: {"strategic_planning": "Can\u2019t say"}}))
+    report = _run_fails(settings)
+    missing = _only(report, "required_missing")
+    assert (missing["sheet"], missing["cell"]) == ("1 Purpose", "C22")  # where the answer was typed
+    assert _only(report, "category")["cell"] == "C22"
+
+
+def test_a_very_long_text_in_a_csv_export_is_read(make_project):
+    long_text = "x" * 200_000  # above the csv module's default field limit of 131,072
+
+    def longer(lines):
+        header = lines[0].split(",")
+        cells = lines[1].split(",")
+        cells[header.index("ap_purpose_text")] = long_text
+        return [lines[0], ",".join(cells), *lines[2:]]
+
+    settings = _export_project(make_project, longer)
+    assert run(settings, until="validate", workers=1, quiet=True) == 0
+    assert "file_unreadable" not in set(_report(settings)["rule"])
