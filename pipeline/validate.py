@@ -157,6 +157,12 @@ def other_la_named(file_name: str, la_code: str, known: dict[str, str]) -> str |
     return None
 
 
+def _code_hint(code: str, known: dict[str, str]) -> str:
+    """A hint for a code that is a frame code but for case or spaces inside."""
+    near = code.upper().replace(" ", "")
+    return f" (did you mean {near}? codes are upper case, without spaces)" if near in known else ""
+
+
 def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
     """LA codes in the frame, one return per LA, names as in the frame, file names that do not
     name another LA, and LA names that do not start like a formula."""
@@ -174,7 +180,8 @@ def check_frame(raw: pd.DataFrame, frame: pd.DataFrame) -> list[dict]:
                     row.la_code,
                     value=row.la_code,
                     rule="la_code_not_in_frame",
-                    message=f"LA code {row.la_code!r} is not one of the {len(known)} LAs of the frame",
+                    message=f"LA code {row.la_code!r} is not one of the {len(known)} LAs of the frame"
+                    + _code_hint(row.la_code, known),
                 )
             )
         elif row.la_name_given and row.la_name_given.strip().lower() != known[row.la_code].lower():
