@@ -166,13 +166,14 @@ def _convert(value, tp, where: str, check_file):
 
 
 def _build(cls, raw, where: str, check_file):
+    at = where if where.endswith(":") else f"{where}:"  # the file itself is "<file>:", a key "<file>: key"
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping of keys, got {raw!r}")
+        raise ConfigError(f"{at} expected a mapping of keys, got {raw!r}")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - names)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(names))})")
+        raise ConfigError(f"{at} unknown key {unknown[0]!r} (allowed: {', '.join(sorted(names))})")
     values = {}
     for f in fields(cls):
         key = f"{where}.{f.name}" if not where.endswith(":") else f"{where} {f.name}"
@@ -208,6 +209,12 @@ def load_wave_config(path: Path, root: Path, config_dir: Path | None = None) -> 
     if not re.fullmatch(r"\d{4}-\d{2}", cfg.finance_year):
         raise ConfigError(
             f"{rel}: finance_year: expected a financial year like 2022-23, got {cfg.finance_year!r}"
+        )
+    academic = (raw or {}).get("academic_year")
+    year = re.fullmatch(r"(\d{4})/(\d{2})", academic) if isinstance(academic, str) else None
+    if year is None or int(year[2]) != (int(year[1]) + 1) % 100:
+        raise ConfigError(
+            f'{rel}: academic_year: expected an academic year in quotes like "2022/23", got {academic!r}'
         )
     if cfg.wave != path.stem:
         raise ConfigError(f"{rel}: wave: {cfg.wave!r} differs from the file name {path.stem!r}")

@@ -6,10 +6,12 @@ too unless ``suppression.zeros`` is false). Tables carry row totals (an LA's tot
 columns) and column totals (the sum over the LAs): so that a suppressed cell cannot be
 back-calculated, every row and column that has exactly one suppressed cell gets a second one
 (secondary suppression: the smallest published count of that line, repeated until no line has
-exactly one). Then each suppressed cell is checked against the published totals by linear
-programming (its smallest and largest value given every published cell and non-negative
-counts); any cell pinned to one value gets a further suppression in its row. Rates computed
-from a suppressed count are suppressed too.
+exactly one). Then every suppressed cell that the published cells and non-negative counts still
+pin to one value (``pinned_cells``: the table is a network whose flow conservation is the
+additive equations; a cell can move only on a cycle of suppressed cells) is freed by suppressing
+the cheapest published cells that close such a cycle, in its row or column when that is enough,
+totals included when needed. This always ends with a protected table. Rates computed from a
+suppressed count are suppressed too.
 
 ``publication/`` per wave holds the open-data tables meant for release (the national figure
 and prose tables, the regressions and the per-LA tables built here); everything else in
@@ -54,33 +56,231 @@ def primary_mask(table: pd.DataFrame, min_count: int, zeros: bool = True) -> np.
 
 
 def secondary_mask(table: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
-    """Suppress more cells until no row or column has exactly one suppressed cell; then until no
-    suppressed cell is pinned to a single value by the published cells (see ``ranges``)."""
+    """Suppress more cells until no row or column has exactly one suppressed cell and no suppressed
+    cell is pinned to a single value by the published cells (see ``pinned_cells``).
+
+    A pinned cell is freed by suppressing the published cells of the cheapest path that closes a
+    cycle through it in the table's network (see ``_network``; a cell costs its count plus one, so
+    small interior cells go before totals): often one more cell of its row or column, otherwise
+    cells further away, totals included. Suppressed zeros held at 0 come first (they pin the other
+    cells). Should no path exist, the cell's whole row and column are suppressed. Every step
+    suppresses at least one more cell and a fully suppressed table pins nothing, so this always ends
+    with a protected table."""
     v = table.to_numpy(float)
-    mask = mask.copy()
-    while True:
-        changed = True
-        while changed:
-            changed = False
-            for line in _lines(v.shape):
-                hidden = [c for c in line if mask[c]]
-                if len(hidden) == 1:
-                    mask[_smallest_open(v, mask, line, avoid=hidden[0])] = True
-                    changed = True
-        pinned = pinned_cells(v, mask)
-        if not pinned:
-            return mask
-        i, _ = pinned[0]
-        mask[_smallest_open(v, mask, [(i, j) for j in range(v.shape[1])], avoid=pinned[0])] = True
+    mask = _close_lines(v, mask.copy())
+    while not mask.all():
+        zeros, others = _pinned(v, mask)
+        if not zeros and not others:
+            break
+        cell = (zeros or others)[0]
+        before = int(mask.sum())
+        path = _freeing_path(v, mask, cell, directed=bool(zeros))
+        if path:
+            mask[tuple(np.array(path).T)] = True
+        else:
+            mask[cell[0], :] = True
+            mask[:, cell[1]] = True
+        if int(mask.sum()) == before:  # not expected: a pinned cell's row or column has a published cell
+            mask[:] = True
+        mask = _close_lines(v, mask)
+    return mask
 
 
-def _smallest_open(v: np.ndarray, mask: np.ndarray, line, avoid) -> tuple[int, int]:
+def _close_lines(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """While a row or column has exactly one suppressed cell, suppress its smallest published cell
+    (interior cells before totals; a line has at least two cells, so there is always one)."""
+    changed = True
+    while changed:
+        changed = False
+        for line in _lines(v.shape):
+            hidden = [c for c in line if mask[c]]
+            if len(hidden) == 1:
+                mask[_smallest_open(v, mask, line)] = True
+                changed = True
+    return mask
+
+
+def _smallest_open(v: np.ndarray, mask: np.ndarray, line) -> tuple[int, int]:
     """The published cell of a line with the smallest value (interior cells before totals)."""
     last_r, last_c = v.shape[0] - 1, v.shape[1] - 1
-    open_cells = [c for c in line if not mask[c] and c != avoid]
-    if not open_cells:
-        raise ValueError("nothing left to suppress in a line with one suppressed cell")
+    open_cells = [c for c in line if not mask[c]]
     return min(open_cells, key=lambda c: (c[0] == last_r or c[1] == last_c, v[c], c))
+
+
+def _network(shape: tuple[int, int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """The table as a network: a node per line (rows 0..R-1, then columns R..R+C-1) and an arc per
+    cell, from one of its two lines to the other, such that the additive equations are flow
+    conservation at every node. An interior cell and the grand total run from their column to their
+    row; an LA's total and a column total run from their row to their column. (A unit more on the
+    cycle interior (i, j) -> row total -> grand total -> column total keeps every line adding up.)
+    Equivalently the equations are the network's incidence matrix, totally unimodular, so the
+    smallest and largest value of a suppressed cell are whole numbers."""
+    nr, nc = shape
+    arcs = {}
+    for i in range(nr):
+        for j in range(nc):
+            row, col = i, nr + j
+            arcs[(i, j)] = (col, row) if (i == nr - 1) == (j == nc - 1) else (row, col)
+    return arcs
+
+
+def pinned_cells(v: np.ndarray, mask: np.ndarray) -> list[tuple[int, int]]:
+    """Suppressed cells whose value the published cells determine, given non-negative counts.
+
+    The true table is one solution; a suppressed cell can move when some cycle of suppressed cells
+    in the network (``_network``) goes through it, traversing a cell in its arc's direction (more)
+    or, if its count is positive, against it (less). So: a suppressed zero is held at 0 unless its
+    arc lies in a strongly connected part of the suppressed arcs (zeros one way, other cells both
+    ways); any other suppressed cell is pinned when it is a bridge of the suppressed cells that are
+    not held at 0 (no cycle goes through it). A cell that is not pinned ranges over at least one
+    whole unit (``ranges`` computes the range by linear programming)."""
+    zeros, others = _pinned(v, mask)
+    return sorted(zeros + others)
+
+
+def _pinned(v: np.ndarray, mask: np.ndarray) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Pinned cells (see ``pinned_cells``): suppressed zeros held at 0, and the others; each sorted."""
+    arcs = _network(v.shape)
+    hidden = [(int(i), int(j)) for i, j in zip(*np.nonzero(mask), strict=True)]
+    out_arcs: dict[int, list[int]] = {}
+    for c in hidden:
+        a, b = arcs[c]
+        out_arcs.setdefault(a, []).append(b)
+        if v[c] != 0:
+            out_arcs.setdefault(b, []).append(a)
+    component = _strong_components(out_arcs)
+    held = [c for c in hidden if v[c] == 0 and component.get(arcs[c][0]) != component.get(arcs[c][1])]
+    held_set = set(held)
+    bridges = _bridges([(c, *arcs[c]) for c in hidden if c not in held_set])
+    return sorted(held), sorted(bridges)
+
+
+def _strong_components(out_arcs: dict[int, list[int]]) -> dict[int, int]:
+    """Strongly connected component of every node (Tarjan, iterative)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    component: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    counter = 0
+    for root in list(out_arcs):
+        if root in index:
+            continue
+        work = [(root, iter(out_arcs.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(out_arcs.get(nxt, ()))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component[w] = node
+                    if w == node:
+                        break
+    return component
+
+
+def _bridges(edges: list[tuple[tuple[int, int], int, int]]) -> list[tuple[int, int]]:
+    """The edges (cell, node, node) of an undirected graph that lie on no cycle (iterative DFS)."""
+    adjacent: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    for cell, a, b in edges:
+        adjacent.setdefault(a, []).append((b, cell))
+        adjacent.setdefault(b, []).append((a, cell))
+    depth: dict[int, int] = {}
+    low: dict[int, int] = {}
+    found = []
+    for root in adjacent:
+        if root in depth:
+            continue
+        depth[root] = low[root] = 0
+        work = [(root, None, iter(adjacent[root]))]
+        while work:
+            node, via, it = work[-1]
+            advanced = False
+            for nxt, cell in it:
+                if cell == via:
+                    continue
+                if nxt in depth:
+                    low[node] = min(low[node], depth[nxt])
+                else:
+                    depth[nxt] = low[nxt] = depth[node] + 1
+                    work.append((nxt, cell, iter(adjacent[nxt])))
+                    advanced = True
+                    break
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > depth[parent]:
+                    found.append(via)
+    return found
+
+
+def _freeing_path(
+    v: np.ndarray, mask: np.ndarray, cell: tuple[int, int], directed: bool
+) -> list[tuple[int, int]]:
+    """The published cells to suppress, at least cost, so that a cycle goes through ``cell``: a
+    path back from the head of its arc to its tail (``directed``: a held zero, which can only grow;
+    zeros, suppressed or published, are then crossed only in their arc's direction) or between its
+    two lines either way (a bridge; no zero is held then). Suppressed cells cost nothing, published
+    ones their count plus one. Empty if there is no such path."""
+    import heapq
+
+    arcs = _network(v.shape)
+    tail, head = arcs[cell]
+    out_arcs: dict[int, list[tuple[int, float, tuple[int, int]]]] = {}
+    for c, (a, b) in arcs.items():
+        if c == cell:
+            continue
+        cost = 0.0 if mask[c] else float(v[c]) + 1.0
+        out_arcs.setdefault(a, []).append((b, cost, c))
+        if v[c] != 0 or not directed:
+            out_arcs.setdefault(b, []).append((a, cost, c))
+    start, goal = head, tail
+    best = {start: 0.0}
+    back: dict[int, tuple[int, tuple[int, int]]] = {}
+    queue = [(0.0, start)]
+    while queue:
+        d, node = heapq.heappop(queue)
+        if node == goal:
+            break
+        if d > best[node]:
+            continue
+        for nxt, cost, c in out_arcs.get(node, ()):
+            if d + cost < best.get(nxt, np.inf):
+                best[nxt] = d + cost
+                back[nxt] = (node, c)
+                heapq.heappush(queue, (d + cost, nxt))
+    if goal not in back:
+        return []
+    path, node = [], goal
+    while node != start:
+        node, c = back[node]
+        if not mask[c]:
+            path.append(c)
+    return path
 
 
 def _equations(v: np.ndarray, mask: np.ndarray):
@@ -102,23 +302,6 @@ def _equations(v: np.ndarray, mask: np.ndarray):
             rows.append(a)
             rhs.append(b)
     return cells, np.array(rows).reshape(len(rows), len(cells)), np.array(rhs)
-
-
-def pinned_cells(v: np.ndarray, mask: np.ndarray) -> list[tuple[int, int]]:
-    """Suppressed cells the published cells determine: by the equations alone (the cell is zero in
-    every null-space direction), or by non-negativity (a line whose suppressed cells sum to 0).
-    Fast check used while suppressing; ``ranges`` is the full linear-programming check."""
-    cells, A, b = _equations(v, mask)
-    if not cells:
-        return []
-    _, sing, vt = np.linalg.svd(A) if len(A) else (None, np.array([]), np.eye(len(cells)))
-    rank = int((sing > 1e-9).sum())
-    null = vt[rank:]
-    pinned = {cells[k] for k in range(len(cells)) if not np.any(np.abs(null[:, k]) > 1e-9)}
-    for a, rhs in zip(A, b, strict=True):
-        if np.all(a >= 0) and abs(rhs) < 1e-9:  # non-negative cells summing to zero: all zero
-            pinned |= {cells[k] for k in np.nonzero(a)[0]}
-    return sorted(pinned)
 
 
 def ranges(v: np.ndarray, mask: np.ndarray) -> dict[tuple[int, int], tuple[float, float]]:

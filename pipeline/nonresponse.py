@@ -58,7 +58,8 @@ def load_spec(settings: Settings) -> dict:
 def context_frame(la_frame: pd.DataFrame, ehe_by_la: pd.Series | None = None) -> pd.DataFrame:
     """la_frame plus derived context: all pupils, and the LA's EHE total if given."""
     f = la_frame.copy()
-    f["pupils_all"] = f["pupils_primary"].fillna(0) + f["pupils_secondary"].fillna(0)
+    # missing when the LA has no headcount at all (no row in the denominators file): left out
+    f["pupils_all"] = f[["pupils_primary", "pupils_secondary"]].sum(axis=1, min_count=1)
     f["responded"] = f["responded"].astype(bool)
     if ehe_by_la is not None:
         f["ehe_total"] = f["la_code"].map(ehe_by_la)
@@ -66,13 +67,15 @@ def context_frame(la_frame: pd.DataFrame, ehe_by_la: pd.Series | None = None) ->
 
 
 def banded(frame: pd.DataFrame, margin: dict) -> pd.Series:
-    """The margin's categories for every frame LA (numeric columns cut at frame quantiles)."""
+    """The margin's categories for every frame LA (numeric columns cut at the quantiles of the frame
+    LAs with a value); missing (None) for an LA without a value."""
     col = frame[margin["column"]]
     if margin.get("bands"):
         q = np.nanquantile(col.to_numpy(float), np.linspace(0, 1, margin["bands"] + 1))
         q[0], q[-1] = -np.inf, np.inf
-        return pd.cut(col, q, labels=[f"band {i + 1}" for i in range(margin["bands"])]).astype(str)
-    return col.astype(str)
+        cut = pd.cut(col, q, labels=[f"band {i + 1}" for i in range(margin["bands"])])
+        return cut.astype(object).where(col.notna(), None)
+    return col.astype(str).astype(object).where(col.notna(), None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -153,17 +156,26 @@ def calibration_weights(frame: pd.DataFrame, answered: pd.Series, spec: dict) ->
     """Raked weights for the answering LAs (index la_code); notes on margins left out."""
     notes = []
     cats, targets = [], []
+    n, N = int(answered.sum()), len(frame)
     for m in spec["margins"]:
         b = banded(frame, m)
-        have = set(b[answered])
-        empty = sorted(set(b) - have)
+        known = b.notna()
+        if not known[answered].all():
+            notes.append(
+                f"{m['label']}: left out ({int((~known[answered]).sum())} answering LA(s) without a value)"
+            )
+            continue
+        empty = sorted(set(b[known]) - set(b[answered]))
         if empty:
             notes.append(f"{m['label']}: left out (no answering LA in {', '.join(empty)})")
             continue
+        counts = b[known].value_counts()
+        if not known.all():  # frame LAs without a value: left out, the others stand for all N
+            notes.append(f"{m['label']}: {int((~known).sum())} frame LA(s) without a value left out")
+            counts = counts * N / int(known.sum())
         cats.append(b[answered].rename(m["column"]))
-        targets.append(b.value_counts())
+        targets.append(counts)
     r = spec.get("raking", {})
-    n, N = int(answered.sum()), len(frame)
     if not cats:
         return pd.Series(N / n, index=frame.loc[answered, "la_code"]), notes
     w, iters, ok = rake(
@@ -231,14 +243,17 @@ def grossed_up_totals(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
             continue
         y = col[answered].astype(float)
         w, notes = calibration_weights(frame, answered, spec)
-        pupils = frame["pupils_all"]
+        pupils = frame["pupils_all"]  # LAs without a headcount are left out of the ratio
+        with_pupils = answered & pupils.notna()
         rows.append(
             {
                 "measure": t["label"],
                 "n_las": n,
                 "total_answering_las": float(y.sum()),
                 "expansion": float(y.sum()) * N / n,
-                "ratio_to_pupils": float(y.sum()) * float(pupils.sum()) / float(pupils[answered].sum()),
+                "ratio_to_pupils": float(col[with_pupils].sum())
+                * float(pupils.sum())
+                / float(pupils[with_pupils].sum()),
                 "raked": float(np.sum(w.to_numpy() * y.to_numpy())),
                 "note": "; ".join(notes),
             }

@@ -7,12 +7,28 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Settings
+from .config import ConfigError, Settings, _relative
 
 
 def _read(path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype={"old_la_code": str}, encoding="utf-8")
     return df.rename(columns={"new_la_code": "la_code"})
+
+
+def _read_spec(settings: Settings, key: str, columns: list[tuple[str, str]]) -> pd.DataFrame:
+    """The file of the wave file's ``key`` (``<key>.file``), checked to have the LA code and
+    ``columns`` ((the key of ``key`` naming it, or "file" for a fixed name, column) pairs): a
+    missing one is a ConfigError naming the wave file, the key and the column."""
+    name = settings.wave_config[key]["file"]
+    df = _read(settings.path(name))
+    for where, column in [("file", "new_la_code"), *columns]:
+        if ("la_code" if column == "new_la_code" else column) not in df.columns:
+            rel = _relative(settings.wave_file, settings.root)
+            raise ConfigError(
+                f"{rel}: {key}.{where}: column {column!r} is not in {name} "
+                f"(columns: {', '.join('new_la_code' if c == 'la_code' else str(c) for c in df.columns)})"
+            )
+    return df
 
 
 def la_frame(settings: Settings) -> pd.DataFrame:
@@ -24,7 +40,9 @@ def la_frame(settings: Settings) -> pd.DataFrame:
 def headcounts(settings: Settings) -> pd.DataFrame:
     """Pupil headcounts used as per-10,000 denominators: la_code, pupils_primary, pupils_secondary."""
     spec = settings.wave_config["denominators"]
-    df = _read(settings.path(spec["file"]))
+    df = _read_spec(
+        settings, "denominators", [("primary", spec["primary"]), ("secondary", spec["secondary"])]
+    )
     return pd.DataFrame(
         {
             "la_code": df["la_code"],
@@ -34,12 +52,22 @@ def headcounts(settings: Settings) -> pd.DataFrame:
     )
 
 
-def context(settings: Settings) -> pd.DataFrame:
-    """One row per frame LA: headcounts, secondary exclusion rate, deprivation, rurality."""
-    out = la_frame(settings).merge(headcounts(settings), on="la_code", how="left")
+def context(settings: Settings, gaps: list[str] | None = None) -> pd.DataFrame:
+    """One row per frame LA: headcounts, secondary exclusion rate, deprivation, rurality.
+
+    An LA of the frame without a row in a context file gets missing values from it and is left
+    out wherever they are needed (rates per 10,000, non-response margins, regressions); a line per
+    such file, naming those LAs, is appended to ``gaps`` when given."""
+    frame = la_frame(settings)
+    counts = headcounts(settings)
+    _gap(gaps, settings, "denominators", frame, counts)
+    out = frame.merge(counts, on="la_code", how="left")
     exc_spec = settings.wave_config.get("exclusions")
     if exc_spec:
-        exc = _read(settings.path(exc_spec["file"]))
+        exc = _read_spec(
+            settings, "exclusions", [("file", "secondary_perm_excl_rate"), ("file", "primary_perm_excl_rate")]
+        )
+        _gap(gaps, settings, "exclusions", frame, exc)
         out = out.merge(
             exc[["la_code", "secondary_perm_excl_rate", "primary_perm_excl_rate"]].rename(
                 columns={
@@ -52,7 +80,8 @@ def context(settings: Settings) -> pd.DataFrame:
         )
     dep_spec = settings.wave_config.get("deprivation")
     if dep_spec:
-        dep = _read(settings.path(dep_spec["file"]))
+        dep = _read_spec(settings, "deprivation", [("measure", dep_spec["measure"])])
+        _gap(gaps, settings, "deprivation", frame, dep)
         out = out.merge(
             dep[["la_code", dep_spec["measure"]]].rename(columns={dep_spec["measure"]: "deprivation"}),
             on="la_code",
@@ -60,10 +89,24 @@ def context(settings: Settings) -> pd.DataFrame:
         )
     rur_spec = settings.wave_config.get("rurality")
     if rur_spec:
-        rur = _read(settings.path(rur_spec["file"]))
+        rur = _read_spec(settings, "rurality", [("file", "broad_ruc11")])
+        _gap(gaps, settings, "rurality", frame, rur)
         out = out.merge(
             rur[["la_code", "broad_ruc11"]].rename(columns={"broad_ruc11": "rurality"}),
             on="la_code",
             how="left",
         )
     return out
+
+
+def _gap(gaps: list[str] | None, settings: Settings, key: str, frame: pd.DataFrame, df: pd.DataFrame) -> None:
+    """Append to ``gaps`` a line naming the frame LAs that have no row in the file of ``key``."""
+    if gaps is None:
+        return
+    lacking = frame[~frame["la_code"].isin(df["la_code"])]
+    if len(lacking):
+        shown = ", ".join(f"{c} {n}" for c, n in zip(lacking["la_code"], lacking["la_name"], strict=True))
+        gaps.append(
+            f"{settings.wave_config[key]['file']} ({key}): no row for {len(lacking)} LA(s) of the frame "
+            f"({shown}); left out wherever its values are needed"
+        )

@@ -156,7 +156,10 @@ def _stages(settings: Settings, until: str, log: Log, pool, aid, oracle) -> int:
     if until == "validate":
         present.write_csv(out / "responses.csv", clean)
         return 0
-    derived = derive.run(settings, clean, respondents, public.context(settings))
+    gaps: list[str] = []
+    derived = derive.run(settings, clean, respondents, public.context(settings, gaps))
+    for gap in gaps:  # a frame LA missing from a context file: left out where its values are needed
+        print(f"warning: {gap}", file=sys.stderr)
     broken = schemas.check(schemas.la_frame_schema(), derived["la_frame"])
     if broken:
         print("\n".join(["contract of la_frame broken:", *broken]), file=sys.stderr)

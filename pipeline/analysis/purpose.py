@@ -16,35 +16,37 @@ from ..analyse import (
 from ..config import Settings
 from ..estimators import (
     count_in_range,
-    share_of_las,
 )
 from .common import (
     PCT,
     SHARE_OF_LAS,
     _frame_table,
-    share_bounds,
 )
-from .specs import build_section
+from .specs import build_section, estimate_share
 
 
 def fig01_reasons(clean: pd.DataFrame, settings: Settings, n_frame: int | None = None) -> FigureTable:
     a = asked_choice(clean, "ap_reasons")
     ticked = a.assign(yes=a["value"].eq("yes"))
     reasons = list(settings.codebook.dimensions["ap_reason"].values)
-    n = ticked["la_code"].nunique()
-    rows = [
-        {
-            "ap_reason": r,
-            "la_share": share_of_las(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"]),
-            **share_bounds(ticked.loc[ticked["ap_reason"] == r].set_index("la_code")["yes"], n_frame or n),
-            "n_las": n,
-        }
-        for r in reasons
-    ]
+    n = ticked["la_code"].nunique()  # LAs answering the question (any reason): base of the counts
+    rows = []
+    for r in reasons:
+        # base of each reason's share: the LAs answering that reason (a blank cell is no answer)
+        est = estimate_share(a.loc[a["ap_reason"] == r, "value"], ["yes"], n_frame or n)
+        rows.append(
+            {
+                "ap_reason": r,
+                "la_share": est.value,
+                "lower": est.lower,
+                "upper": est.upper,
+                "n_las": est.n_las,
+            }
+        )
     table = pd.DataFrame(rows)
     vals = [
-        value(f"fig01.la_share.reason.{r}", s, "percent", n)
-        for r, s in zip(table["ap_reason"], table["la_share"], strict=True)
+        value(f"fig01.la_share.reason.{r}", s, "percent", int(k))
+        for r, s, k in zip(table["ap_reason"], table["la_share"], table["n_las"], strict=True)
         if r != "other"
     ]
     per_la = ticked.groupby("la_code")["yes"].sum()

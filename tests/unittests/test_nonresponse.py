@@ -85,3 +85,55 @@ def test_weighting_config_mistake_is_one_line(tmp_path):
     with pytest.raises(WeightingConfigError) as exc:
         load_spec(Settings("x", root=tmp_path))
     assert str(exc.value) == "config/weighting.yaml: margins[0] needs 'column' and 'label'"
+
+
+# A frame LA without a context value (no row in a context file): left out, never a crash.
+
+BANDED = {
+    "margins": [{"column": "dep", "label": "Deprivation", "bands": 2}],
+    "totals": [{"id": "y", "column": "y", "label": "Y"}],
+    "raking": {"max_iterations": 50, "tolerance": 1e-9},
+}
+
+
+def _frame_with_dep(missing: str):
+    f = _frame()
+    f["dep"] = [1.0, 2, 3, 4, 5, 6, 7]
+    f.loc[f["la_code"] == missing, "dep"] = np.nan
+    return f
+
+
+def test_frame_la_without_a_value_is_left_out_of_a_banded_margin():
+    # g (did not respond) has no value. The other six split at their median 3.5: band 1 a, b, c;
+    # band 2 d, e, f: 3 and 3, scaled to the 7 LAs of the frame: 3.5 and 3.5. Answering: a, b, c in
+    # band 1 (weight 3.5 / 3 each), d in band 2 (weight 3.5).
+    f = _frame_with_dep("g")
+    w, notes = calibration_weights(f, f["responded"], BANDED)
+    assert np.allclose(w.loc[["a", "b", "c"]], 3.5 / 3) and w.loc["d"] == pytest.approx(3.5)
+    assert notes == ["Deprivation: 1 frame LA(s) without a value left out"]
+    t = grossed_up_totals(f, BANDED).iloc[0]
+    assert t["raked"] == pytest.approx((1 + 3 + 10) * 3.5 / 3 + 20 * 3.5)  # 86.33
+
+
+def test_answering_la_without_a_value_leaves_the_margin_out():
+    f = _frame_with_dep("a")
+    w, notes = calibration_weights(f, f["responded"], BANDED)
+    assert np.allclose(w, 7 / 4)  # N / n
+    assert notes == ["Deprivation: left out (1 answering LA(s) without a value)"]
+
+
+def test_categorical_margin_with_a_missing_value():
+    f = _frame()
+    f.loc[f["la_code"] == "g", "region_name"] = np.nan  # N now has a, b, e; S c, d, f: 3.5 each
+    w, notes = calibration_weights(f, f["responded"], SPEC)
+    assert np.allclose(w, 3.5 / 2)
+    assert notes == ["Region: 1 frame LA(s) without a value left out"]
+
+
+def test_ratio_to_pupils_leaves_out_las_without_a_headcount():
+    f = _frame()
+    f.loc[f["la_code"] == "a", "pupils_all"] = np.nan  # answering, y = 1
+    t = grossed_up_totals(f, SPEC).iloc[0]
+    # (3 + 10 + 20) x frame pupils with a headcount 900 / answering pupils with one 500
+    assert t["ratio_to_pupils"] == pytest.approx(33 * 900 / 500)
+    assert t["expansion"] == pytest.approx(34 * 7 / 4)  # unchanged: no headcount needed

@@ -183,3 +183,75 @@ def test_filter_hints_keep_acronyms_and_lower_ordinary_words():
     assert lower_first("LAs compared") == "LAs compared"
     assert lower_first("Type of AP provider") == "type of AP provider"
     assert lower_first("Measure") == "measure"
+
+
+def test_unknown_key_message_has_one_colon(tmp_path):
+    msg = _error(_project(tmp_path, {"finanse_year": "2017-18"}))
+    assert msg.startswith("config/waves/w1.yaml: unknown key 'finanse_year' (allowed: academic_year, ")
+    assert "::" not in msg
+
+
+@pytest.mark.parametrize("typed", [2030, "2030", "2030-31", "2030/32", "2030/2031"])
+def test_academic_year_must_be_text_like_2030_31(tmp_path, typed):
+    msg = _error(_project(tmp_path, {"academic_year": typed}))
+    assert (
+        msg
+        == f'config/waves/w1.yaml: academic_year: expected an academic year in quotes like "2022/23", got {typed!r}'
+    )
+
+
+def test_academic_year_across_a_century(tmp_path):
+    assert _project(tmp_path, {"academic_year": "2099/00"}).wave_settings.academic_year == "2099/00"
+
+
+def _real(key: str) -> dict:
+    return yaml.safe_load((REPO / "config" / "waves" / "2018.yaml").read_text(encoding="utf-8"))[key]
+
+
+def test_denominator_column_not_in_the_file_is_one_line(tmp_path):
+    from pipeline import public
+
+    settings = _project(tmp_path, {"denominators": {**_real("denominators"), "primary": "primary_pupils"}})
+    msg = _error(settings, public.context)
+    assert msg.startswith(
+        "config/waves/w1.yaml: denominators.primary: column 'primary_pupils' is not in "
+        "data/raw/public/pupils_jan2018_by_la.csv (columns: new_la_code, old_la_code, la_name, "
+    )
+    assert "primary_headcount" in msg
+
+
+def test_deprivation_measure_not_in_the_file_is_one_line(tmp_path):
+    from pipeline import public
+
+    settings = _project(tmp_path, {"deprivation": {**_real("deprivation"), "measure": "imd_score"}})
+    msg = _error(settings, public.context)
+    assert msg.startswith(
+        "config/waves/w1.yaml: deprivation.measure: column 'imd_score' is not in data/raw/public/"
+    )
+
+
+def test_frame_la_missing_from_a_context_file_is_named_and_left_out(tmp_path):
+    import pandas as pd
+
+    from pipeline import public
+    from pipeline.nonresponse import context_frame
+
+    real = _real("denominators")
+    lines = (REPO / real["file"]).read_text(encoding="utf-8").splitlines(keepends=True)
+    short = tmp_path / "root" / "data" / "pupils_short.csv"
+    settings = _project(tmp_path, {"denominators": {**real, "file": "data/pupils_short.csv"}})
+    short.write_text("".join(line for line in lines if not line.startswith("E09000003,")), encoding="utf-8")
+    gaps: list[str] = []
+    ctx = public.context(settings, gaps)
+    assert gaps == [
+        "data/pupils_short.csv (denominators): no row for 1 LA(s) of the frame (E09000003 Barnet); "
+        "left out wherever its values are needed"
+    ]
+    barnet = ctx.set_index("la_code").loc["E09000003"]
+    assert pd.isna(barnet["pupils_primary"]) and pd.isna(barnet["pupils_secondary"])
+    assert len(ctx) == 152  # still in the frame
+    frame = context_frame(ctx.assign(responded=False))
+    assert pd.isna(frame.set_index("la_code").loc["E09000003", "pupils_all"])  # not 0
+    complete: list[str] = []
+    public.context(_project(tmp_path / "b"), complete)
+    assert complete == []  # the real 2018 files have every frame LA
