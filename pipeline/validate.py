@@ -377,6 +377,14 @@ DAMAGED_INPUT_CASES = [
         "unmerge the cells and type each answer in its own cell",
     ),
     (
+        "an old Excel 97-2003 workbook (`.xls`) renamed `.xlsx`, or a password-protected workbook (both "
+        "OLE files, not zip archives)",
+        "not read: a file whose OLE directory has an `EncryptionInfo` stream is password-protected, any "
+        "other is not an .xlsx workbook",
+        "file_encrypted, file_unreadable",
+        "save it as an unprotected Excel Workbook (.xlsx)",
+    ),
+    (
         "a row inserted or deleted in a section sheet",
         "the hidden question ids in column A no longer match: the sheet is not read",
         "layout_changed",

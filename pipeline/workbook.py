@@ -218,14 +218,41 @@ def check_file(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == OLE_MAGIC:
+        if is_encrypted_ooxml(path):
+            raise FileProblem(
+                "file_encrypted",
+                "the workbook is password-protected: save it as an unprotected .xlsx",
+            )
         raise FileProblem(
-            "file_encrypted",
-            "the workbook is password-protected (or an old .xls file): save it as an unprotected .xlsx",
+            "file_unreadable",
+            "the file is an old Excel 97-2003 workbook (.xls) or another OLE file, not an .xlsx: "
+            "open it in Excel and save it as an Excel Workbook (.xlsx)",
         )
     if not head.startswith(b"PK"):
         raise FileProblem(
             "file_unreadable", "the file is not a valid .xlsx workbook (corrupt or another format)"
         )
+
+
+# The name of the stream that an encrypted OOXML file (an OLE compound file, MS-OFFCRYPTO) holds
+# beside its EncryptedPackage, as a directory entry stores it: UTF-16LE, then the entry's name
+# length in bytes (terminating null included) 64 bytes into the 128-byte entry.
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_ENCRYPTION_INFO_LENGTH = (2 * len("EncryptionInfo\0")).to_bytes(2, "little")
+
+
+def is_encrypted_ooxml(path: Path) -> bool:
+    """Whether an OLE compound file is an encrypted (password-protected) OOXML workbook: its
+    directory has an entry named 'EncryptionInfo'. An old .xls workbook (streams 'Workbook',
+    'SummaryInformation', ...) has none. Directory entries are 128 bytes long and start on a
+    multiple of 128 bytes in the file (sectors are 512 or 4096 bytes, after a 512-byte header)."""
+    data = path.read_bytes()
+    at = data.find(_ENCRYPTION_INFO)
+    while at != -1:
+        if at % 128 == 0 and data[at + 64 : at + 66] == _ENCRYPTION_INFO_LENGTH:
+            return True
+        at = data.find(_ENCRYPTION_INFO, at + 1)
+    return False
 
 
 EXCEL_ERRORS = (
