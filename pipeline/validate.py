@@ -385,6 +385,14 @@ DAMAGED_INPUT_CASES = [
         "save it as an unprotected Excel Workbook (.xlsx)",
     ),
     (
+        "a valid .xlsx written by another tool: XML attributes in another order, namespace prefixes "
+        "(`<x:c>`, `<x:f>`, as Open XML SDK tools write them)",
+        "read like a workbook saved by Excel: formulas, error values, percentage formats and merged "
+        "cells are found as usual",
+        "",
+        "",
+    ),
+    (
         "a row inserted or deleted in a section sheet",
         "the hidden question ids in column A no longer match: the sheet is not read",
         "layout_changed",

@@ -6,6 +6,7 @@ reader always agree on which cell holds which answer.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -282,49 +283,70 @@ class SheetFacts:
     percent: set[str]  # cells with a percentage number format
 
 
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]')
-_FORMULA_TAG = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+# the root element of a sheet part, with the namespace prefix its elements carry: none as Excel
+# and openpyxl write them (<worksheet>, <c>), or e.g. 'x:' as the Open XML SDK does (<x:c>)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?(?:worksheet|dialogsheet|macrosheet|chartsheet)[\s>/]")
 
 
-def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
-    """Indexes of the cell styles whose number format shows a percentage."""
-    if "xl/styles.xml" not in names:
-        return set()
-    xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
-    custom = {
-        i
-        for i, code in re.findall(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', xml)
-        if "%" in code
-    }
-    xfs = re.search(r"<cellXfs\b.*?</cellXfs>", xml, re.S)
-    if not xfs:
-        return set()
-    out = set()
-    for i, xf in enumerate(re.findall(r"<xf\b[^>]*>", xfs.group(0))):
-        m = re.search(r'numFmtId="(\d+)"', xf)
-        if m and (m.group(1) in _BUILTIN_PERCENT_FORMATS or m.group(1) in custom):
-            out.add(str(i))
-    return out
+@dataclass(frozen=True)
+class _SheetPatterns:
+    """The searches of a sheet part whose elements carry one namespace prefix ('' or e.g. 'x:')."""
+
+    formula_cell: re.Pattern
+    formula_tag: re.Pattern
+    error_tag: re.Pattern
+    cell_end: bytes
+    value: re.Pattern
+    merge: re.Pattern
+    data_start: bytes
+    data_end: bytes
 
 
-def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
+@lru_cache(maxsize=8)
+def _sheet_patterns(prefix: bytes) -> _SheetPatterns:
+    p = re.escape(prefix)
+    return _SheetPatterns(
+        formula_cell=re.compile(rb"<" + p + rb'c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<' + p + rb"f[\s>/]"),
+        formula_tag=re.compile(rb"<" + p + rb"f[\s>/]"),
+        error_tag=re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>'),
+        cell_end=b"</" + prefix + b"c>",
+        value=re.compile(rb"<" + p + rb"v(?:\s[^>]*)?>(.*?)</" + p + rb"v>", re.S),
+        merge=re.compile(rb"<" + p + rb'mergeCell\b[^>]*?\bref="([^"]+)"'),
+        data_start=b"<" + prefix + b"sheetData",
+        data_end=b"</" + prefix + b"sheetData>",
+    )
+
+
+def _sheet_facts(xml: bytes, percent_styles: frozenset[str]) -> SheetFacts:
     """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
+    root = _ROOT.search(xml)  # the first element: found at once
+    prefix = (root.group(1) or b"") if root else b""
+    pat = _sheet_patterns(prefix)
     facts = SheetFacts([], {}, [], set())
-    facts.merged = [m.decode() for m in re.findall(rb'<mergeCell\b[^>]*?ref="([^"]+)"', xml)]
-    if _FORMULA_TAG.search(xml):  # a cheap scan first: the cell-by-cell pattern is slow
-        facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
+    start, end = xml.find(pat.data_start), xml.rfind(pat.data_end)
+    if 0 <= start < end:  # merged ranges come after the cells (the schema's order): no need to search them
+        found = pat.merge.findall(xml, 0, start) + pat.merge.findall(xml, end)
+    else:
+        found = pat.merge.findall(xml)
+    facts.merged = [m.decode() for m in found]
+    if pat.formula_tag.search(xml):  # a cheap scan first: the cell-by-cell pattern is slow
+        facts.formulas = [r.decode() for r in pat.formula_cell.findall(xml)]
     if b't="e"' in xml:
-        for m in re.finditer(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>', xml, re.S):
+        for m in pat.error_tag.finditer(xml):
             ref = _REF.search(m.group(0))
-            v = re.search(rb"<v>(.*?)</v>", m.group(1), re.S)
-            if ref:
-                facts.errors[ref.group(1).decode()] = (
-                    _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
-                )
+            if not ref:
+                continue
+            v = None
+            if not m.group(0).endswith(b"/>"):  # an empty cell has no value: read as #N/A
+                close = xml.find(pat.cell_end, m.end())
+                v = pat.value.search(xml, m.end(), close if close != -1 else len(xml))
+            facts.errors[ref.group(1).decode()] = (
+                _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+            )
     styles = [f's="{i}"'.encode() for i in percent_styles]
     if any(st in xml for st in styles):
-        for tag in _percent_cell_tag(frozenset(percent_styles)).findall(xml):
+        for tag in _percent_cell_tag(prefix, percent_styles).findall(xml):
             ref = _REF.search(tag)
             if ref:
                 facts.percent.add(ref.group(1).decode())
@@ -332,10 +354,101 @@ def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
 
 
 @lru_cache(maxsize=16)
-def _percent_cell_tag(percent_styles: frozenset[str]) -> re.Pattern:
+def _percent_cell_tag(prefix: bytes, percent_styles: frozenset[str]) -> re.Pattern:
     """Cell tags whose style attribute is one of the percentage styles."""
-    alternatives = "|".join(re.escape(i) for i in sorted(percent_styles))
-    return re.compile(rf'<c\b[^>]*?\bs="(?:{alternatives})"[^>]*>'.encode())
+    alternatives = "|".join(re.escape(i) for i in sorted(percent_styles)).encode()
+    return re.compile(b"<" + re.escape(prefix) + rb'c\b[^>]*?\bs="(?:' + alternatives + rb')"[^>]*>')
+
+
+# ------------------------------------------------------------------------------------------------
+# The workbook's parts (xl/workbook.xml, its relationships, xl/styles.xml): small, so parsed
+# tag by tag with attributes in any order, single or double quotes, and any namespace prefix
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+@lru_cache(maxsize=16)
+def _tag_pattern(local: str) -> re.Pattern:
+    """The local name, then the start tag's attributes (quoted values may hold '>'); the name
+    first, so that the search looks for it as a literal (a leading '<' and prefix are checked
+    apart: they would make the search try every '<')."""
+    return re.compile(local + r"""(?=[\s/>])([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>""")
+
+
+def _start_tags(xml: str, local: str):
+    """The start tags of the elements of that local name, any prefix (matches: group 1 holds the
+    attributes)."""
+    for m in _tag_pattern(local).finditer(xml):
+        at = m.start()
+        before = xml[at - 1] if at else ""
+        if before == ":":  # '<prefix:name'
+            opening = xml.rfind("<", 0, at)
+            if opening == -1 or not _NAME.fullmatch(xml, opening + 1, at - 1):
+                continue
+        elif before != "<":  # part of another name, or an end tag
+            continue
+        yield m
+
+
+def _tags(xml: str, local: str, *names: str) -> list[dict[str, str]]:
+    """The named attributes (those present) of every element of that local name, any prefix; a
+    name '*:id' stands for an 'id' attribute with any prefix (r:id as Excel writes it)."""
+    patterns = [(name, _attr_pattern(name).search) for name in names]
+    out = []
+    for m in _start_tags(xml, local):
+        text, attrs = m[1], {}
+        for name, search in patterns:
+            found = search(text)
+            if found:
+                attrs[name] = _unescape(found[1] or found[2] or "")  # double or single quotes
+        out.append(attrs)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _attr_pattern(name: str) -> re.Pattern:
+    """An attribute and its value; the name first, as a literal (fast), then a look back that it
+    is the whole name ('*:id': any prefix, then ':id')."""
+    whole = re.escape(name) + r"(?<![\w:.-]" + re.escape(name) + ")"
+    key = r":id(?<=[\w.-]:id)" if name == "*:id" else whole
+    return re.compile(key + r"""\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _content(xml: str, local: str) -> str:
+    """What the first element of that local name holds between its start and end tags, or ''."""
+    m = next(_start_tags(xml, local), None)
+    if m is None or m.group(1).rstrip().endswith("/"):
+        return ""
+    end = xml.find(local + ">", m.end())  # '</cellXfs>' or '</x:cellXfs>'
+    return xml[m.end() : end if end != -1 else len(xml)]
+
+
+@lru_cache(maxsize=32)  # returns made from one template share these parts byte for byte
+def _sheet_members(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, zip member of its part) of each sheet, in the workbook's order."""
+    rels = rels_xml.decode("utf-8", "replace")
+    targets = {a.get("Id"): a.get("Target", "") for a in _tags(rels, "Relationship", "Id", "Target")}
+    out = []
+    # the relationship id: 'r:id' as Excel writes it, or with another prefix bound to the
+    # relationships namespace (a sheet has no other prefixed attribute named id)
+    for attrs in _tags(workbook_xml.decode("utf-8", "replace"), "sheet", "name", "*:id"):
+        target = targets.get(attrs.get("*:id"), "")
+        if "name" not in attrs or not target:
+            continue
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        out.append((attrs["name"], member))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _percent_styles(styles_xml: bytes) -> frozenset[str]:
+    """Indexes of the cell styles whose number format shows a percentage."""
+    xml = styles_xml.decode("utf-8", "replace")
+    formats = _tags(xml, "numFmt", "numFmtId", "formatCode")
+    shown = _BUILTIN_PERCENT_FORMATS | {a.get("numFmtId") for a in formats if "%" in a.get("formatCode", "")}
+    xfs = _tags(_content(xml, "cellXfs"), "xf", "numFmtId")  # a cell's style s="i" is the i-th xf
+    return frozenset(str(i) for i, xf in enumerate(xfs) if xf.get("numFmtId") in shown)
 
 
 def sheet_facts(path: Path) -> dict[str, SheetFacts]:
@@ -345,18 +458,14 @@ def sheet_facts(path: Path) -> dict[str, SheetFacts]:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
             return out
-        wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels_xml = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels_xml))
-        targets.update(
-            {k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml)}
+        rels = "xl/_rels/workbook.xml.rels"
+        members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
+        percent_styles = (
+            _percent_styles(zf.read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
         )
-        percent_styles = _percent_styles(zf, names)
-        for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb_xml):
-            target = targets.get(rid, "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        for name, member in members:
             if member in names:
-                out[_unescape(name)] = _sheet_facts(zf.read(member), percent_styles)
+                out[name] = _sheet_facts(zf.read(member), percent_styles)
     return out
 
 
@@ -377,13 +486,25 @@ def range_cells(ref: str) -> list[str]:
     ]
 
 
+_CHARACTER_REFERENCE = re.compile(r"&#(x[0-9A-Fa-f]+|[0-9]+);")
+
+
+def _character(m: re.Match) -> str:
+    """The character of a reference such as '&#8220;' or '&#x201C;' (kept as written if invalid)."""
+    code = int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))
+    return chr(code) if 0 < code < 0x110000 else m.group(0)
+
+
 def _unescape(name: str) -> str:
+    if "&" not in name:
+        return name
+    name = _CHARACTER_REFERENCE.sub(_character, name)
     return (
-        name.replace("&amp;", "&")
-        .replace("&lt;", "<")
+        name.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", '"')
         .replace("&apos;", "'")
+        .replace("&amp;", "&")
     )
 
 
