@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -272,21 +272,43 @@ _ERRORS = frozenset(EXCEL_ERRORS)
 _BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
 
 
+# The largest sheet given to the xlsx reader, counted as rows x columns from A1: calamine holds a
+# sheet as a dense grid (and the checks walk it), so one value in Excel's last cell, XFD1048576,
+# asks for 17 billion cells and ends the process. The template's sheets are under 100 rows x 21
+# columns and an export of 153 LAs x 320 items is 154 x 322; a million cells (tens of MB while
+# read) is far above both. A larger sheet is not read: the values that make it so are reported.
+MAX_SHEET_CELLS = 1_000_000
+# A sheet is certainly within MAX_SHEET_CELLS if its last row is at most MAX_SHEET_CELLS // 16,384
+# (a value even in Excel's last column, XFD, fits), or at most _SURE_ROWS while its cell references
+# have at most two column letters (up to ZZ, column 702); only another sheet is looked at cell by
+# cell. Most sheets of a return have fewer than 61 rows: their cells are not searched at all.
+_SURE_ROWS = MAX_SHEET_CELLS // 702
+_SURE_ROWS_ANY_COLUMN = MAX_SHEET_CELLS // 16_384
+
+
 @dataclass
 class SheetFacts:
     """What the cell values alone do not show: formulas, Excel error values, merged ranges and
-    cells formatted as percentages (where Excel stores a typed "5%" as 0.05)."""
+    cells formatted as percentages (where Excel stores a typed "5%" as 0.05); and whether the sheet
+    is too large to read (``far``)."""
 
     formulas: list[str]
     errors: dict[str, str]  # cell -> error text such as '#N/A'
     merged: list[str]  # ranges such as 'C7:D7'
     percent: set[str]  # cells with a percentage number format
+    # (cell, value) of the values farthest from A1 that make the sheet larger than MAX_SHEET_CELLS
+    # (none: the sheet is read); ``size`` is then its rows and columns from A1
+    far: list[tuple[str, str]] = field(default_factory=list)
+    size: tuple[int, int] = (0, 0)
 
 
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 # the root element of a sheet part, with the namespace prefix its elements carry: none as Excel
 # and openpyxl write them (<worksheet>, <c>), or e.g. 'x:' as the Open XML SDK does (<x:c>)
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?(?:worksheet|dialogsheet|macrosheet|chartsheet)[\s>/]")
+# a cell reference with three or more column letters (column AAA, 703, or beyond); no leading \b:
+# the literal start keeps the search fast
+_WIDE_REF = re.compile(rb'r="[A-Z]{3}')
 
 
 @dataclass(frozen=True)
@@ -301,6 +323,8 @@ class _SheetPatterns:
     merge: re.Pattern
     data_start: bytes
     data_end: bytes
+    row_tag: bytes
+    row_r: re.Pattern
 
 
 @lru_cache(maxsize=8)
@@ -315,11 +339,16 @@ def _sheet_patterns(prefix: bytes) -> _SheetPatterns:
         merge=re.compile(rb"<" + p + rb'mergeCell\b[^>]*?\bref="([^"]+)"'),
         data_start=b"<" + prefix + b"sheetData",
         data_end=b"</" + prefix + b"sheetData>",
+        row_tag=b"<" + prefix + b"row",
+        row_r=re.compile(rb"<" + p + rb'row\b[^>]*?\br="([0-9]+)"'),
     )
 
 
-def _sheet_facts(xml: bytes, percent_styles: frozenset[str]) -> SheetFacts:
-    """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
+def _sheet_facts(xml: bytes, percent_styles: frozenset[str], shared=None) -> SheetFacts:
+    """Targeted searches only (most sheets have none of these): reading is on the run's clock.
+
+    ``shared()`` gives the workbook's shared strings (only a sheet too large to read needs them,
+    to report its far values)."""
     root = _ROOT.search(xml)  # the first element: found at once
     prefix = (root.group(1) or b"") if root else b""
     pat = _sheet_patterns(prefix)
@@ -350,7 +379,98 @@ def _sheet_facts(xml: bytes, percent_styles: frozenset[str]) -> SheetFacts:
             ref = _REF.search(tag)
             if ref:
                 facts.percent.add(ref.group(1).decode())
+    if 0 <= start < end and _maybe_too_large(xml, pat, start, end):
+        facts.far, facts.size = _far_values(_cells_by_position(xml, shared))
     return facts
+
+
+def _maybe_too_large(xml: bytes, pat: _SheetPatterns, start: int, end: int) -> bool:
+    """Whether the sheet may hold more than MAX_SHEET_CELLS cells from A1; false only when it
+    certainly does not. Rows come in ascending order (as the format requires), so the last row
+    element has the largest row number."""
+    last = xml.rfind(pat.row_tag, start, end)
+    if last == -1:
+        return False
+    row = pat.row_r.match(xml, last)
+    if row is None:  # a row without its number: look closer
+        return True
+    rows = int(row.group(1))
+    if rows <= _SURE_ROWS_ANY_COLUMN:
+        return False
+    return rows > _SURE_ROWS or _WIDE_REF.search(xml, start, end) is not None
+
+
+def _cells_by_position(data: bytes, shared=None) -> list[tuple[int, int, str]]:
+    """(row, column, value) of every cell with a value in a sheet part, as the reader places it (a
+    cell or row without its reference follows the one before), parsed with an XML parser: only for
+    a sheet that may be too large to read, so speed does not matter here."""
+    import io
+    from xml.etree import ElementTree
+
+    out: list[tuple[int, int, str]] = []
+    row = col = 0
+    for event, el in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        name = _local(el)
+        if event == "start":
+            if name == "row":
+                r = el.get("r", "")
+                row, col = (int(r) if r.isdigit() else row + 1), 0
+            continue
+        if name == "c":
+            ref = el.get("r", "")
+            try:
+                at_row, col = parse_ref(ref)
+            except ValueError:  # no (usable) reference: the next cell of the row
+                at_row, col = row, col + 1
+            text = _cell_text(el, shared)
+            if text is not None:
+                out.append((at_row, col, text))
+            el.clear()
+        elif name == "row":
+            el.clear()
+    return out
+
+
+def _cell_text(cell, shared=None) -> str | None:
+    """The value of a parsed <c> element as text; None where the reader sees no value (no value
+    element, or an empty one)."""
+    value = inline = None
+    for child in cell:
+        name = _local(child)
+        if name == "v":
+            value = child.text or ""
+        elif name == "is":
+            inline = "".join(t.text or "" for t in child.iter() if _local(t) == "t")
+    if inline is not None:
+        return inline
+    if not value:
+        return None
+    kind = cell.get("t", "n")
+    if kind == "s" and shared is not None:
+        strings = shared()
+        i = int(value) if value.strip().isdigit() else -1
+        return strings[i] if 0 <= i < len(strings) else value
+    if kind == "b":
+        return "TRUE" if value.strip() == "1" else "FALSE"
+    return value
+
+
+def _far_values(cells: list[tuple[int, int, str]]) -> tuple[list[tuple[str, str]], tuple[int, int]]:
+    """The values that make a sheet larger than MAX_SHEET_CELLS (rows x columns from A1), farthest
+    first (by the area from A1 to each), up to where the rest fits; and the sheet's size."""
+    if not cells:
+        return [], (0, 0)
+    size = (max(r for r, _, _ in cells), max(c for _, c, _ in cells))
+    if size[0] * size[1] <= MAX_SHEET_CELLS:
+        return [], size
+    order = sorted(cells, key=lambda x: (x[0] * x[1], x[0], x[1]), reverse=True)
+    rest_rows, rest_cols = [0] * (len(order) + 1), [0] * (len(order) + 1)  # extent of order[k:]
+    for k in range(len(order) - 1, -1, -1):
+        rest_rows[k] = max(rest_rows[k + 1], order[k][0])
+        rest_cols[k] = max(rest_cols[k + 1], order[k][1])
+    cut = next(k for k in range(len(order) + 1) if rest_rows[k] * rest_cols[k] <= MAX_SHEET_CELLS)
+    far = sorted(order[:cut])
+    return [(cell_ref(r, c), text) for r, c, text in far], size
 
 
 @lru_cache(maxsize=16)
@@ -451,6 +571,33 @@ def _percent_styles(styles_xml: bytes) -> frozenset[str]:
     return frozenset(str(i) for i, xf in enumerate(xfs) if xf.get("numFmtId") in shown)
 
 
+def _shared_strings(zf: zipfile.ZipFile, names: set[str]) -> list[str]:
+    """The workbook's shared strings (the text of each <si>, its phonetic runs left out)."""
+    import io
+    from xml.etree import ElementTree
+
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    out = []
+    for _, el in ElementTree.iterparse(io.BytesIO(zf.read("xl/sharedStrings.xml"))):
+        if _local(el) != "si":
+            continue
+        texts = []  # <si><t>..</t></si>, or rich text: <si><r><t>..</t></r>...</si>
+        for child in el:
+            if _local(child) == "t":
+                texts.append(child.text or "")
+            elif _local(child) == "r":
+                texts += [t.text or "" for t in child if _local(t) == "t"]
+        out.append("".join(texts))
+        el.clear()
+    return out
+
+
+def _local(element) -> str:
+    """An element's name without its namespace."""
+    return element.tag.rpartition("}")[2]
+
+
 def sheet_facts(path: Path) -> dict[str, SheetFacts]:
     """Per sheet name, the facts read from the workbook's XML (see ``SheetFacts``)."""
     out: dict[str, SheetFacts] = {}
@@ -463,9 +610,10 @@ def sheet_facts(path: Path) -> dict[str, SheetFacts]:
         percent_styles = (
             _percent_styles(zf.read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
         )
+        shared = lru_cache(maxsize=1)(lambda: _shared_strings(zf, names))
         for name, member in members:
             if member in names:
-                out[name] = _sheet_facts(zf.read(member), percent_styles)
+                out[name] = _sheet_facts(zf.read(member), percent_styles, shared)
     return out
 
 
@@ -508,15 +656,18 @@ def _unescape(name: str) -> str:
     )
 
 
-def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[list]]:
-    """All sheets of a workbook as lists of rows starting at A1."""
+def read_sheet_cells(path: Path, engine: str = "calamine", skip=frozenset()) -> dict[str, list[list]]:
+    """All sheets of a workbook as lists of rows starting at A1, but those named in ``skip`` (sheets
+    too large to read, see ``SheetFacts.far``)."""
     if engine == "calamine":
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_path(str(path))
         try:
             return {
-                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names
+                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in wb.sheet_names
+                if name not in skip
             }
         finally:
             wb.close()
@@ -524,7 +675,11 @@ def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[lis
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        return {
+            ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+            for ws in wb.worksheets
+            if ws.title not in skip
+        }
     finally:
         wb.close()
 
