@@ -13,6 +13,11 @@ from __future__ import annotations
 import csv
 import functools
 import os
+import pickle
+import signal
+import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +27,7 @@ from .workbook import (
     COVER_SHEET,
     LA_CODE_CELL,
     LA_NAME_CELL,
+    MAX_SHEET_CELLS,
     WAVE_CELL,
     CellValue,
     FileProblem,
@@ -269,6 +275,25 @@ def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname
     return out
 
 
+def _far_problems(facts: SheetFacts, sheet: str, fname: str, la_code: str) -> list[dict]:
+    """The values that make a sheet too large to read (``SheetFacts.far``), one by one."""
+    rows, cols = facts.size
+    return [
+        problem(
+            fname,
+            sheet,
+            ref,
+            la_code,
+            value=text,
+            rule="cell_outside_answers",
+            message=f"a value far outside the answer cells: with it the sheet spans {rows:,} rows x "
+            f"{cols:,} columns from A1, more than the {MAX_SHEET_CELLS:,} cells read, so the sheet is "
+            "not read; clear this cell (or copy the answers into an unchanged template)",
+        )
+        for ref, text in facts.far
+    ]
+
+
 def read_return_workbook(
     path: Path, codebook: Codebook, wave: str, root: Path, engine: str = "calamine", blanks=None
 ):
@@ -280,8 +305,9 @@ def read_return_workbook(
     fname = _rel(path, root)
     try:
         check_file(path)
-        sheets = read_sheet_cells(path, engine)
-        facts = sheet_facts(path)
+        facts = sheet_facts(path)  # first: a sheet too large to read is not given to the reader
+        too_large = {name: f for name, f in facts.items() if f.far}
+        sheets = read_sheet_cells(path, engine, skip=too_large)
     except FileProblem as exc:
         return [], [problem(fname, rule=exc.rule, message=str(exc))]
     except Exception as exc:  # noqa: BLE001 - any reader failure is a problem with this file
@@ -289,9 +315,22 @@ def read_return_workbook(
 
     problems: list[dict] = []
     expected = expected_sheets(codebook)
-    for name in sheets:
+    for name in [*sheets, *(n for n in too_large if n not in sheets)]:
         if name not in expected:
             problems.append(problem(fname, name, rule="sheet_unknown", message=f"unexpected sheet {name!r}"))
+    if COVER_SHEET in too_large:
+        problems += _far_problems(too_large[COVER_SHEET], COVER_SHEET, fname, "")
+        problems.append(
+            problem(
+                fname,
+                COVER_SHEET,
+                LA_CODE_CELL,
+                rule="la_code_missing",
+                message="the Cover sheet is not read (a value far outside it, reported at its cell), "
+                "so the LA code is not known",
+            )
+        )
+        return [], problems
     if COVER_SHEET not in sheets:
         problems.append(
             problem(
@@ -318,10 +357,14 @@ def read_return_workbook(
         return [], problems
     name_cell = canonical(cell_at(cover, LA_NAME_CELL))
     problems += _cover_problems(cover, fname, la_code, wave)
+    for name, far in too_large.items():
+        problems += _far_problems(far, name, fname, la_code)
 
     rows: list[dict] = []
     n_blanks = len(blanks) if blanks is not None else 0
     for layout in workbook_layout(codebook):
+        if layout.name in too_large:  # reported above; like a changed layout, the sheet is not read
+            continue
         grid = sheets.get(layout.name)
         if grid is None:
             problems.append(
@@ -433,10 +476,15 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
                 grid = list(csv.reader(fh))
         else:
             check_file(path)
-            sheets = read_sheet_cells(path)
+            all_facts = sheet_facts(path)  # first: a sheet too large to read is not given to the reader
+            too_large = {name: f for name, f in all_facts.items() if f.far}
+            first = next(iter(all_facts), None)
+            if first in too_large:  # the export's sheet: nothing of it is read
+                return [], _far_problems(too_large[first], first, fname, "")
+            sheets = read_sheet_cells(path, skip=too_large)
             sheet = next(iter(sheets))
             grid = sheets[sheet]
-            facts = sheet_facts(path).get(sheet)
+            facts = all_facts.get(sheet)
             if facts is not None:
                 formulas, errors, percent = facts.formulas, facts.errors, facts.percent
                 merged = facts.merged
@@ -685,12 +733,137 @@ def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str
     return rows, problems, blanks
 
 
+def _read_export_one(path: Path, codebook: Codebook, wave: str, root: Path):
+    """The export -> (rows, problems, blank rows), as ``_read_one``."""
+    blanks: list[dict] = []
+    rows, problems = read_export(path, codebook, wave, root, blanks)
+    return rows, problems, blanks
+
+
+def _read_apart(paths: list[Path], read, root: Path) -> list[tuple[list, list, list]]:
+    """``read`` of each path (rows, problems, blank rows), run in a child process forked for the
+    purpose. A return whose reading ends that process (the xlsx library aborting when memory runs
+    out, a crash) becomes a ``file_unreadable`` problem of its own, and the returns after it are
+    read by a new child: the process reading the returns (a run's helper, or the run itself)
+    never ends with them, so a run stops with a rewritten validation report, never a stale one.
+    Without ``os.fork`` (not POSIX) the returns are read here."""
+    if not paths or not hasattr(os, "fork"):
+        return [read(p) for p in paths]
+    out: list[tuple[list, list, list]] = []
+    while len(out) < len(paths):
+        done, ended = _read_in_child(paths[len(out) :], read)
+        out += done
+        if ended is not None:
+            fname = _rel(paths[len(out)], root)
+            message = (
+                f"the workbook could not be read: the process reading it ended ({ended}); it may be "
+                "damaged or far too large: open it in Excel, check it and save it again as .xlsx"
+            )
+            out.append(([], [problem(fname, rule="file_unreadable", message=message)], []))
+    return out
+
+
+def _read_in_child(paths: list[Path], read) -> tuple[list, str | None]:
+    """``read`` of the paths in order, in one forked child, until it ends: the results it sent,
+    and why it ended early (None: it did not). An exception of ``read`` is raised here."""
+    receive, send = os.pipe()
+    with tempfile.TemporaryFile() as said:
+        sys.stdout.flush()  # nothing written before the fork is written again by the child
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: results out through the pipe, its standard error into ``said``
+            status = 1
+            try:
+                os.close(receive)
+                os.dup2(said.fileno(), 2)
+                with open(send, "wb") as out:
+                    for path in paths:
+                        blob = _result_message(read, path)
+                        out.write(len(blob).to_bytes(8, "little") + blob)
+                        out.flush()  # each result is out before the next return is read
+                status = 0
+            except BaseException:  # noqa: BLE001 - said, then this child ends (see finally)
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        os.close(send)
+        done: list = []
+        try:
+            with open(receive, "rb") as results:
+                while len(done) < len(paths):
+                    head = results.read(8)
+                    size = int.from_bytes(head, "little") if len(head) == 8 else -1
+                    blob = results.read(size) if size >= 0 else b""
+                    if size < 0 or len(blob) < size:
+                        break
+                    ok, result, trace = pickle.loads(blob)
+                    if not ok:
+                        result.add_note(f"raised in the process reading the returns:\n{trace}")
+                        raise result
+                    done.append(result)
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)  # the child forked above, and only it
+            raise
+        finally:
+            _, status = os.waitpid(pid, 0)
+        said.seek(0)
+        text = said.read().decode("utf-8", "replace")
+    if len(done) == len(paths):
+        if text:  # warnings of the reading libraries: shown as if read here
+            sys.stderr.write(text)
+        return done, None
+    return done, _why_ended(status, text)
+
+
+def _result_message(read, path: Path) -> bytes:
+    """(ok, result or exception, traceback text), pickled; an exception that cannot be pickled
+    goes as a RuntimeError with its traceback."""
+    try:
+        return pickle.dumps((True, read(path), ""), pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        trace = traceback.format_exc()
+        try:
+            blob = pickle.dumps((False, exc, trace), pickle.HIGHEST_PROTOCOL)
+            pickle.loads(blob)
+            return blob
+        except Exception:  # noqa: BLE001
+            return pickle.dumps((False, RuntimeError(trace), trace), pickle.HIGHEST_PROTOCOL)
+
+
+def _why_ended(status: int, said: str) -> str:
+    """How a child ended early: what it wrote to standard error (the first line, e.g. 'memory
+    allocation of 549755813888 bytes failed'; of a Python traceback, the last) and its signal or
+    exit code."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            how = signal.Signals(number).name
+        except ValueError:
+            how = f"signal {number}"
+    else:
+        how = f"exit code {os.waitstatus_to_exitcode(status)}"
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    line = (lines[-1] if lines[0].startswith("Traceback") else lines[0]) if lines else ""
+    return f"{line[:200]}; {how}" if line else how
+
+
+def _batches(files: list[Path], map_) -> list[list[Path]]:
+    """The returns in consecutive batches, one child process each (see ``_read_apart``): one batch
+    for the built-in ``map``, up to eight for a process pool's (its workers share them out)."""
+    if not files:
+        return []
+    n = 1 if map_ is map else min(len(files), 8)
+    size = -(-len(files) // n)
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
 def read_rows(settings: Settings, engine: str = "calamine", map_=map) -> tuple[list[dict], list[dict]]:
     """Every return of the wave -> (response rows incl. 'la_name_given', problems), in plain
     Python (no pandas): see ``read_wave``, which makes them a table.
 
-    ``map_`` applies the reader to the files and gives the results in file order (the built-in
-    ``map``, or a process pool's ``map`` to read the returns in parallel: same result)."""
+    ``map_`` applies the reader to batches of files and gives the results in file order (the
+    built-in ``map``, or a process pool's ``map`` to read the returns in parallel: same result).
+    Each batch is read in a child process of its own (``_read_apart``)."""
     codebook = settings.codebook
     rows: list[dict] = []
     problems: list[dict] = returns_folder_problems(settings)
@@ -698,23 +871,26 @@ def read_rows(settings: Settings, engine: str = "calamine", map_=map) -> tuple[l
     read = functools.partial(
         _read_one, codebook=codebook, wave=settings.wave, root=settings.root, engine=engine
     )
-    for r, p, b in map_(read, return_files(settings)):
+    apart = functools.partial(_read_apart, read=read, root=settings.root)
+    results = [r for batch in map_(apart, _batches(return_files(settings), map_)) for r in batch]
+    export = settings.export_file
+    if export is not None and export.exists():
+        read_export_ = functools.partial(
+            _read_export_one, codebook=codebook, wave=settings.wave, root=settings.root
+        )
+        results += _read_apart([export], read_export_, settings.root)
+    for r, p, b in results:
         rows += r
         problems += p
         blanks += b
-    if settings.export_file is not None:
-        if settings.export_file.exists():
-            r, p = read_export(settings.export_file, codebook, settings.wave, settings.root, blanks)
-            rows += r
-            problems += p
-        else:
-            problems.append(
-                problem(
-                    _rel(settings.export_file, settings.root),
-                    rule="file_unreadable",
-                    message="the export file named in the wave config does not exist",
-                )
+    if export is not None and not export.exists():
+        problems.append(
+            problem(
+                _rel(export, settings.root),
+                rule="file_unreadable",
+                message="the export file named in the wave config does not exist",
             )
+        )
     if not rows and not problems:
         problems.append(
             problem(

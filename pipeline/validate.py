@@ -392,6 +392,40 @@ DAMAGED_INPUT_CASES = [
         "unmerge the cells and type each answer in its own cell",
     ),
     (
+        "a value far outside the answers (for example in Excel's last cell, XFD1048576) that makes a "
+        "sheet, counted from A1, more than 1,000,000 cells (rows x columns; the template's sheets are "
+        "under 100 x 21, an export of every LA under 200 x 400)",
+        "the sheet is not given to the xlsx reader (it would ask for billions of cells); each value that "
+        "makes it too large is reported at its cell and the sheet is not read (a Cover sheet: the LA is "
+        "not known, `la_code_missing`); a formatted cell without a value counts for nothing",
+        "cell_outside_answers",
+        "clear the cell (or copy the answers into an unchanged template)",
+    ),
+    (
+        "a workbook whose reading ends the process reading it (the xlsx library running out of memory "
+        "or crashing on a damaged file)",
+        "the returns are read in a child process: the workbook is reported, the other returns are read, "
+        "and the run stops with a rewritten validation report (never the last run's)",
+        "file_unreadable",
+        "open it in Excel, check it, and save it again as .xlsx",
+    ),
+    (
+        "an old Excel 97-2003 workbook (`.xls`) renamed `.xlsx`, or a password-protected workbook (both "
+        "OLE files, not zip archives)",
+        "not read: a file whose OLE directory has an `EncryptionInfo` stream is password-protected, any "
+        "other is not an .xlsx workbook",
+        "file_encrypted, file_unreadable",
+        "save it as an unprotected Excel Workbook (.xlsx)",
+    ),
+    (
+        "a valid .xlsx written by another tool: XML attributes in another order, namespace prefixes "
+        "(`<x:c>`, `<x:f>`, as Open XML SDK tools write them)",
+        "read like a workbook saved by Excel: formulas, error values, percentage formats and merged "
+        "cells are found as usual",
+        "",
+        "",
+    ),
+    (
         "a row inserted or deleted in a section sheet",
         "the hidden question ids in column A no longer match: the sheet is not read",
         "layout_changed",

@@ -6,9 +6,10 @@ reader always agree on which cell holds which answer.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -218,14 +219,41 @@ def check_file(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == OLE_MAGIC:
+        if is_encrypted_ooxml(path):
+            raise FileProblem(
+                "file_encrypted",
+                "the workbook is password-protected: save it as an unprotected .xlsx",
+            )
         raise FileProblem(
-            "file_encrypted",
-            "the workbook is password-protected (or an old .xls file): save it as an unprotected .xlsx",
+            "file_unreadable",
+            "the file is an old Excel 97-2003 workbook (.xls) or another OLE file, not an .xlsx: "
+            "open it in Excel and save it as an Excel Workbook (.xlsx)",
         )
     if not head.startswith(b"PK"):
         raise FileProblem(
             "file_unreadable", "the file is not a valid .xlsx workbook (corrupt or another format)"
         )
+
+
+# The name of the stream that an encrypted OOXML file (an OLE compound file, MS-OFFCRYPTO) holds
+# beside its EncryptedPackage, as a directory entry stores it: UTF-16LE, then the entry's name
+# length in bytes (terminating null included) 64 bytes into the 128-byte entry.
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_ENCRYPTION_INFO_LENGTH = (2 * len("EncryptionInfo\0")).to_bytes(2, "little")
+
+
+def is_encrypted_ooxml(path: Path) -> bool:
+    """Whether an OLE compound file is an encrypted (password-protected) OOXML workbook: its
+    directory has an entry named 'EncryptionInfo'. An old .xls workbook (streams 'Workbook',
+    'SummaryInformation', ...) has none. Directory entries are 128 bytes long and start on a
+    multiple of 128 bytes in the file (sectors are 512 or 4096 bytes, after a 512-byte header)."""
+    data = path.read_bytes()
+    at = data.find(_ENCRYPTION_INFO)
+    while at != -1:
+        if at % 128 == 0 and data[at + 64 : at + 66] == _ENCRYPTION_INFO_LENGTH:
+            return True
+        at = data.find(_ENCRYPTION_INFO, at + 1)
+    return False
 
 
 EXCEL_ERRORS = (
@@ -244,71 +272,330 @@ _ERRORS = frozenset(EXCEL_ERRORS)
 _BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
 
 
+# The largest sheet given to the xlsx reader, counted as rows x columns from A1: calamine holds a
+# sheet as a dense grid (and the checks walk it), so one value in Excel's last cell, XFD1048576,
+# asks for 17 billion cells and ends the process. The template's sheets are under 100 rows x 21
+# columns and an export of 153 LAs x 320 items is 154 x 322; a million cells (tens of MB while
+# read) is far above both. A larger sheet is not read: the values that make it so are reported.
+MAX_SHEET_CELLS = 1_000_000
+# A sheet is certainly within MAX_SHEET_CELLS if its last row is at most MAX_SHEET_CELLS // 16,384
+# (a value even in Excel's last column, XFD, fits), or at most _SURE_ROWS while its cell references
+# have at most two column letters (up to ZZ, column 702); only another sheet is looked at cell by
+# cell. Most sheets of a return have fewer than 61 rows: their cells are not searched at all.
+_SURE_ROWS = MAX_SHEET_CELLS // 702
+_SURE_ROWS_ANY_COLUMN = MAX_SHEET_CELLS // 16_384
+
+
 @dataclass
 class SheetFacts:
     """What the cell values alone do not show: formulas, Excel error values, merged ranges and
-    cells formatted as percentages (where Excel stores a typed "5%" as 0.05)."""
+    cells formatted as percentages (where Excel stores a typed "5%" as 0.05); and whether the sheet
+    is too large to read (``far``)."""
 
     formulas: list[str]
     errors: dict[str, str]  # cell -> error text such as '#N/A'
     merged: list[str]  # ranges such as 'C7:D7'
     percent: set[str]  # cells with a percentage number format
+    # (cell, value) of the values farthest from A1 that make the sheet larger than MAX_SHEET_CELLS
+    # (none: the sheet is read); ``size`` is then its rows and columns from A1
+    far: list[tuple[str, str]] = field(default_factory=list)
+    size: tuple[int, int] = (0, 0)
 
 
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f[\s>/]')
-_FORMULA_TAG = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+# the root element of a sheet part, with the namespace prefix its elements carry: none as Excel
+# and openpyxl write them (<worksheet>, <c>), or e.g. 'x:' as the Open XML SDK does (<x:c>)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?(?:worksheet|dialogsheet|macrosheet|chartsheet)[\s>/]")
+# a cell reference with three or more column letters (column AAA, 703, or beyond); no leading \b:
+# the literal start keeps the search fast
+_WIDE_REF = re.compile(rb'r="[A-Z]{3}')
 
 
-def _percent_styles(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
-    """Indexes of the cell styles whose number format shows a percentage."""
-    if "xl/styles.xml" not in names:
-        return set()
-    xml = zf.read("xl/styles.xml").decode("utf-8", "replace")
-    custom = {
-        i
-        for i, code in re.findall(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', xml)
-        if "%" in code
-    }
-    xfs = re.search(r"<cellXfs\b.*?</cellXfs>", xml, re.S)
-    if not xfs:
-        return set()
-    out = set()
-    for i, xf in enumerate(re.findall(r"<xf\b[^>]*>", xfs.group(0))):
-        m = re.search(r'numFmtId="(\d+)"', xf)
-        if m and (m.group(1) in _BUILTIN_PERCENT_FORMATS or m.group(1) in custom):
-            out.add(str(i))
-    return out
+@dataclass(frozen=True)
+class _SheetPatterns:
+    """The searches of a sheet part whose elements carry one namespace prefix ('' or e.g. 'x:')."""
+
+    formula_cell: re.Pattern
+    formula_tag: re.Pattern
+    error_tag: re.Pattern
+    cell_end: bytes
+    value: re.Pattern
+    merge: re.Pattern
+    data_start: bytes
+    data_end: bytes
+    row_tag: bytes
+    row_r: re.Pattern
 
 
-def _sheet_facts(xml: bytes, percent_styles: set[str]) -> SheetFacts:
-    """Targeted searches only (most sheets have none of these): reading is on the run's clock."""
+@lru_cache(maxsize=8)
+def _sheet_patterns(prefix: bytes) -> _SheetPatterns:
+    p = re.escape(prefix)
+    return _SheetPatterns(
+        formula_cell=re.compile(rb"<" + p + rb'c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<' + p + rb"f[\s>/]"),
+        formula_tag=re.compile(rb"<" + p + rb"f[\s>/]"),
+        error_tag=re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>'),
+        cell_end=b"</" + prefix + b"c>",
+        value=re.compile(rb"<" + p + rb"v(?:\s[^>]*)?>(.*?)</" + p + rb"v>", re.S),
+        merge=re.compile(rb"<" + p + rb'mergeCell\b[^>]*?\bref="([^"]+)"'),
+        data_start=b"<" + prefix + b"sheetData",
+        data_end=b"</" + prefix + b"sheetData>",
+        row_tag=b"<" + prefix + b"row",
+        row_r=re.compile(rb"<" + p + rb'row\b[^>]*?\br="([0-9]+)"'),
+    )
+
+
+def _sheet_facts(xml: bytes, percent_styles: frozenset[str], shared=None) -> SheetFacts:
+    """Targeted searches only (most sheets have none of these): reading is on the run's clock.
+
+    ``shared()`` gives the workbook's shared strings (only a sheet too large to read needs them,
+    to report its far values)."""
+    root = _ROOT.search(xml)  # the first element: found at once
+    prefix = (root.group(1) or b"") if root else b""
+    pat = _sheet_patterns(prefix)
     facts = SheetFacts([], {}, [], set())
-    facts.merged = [m.decode() for m in re.findall(rb'<mergeCell\b[^>]*?ref="([^"]+)"', xml)]
-    if _FORMULA_TAG.search(xml):  # a cheap scan first: the cell-by-cell pattern is slow
-        facts.formulas = [r.decode() for r in _FORMULA_CELL.findall(xml)]
+    start, end = xml.find(pat.data_start), xml.rfind(pat.data_end)
+    if 0 <= start < end:  # merged ranges come after the cells (the schema's order): no need to search them
+        found = pat.merge.findall(xml, 0, start) + pat.merge.findall(xml, end)
+    else:
+        found = pat.merge.findall(xml)
+    facts.merged = [m.decode() for m in found]
+    if pat.formula_tag.search(xml):  # a cheap scan first: the cell-by-cell pattern is slow
+        facts.formulas = [r.decode() for r in pat.formula_cell.findall(xml)]
     if b't="e"' in xml:
-        for m in re.finditer(rb'<c\b[^>]*?\bt="e"[^>]*>(.*?)</c>', xml, re.S):
+        for m in pat.error_tag.finditer(xml):
             ref = _REF.search(m.group(0))
-            v = re.search(rb"<v>(.*?)</v>", m.group(1), re.S)
-            if ref:
-                facts.errors[ref.group(1).decode()] = (
-                    _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
-                )
+            if not ref:
+                continue
+            v = None
+            if not m.group(0).endswith(b"/>"):  # an empty cell has no value: read as #N/A
+                close = xml.find(pat.cell_end, m.end())
+                v = pat.value.search(xml, m.end(), close if close != -1 else len(xml))
+            facts.errors[ref.group(1).decode()] = (
+                _unescape(v.group(1).decode("utf-8", "replace")) if v else "#N/A"
+            )
     styles = [f's="{i}"'.encode() for i in percent_styles]
     if any(st in xml for st in styles):
-        for tag in _percent_cell_tag(frozenset(percent_styles)).findall(xml):
+        for tag in _percent_cell_tag(prefix, percent_styles).findall(xml):
             ref = _REF.search(tag)
             if ref:
                 facts.percent.add(ref.group(1).decode())
+    if 0 <= start < end and _maybe_too_large(xml, pat, start, end):
+        facts.far, facts.size = _far_values(_cells_by_position(xml, shared))
     return facts
 
 
+def _maybe_too_large(xml: bytes, pat: _SheetPatterns, start: int, end: int) -> bool:
+    """Whether the sheet may hold more than MAX_SHEET_CELLS cells from A1; false only when it
+    certainly does not. Rows come in ascending order (as the format requires), so the last row
+    element has the largest row number."""
+    last = xml.rfind(pat.row_tag, start, end)
+    if last == -1:
+        return False
+    row = pat.row_r.match(xml, last)
+    if row is None:  # a row without its number: look closer
+        return True
+    rows = int(row.group(1))
+    if rows <= _SURE_ROWS_ANY_COLUMN:
+        return False
+    return rows > _SURE_ROWS or _WIDE_REF.search(xml, start, end) is not None
+
+
+def _cells_by_position(data: bytes, shared=None) -> list[tuple[int, int, str]]:
+    """(row, column, value) of every cell with a value in a sheet part, as the reader places it (a
+    cell or row without its reference follows the one before), parsed with an XML parser: only for
+    a sheet that may be too large to read, so speed does not matter here."""
+    import io
+    from xml.etree import ElementTree
+
+    out: list[tuple[int, int, str]] = []
+    row = col = 0
+    for event, el in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        name = _local(el)
+        if event == "start":
+            if name == "row":
+                r = el.get("r", "")
+                row, col = (int(r) if r.isdigit() else row + 1), 0
+            continue
+        if name == "c":
+            ref = el.get("r", "")
+            try:
+                at_row, col = parse_ref(ref)
+            except ValueError:  # no (usable) reference: the next cell of the row
+                at_row, col = row, col + 1
+            text = _cell_text(el, shared)
+            if text is not None:
+                out.append((at_row, col, text))
+            el.clear()
+        elif name == "row":
+            el.clear()
+    return out
+
+
+def _cell_text(cell, shared=None) -> str | None:
+    """The value of a parsed <c> element as text; None where the reader sees no value (no value
+    element, or an empty one)."""
+    value = inline = None
+    for child in cell:
+        name = _local(child)
+        if name == "v":
+            value = child.text or ""
+        elif name == "is":
+            inline = "".join(t.text or "" for t in child.iter() if _local(t) == "t")
+    if inline is not None:
+        return inline
+    if not value:
+        return None
+    kind = cell.get("t", "n")
+    if kind == "s" and shared is not None:
+        strings = shared()
+        i = int(value) if value.strip().isdigit() else -1
+        return strings[i] if 0 <= i < len(strings) else value
+    if kind == "b":
+        return "TRUE" if value.strip() == "1" else "FALSE"
+    return value
+
+
+def _far_values(cells: list[tuple[int, int, str]]) -> tuple[list[tuple[str, str]], tuple[int, int]]:
+    """The values that make a sheet larger than MAX_SHEET_CELLS (rows x columns from A1), farthest
+    first (by the area from A1 to each), up to where the rest fits; and the sheet's size."""
+    if not cells:
+        return [], (0, 0)
+    size = (max(r for r, _, _ in cells), max(c for _, c, _ in cells))
+    if size[0] * size[1] <= MAX_SHEET_CELLS:
+        return [], size
+    order = sorted(cells, key=lambda x: (x[0] * x[1], x[0], x[1]), reverse=True)
+    rest_rows, rest_cols = [0] * (len(order) + 1), [0] * (len(order) + 1)  # extent of order[k:]
+    for k in range(len(order) - 1, -1, -1):
+        rest_rows[k] = max(rest_rows[k + 1], order[k][0])
+        rest_cols[k] = max(rest_cols[k + 1], order[k][1])
+    cut = next(k for k in range(len(order) + 1) if rest_rows[k] * rest_cols[k] <= MAX_SHEET_CELLS)
+    far = sorted(order[:cut])
+    return [(cell_ref(r, c), text) for r, c, text in far], size
+
+
 @lru_cache(maxsize=16)
-def _percent_cell_tag(percent_styles: frozenset[str]) -> re.Pattern:
+def _percent_cell_tag(prefix: bytes, percent_styles: frozenset[str]) -> re.Pattern:
     """Cell tags whose style attribute is one of the percentage styles."""
-    alternatives = "|".join(re.escape(i) for i in sorted(percent_styles))
-    return re.compile(rf'<c\b[^>]*?\bs="(?:{alternatives})"[^>]*>'.encode())
+    alternatives = "|".join(re.escape(i) for i in sorted(percent_styles)).encode()
+    return re.compile(b"<" + re.escape(prefix) + rb'c\b[^>]*?\bs="(?:' + alternatives + rb')"[^>]*>')
+
+
+# ------------------------------------------------------------------------------------------------
+# The workbook's parts (xl/workbook.xml, its relationships, xl/styles.xml): small, so parsed
+# tag by tag with attributes in any order, single or double quotes, and any namespace prefix
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+@lru_cache(maxsize=16)
+def _tag_pattern(local: str) -> re.Pattern:
+    """The local name, then the start tag's attributes (quoted values may hold '>'); the name
+    first, so that the search looks for it as a literal (a leading '<' and prefix are checked
+    apart: they would make the search try every '<')."""
+    return re.compile(local + r"""(?=[\s/>])([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>""")
+
+
+def _start_tags(xml: str, local: str):
+    """The start tags of the elements of that local name, any prefix (matches: group 1 holds the
+    attributes)."""
+    for m in _tag_pattern(local).finditer(xml):
+        at = m.start()
+        before = xml[at - 1] if at else ""
+        if before == ":":  # '<prefix:name'
+            opening = xml.rfind("<", 0, at)
+            if opening == -1 or not _NAME.fullmatch(xml, opening + 1, at - 1):
+                continue
+        elif before != "<":  # part of another name, or an end tag
+            continue
+        yield m
+
+
+def _tags(xml: str, local: str, *names: str) -> list[dict[str, str]]:
+    """The named attributes (those present) of every element of that local name, any prefix; a
+    name '*:id' stands for an 'id' attribute with any prefix (r:id as Excel writes it)."""
+    patterns = [(name, _attr_pattern(name).search) for name in names]
+    out = []
+    for m in _start_tags(xml, local):
+        text, attrs = m[1], {}
+        for name, search in patterns:
+            found = search(text)
+            if found:
+                attrs[name] = _unescape(found[1] or found[2] or "")  # double or single quotes
+        out.append(attrs)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _attr_pattern(name: str) -> re.Pattern:
+    """An attribute and its value; the name first, as a literal (fast), then a look back that it
+    is the whole name ('*:id': any prefix, then ':id')."""
+    whole = re.escape(name) + r"(?<![\w:.-]" + re.escape(name) + ")"
+    key = r":id(?<=[\w.-]:id)" if name == "*:id" else whole
+    return re.compile(key + r"""\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _content(xml: str, local: str) -> str:
+    """What the first element of that local name holds between its start and end tags, or ''."""
+    m = next(_start_tags(xml, local), None)
+    if m is None or m.group(1).rstrip().endswith("/"):
+        return ""
+    end = xml.find(local + ">", m.end())  # '</cellXfs>' or '</x:cellXfs>'
+    return xml[m.end() : end if end != -1 else len(xml)]
+
+
+@lru_cache(maxsize=32)  # returns made from one template share these parts byte for byte
+def _sheet_members(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, zip member of its part) of each sheet, in the workbook's order."""
+    rels = rels_xml.decode("utf-8", "replace")
+    targets = {a.get("Id"): a.get("Target", "") for a in _tags(rels, "Relationship", "Id", "Target")}
+    out = []
+    # the relationship id: 'r:id' as Excel writes it, or with another prefix bound to the
+    # relationships namespace (a sheet has no other prefixed attribute named id)
+    for attrs in _tags(workbook_xml.decode("utf-8", "replace"), "sheet", "name", "*:id"):
+        target = targets.get(attrs.get("*:id"), "")
+        if "name" not in attrs or not target:
+            continue
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        out.append((attrs["name"], member))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _percent_styles(styles_xml: bytes) -> frozenset[str]:
+    """Indexes of the cell styles whose number format shows a percentage."""
+    xml = styles_xml.decode("utf-8", "replace")
+    formats = _tags(xml, "numFmt", "numFmtId", "formatCode")
+    shown = _BUILTIN_PERCENT_FORMATS | {a.get("numFmtId") for a in formats if "%" in a.get("formatCode", "")}
+    xfs = _tags(_content(xml, "cellXfs"), "xf", "numFmtId")  # a cell's style s="i" is the i-th xf
+    return frozenset(str(i) for i, xf in enumerate(xfs) if xf.get("numFmtId") in shown)
+
+
+def _shared_strings(zf: zipfile.ZipFile, names: set[str]) -> list[str]:
+    """The workbook's shared strings (the text of each <si>, its phonetic runs left out)."""
+    import io
+    from xml.etree import ElementTree
+
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    out = []
+    for _, el in ElementTree.iterparse(io.BytesIO(zf.read("xl/sharedStrings.xml"))):
+        if _local(el) != "si":
+            continue
+        texts = []  # <si><t>..</t></si>, or rich text: <si><r><t>..</t></r>...</si>
+        for child in el:
+            if _local(child) == "t":
+                texts.append(child.text or "")
+            elif _local(child) == "r":
+                texts += [t.text or "" for t in child if _local(t) == "t"]
+        out.append("".join(texts))
+        el.clear()
+    return out
+
+
+def _local(element) -> str:
+    """An element's name without its namespace."""
+    return element.tag.rpartition("}")[2]
 
 
 def sheet_facts(path: Path) -> dict[str, SheetFacts]:
@@ -318,18 +605,15 @@ def sheet_facts(path: Path) -> dict[str, SheetFacts]:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
             return out
-        wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels_xml = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels_xml))
-        targets.update(
-            {k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml)}
+        rels = "xl/_rels/workbook.xml.rels"
+        members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
+        percent_styles = (
+            _percent_styles(zf.read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
         )
-        percent_styles = _percent_styles(zf, names)
-        for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wb_xml):
-            target = targets.get(rid, "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        shared = lru_cache(maxsize=1)(lambda: _shared_strings(zf, names))
+        for name, member in members:
             if member in names:
-                out[_unescape(name)] = _sheet_facts(zf.read(member), percent_styles)
+                out[name] = _sheet_facts(zf.read(member), percent_styles, shared)
     return out
 
 
@@ -350,25 +634,40 @@ def range_cells(ref: str) -> list[str]:
     ]
 
 
+_CHARACTER_REFERENCE = re.compile(r"&#(x[0-9A-Fa-f]+|[0-9]+);")
+
+
+def _character(m: re.Match) -> str:
+    """The character of a reference such as '&#8220;' or '&#x201C;' (kept as written if invalid)."""
+    code = int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))
+    return chr(code) if 0 < code < 0x110000 else m.group(0)
+
+
 def _unescape(name: str) -> str:
+    if "&" not in name:
+        return name
+    name = _CHARACTER_REFERENCE.sub(_character, name)
     return (
-        name.replace("&amp;", "&")
-        .replace("&lt;", "<")
+        name.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", '"')
         .replace("&apos;", "'")
+        .replace("&amp;", "&")
     )
 
 
-def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[list]]:
-    """All sheets of a workbook as lists of rows starting at A1."""
+def read_sheet_cells(path: Path, engine: str = "calamine", skip=frozenset()) -> dict[str, list[list]]:
+    """All sheets of a workbook as lists of rows starting at A1, but those named in ``skip`` (sheets
+    too large to read, see ``SheetFacts.far``)."""
     if engine == "calamine":
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_path(str(path))
         try:
             return {
-                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names
+                name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in wb.sheet_names
+                if name not in skip
             }
         finally:
             wb.close()
@@ -376,7 +675,11 @@ def read_sheet_cells(path: Path, engine: str = "calamine") -> dict[str, list[lis
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        return {
+            ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+            for ws in wb.worksheets
+            if ws.title not in skip
+        }
     finally:
         wb.close()
 

@@ -115,9 +115,17 @@ def test_check_file_rules(tmp_path):
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
     assert _problem(empty) == "file_empty"
-    ole = tmp_path / "locked.xlsx"
+    # An OLE file is password-protected only if its directory has an 'EncryptionInfo' entry (as
+    # an encrypted .xlsx has); any other OLE file, such as an old .xls renamed .xlsx, is not an
+    # encrypted workbook but an unreadable one (it used to be reported as file_encrypted).
+    ole = tmp_path / "old.xlsx"
     ole.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 100)
-    assert _problem(ole) == "file_encrypted"
+    assert _problem(ole) == "file_unreadable"
+    name = "EncryptionInfo".encode("utf-16-le")
+    entry = name + b"\0" * (64 - len(name)) + (len(name) + 2).to_bytes(2, "little") + b"\0" * 62
+    locked = tmp_path / "locked.xlsx"  # the 512-byte header, then a directory entry
+    locked.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504 + entry)
+    assert _problem(locked) == "file_encrypted"
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip file at all")
     assert _problem(junk) == "file_unreadable"
