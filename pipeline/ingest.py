@@ -344,6 +344,19 @@ def read_return_workbook(
     cover = sheets[COVER_SHEET]
     code_cell = canonical(cell_at(cover, LA_CODE_CELL))
     la_code = code_cell.text if code_cell else ""
+    cover_facts = facts.get(COVER_SHEET)
+    for ref in cover_facts.formulas if cover_facts else []:  # the cells that say whose return it is
+        if ref in (LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL):
+            problems.append(
+                problem(
+                    fname,
+                    COVER_SHEET,
+                    ref,
+                    la_code,
+                    rule="formula",
+                    message="the cell holds a formula; type the value instead",
+                )
+            )
     if not la_code:
         problems.append(
             problem(

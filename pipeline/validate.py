@@ -540,6 +540,12 @@ DAMAGED_INPUT_CASES = [
         "use this wave's template",
     ),
     (
+        "a formula in the Cover's LA code, LA name or wave cell (C4, C5, C6)",
+        "an error at the cell, even where the formula shows the right text; other Cover cells are not read",
+        "formula",
+        "type the code, name and wave as text",
+    ),
+    (
         "an LA code that is not in the wave's frame",
         "an error at the code cell",
         "la_code_not_in_frame",

@@ -140,3 +140,15 @@ def test_a_very_long_text_in_a_csv_export_is_read(make_project):
     settings = _export_project(make_project, longer)
     assert run(settings, until="validate", workers=1, quiet=True) == 0
     assert "file_unreadable" not in set(_report(settings)["rule"])
+
+
+def test_a_formula_in_the_cover_code_cell_is_an_error(make_project):
+    settings = _project(make_project)
+
+    def formula(wb):
+        wb["Cover"]["C4"] = '="E0900000"&"2"'  # gives the right code, but a formula
+
+    _edit(settings, FILE_A, formula)
+    report = _run_fails(settings)
+    rows = report[(report["rule"] == "formula") & (report["sheet"] == "Cover")]
+    assert rows["cell"].tolist() == ["C4"]
