@@ -289,6 +289,17 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - only a dead background process is not a bug
+        from .background import ProcessDied
+
+        if not isinstance(exc, ProcessDied):
+            raise
+        print(
+            f"error: {_one_line(exc)} (killed, or out of memory?); the run stopped before publishing, "
+            "so every earlier output (and validation_report.csv) is unchanged: run it again",
+            file=sys.stderr,
+        )
+        return 1
     return code if isinstance(code, int) else 0
 
 

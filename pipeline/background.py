@@ -24,6 +24,10 @@ _PRESTARTED: dict = {}
 _PARENT_ENDS: list = []  # this process's ends of its helpers' pipes (see close_inherited_ends)
 
 
+
+class ProcessDied(RuntimeError):
+    """A background process of the run ended without its result (killed, or out of memory)."""
+
 def close_inherited_ends() -> None:
     """In a forked child: close the copies of the parent's ends of its helpers' pipes, so that
     each helper sees the end of its pipe (and ends) once the parent is gone, whatever else the
@@ -209,7 +213,7 @@ class Helper:
         try:
             got, ok, result = self._conn.recv()
         except EOFError:
-            raise RuntimeError("the helper process ended without a result") from None
+            raise ProcessDied("the helper process ended without a result") from None
         self._done[got] = (ok, result)
 
     def _arrived(self, seq: int) -> bool:

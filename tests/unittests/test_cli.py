@@ -146,3 +146,28 @@ def test_a_plain_run_without_a_wave_reads_the_default_wave():
     from pipeline.config import default_wave
 
     assert cli._plain_run_wave(["run", "--no-summary"]) == default_wave()
+
+
+def test_a_background_process_that_dies_is_one_line_and_exit_1(project, monkeypatch, capsys):
+    """A helper killed mid-run (out of memory, say): one line, no traceback, exit code 1."""
+    import pipeline.run as run_module
+    from pipeline.background import ProcessDied
+
+    def dies(*args, **kwargs):
+        raise ProcessDied("the helper process ended without a result")
+
+    monkeypatch.setattr(run_module, "run", dies)
+    assert cli.main(["run", "--wave", "2018", "--quiet", "--workers", "1"]) == 1
+    line = _one_error_line(capsys)
+    assert "ended without a result" in line and "unchanged" in line
+
+
+def test_other_exceptions_are_not_swallowed(project, monkeypatch):
+    import pipeline.run as run_module
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(run_module, "run", bug)
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["run", "--wave", "2018", "--quiet", "--workers", "1"])
