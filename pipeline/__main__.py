@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(exc, ProcessDied):
             raise
         print(
-            f"error: {_one_line(exc)} (killed, or out of memory?); the run stopped before publishing, "
-            "so every earlier output (and validation_report.csv) is unchanged: run it again",
+            f"error: {_one_line(exc)} (killed, or out of memory?); the run did not finish, so the "
+            "outputs it had written may mix this run and earlier ones: run it again",
             file=sys.stderr,
         )
         return 1

@@ -24,9 +24,9 @@ _PRESTARTED: dict = {}
 _PARENT_ENDS: list = []  # this process's ends of its helpers' pipes (see close_inherited_ends)
 
 
-
 class ProcessDied(RuntimeError):
     """A background process of the run ended without its result (killed, or out of memory)."""
+
 
 def close_inherited_ends() -> None:
     """In a forked child: close the copies of the parent's ends of its helpers' pipes, so that
@@ -212,7 +212,7 @@ class Helper:
         """One result from the helper, kept by job (results may arrive before they are asked for)."""
         try:
             got, ok, result = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # OSError: it died in the middle of sending a result
             raise ProcessDied("the helper process ended without a result") from None
         self._done[got] = (ok, result)
 

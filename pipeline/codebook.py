@@ -180,6 +180,8 @@ BLANK_RULES = ("zero", "missing", "zero_in_column")  # how an empty cell is read
 
 def _blank_rule(q: dict) -> str:
     rule = q.get("blank", "missing")
+    if rule == "zero_in_column" and len(q.get("dimensions") or ()) != 2:
+        raise CodebookError(f"question {q['id']!r}: blank zero_in_column needs a grid (two dimensions)")
     if rule not in BLANK_RULES:
         allowed = ", ".join(BLANK_RULES)
         raise CodebookError(f"question {q['id']!r}: blank must be one of {allowed}, not {rule!r}")

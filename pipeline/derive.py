@@ -87,7 +87,7 @@ def _numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Da
         out = grid.merge(sub, on=["la_code", *dims], how="left")
     if q.blank == "zero":
         out["x"] = out["x"].fillna(0.0)
-    elif q.blank == "zero_in_column" and len(dims) > 1:  # 0 only in columns the LA answered
+    elif q.blank == "zero_in_column":  # 0 only in the columns the LA answered (a grid: codebook)
         answered = out.groupby(["la_code", dims[-1]], sort=False)["x"].transform("count") > 0
         out["x"] = out["x"].where(~answered, out["x"].fillna(0.0))
     return out

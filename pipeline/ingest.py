@@ -275,10 +275,19 @@ def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname
     return out
 
 
+FAR_CELLS_NAMED = 5  # far values named one by one per sheet; the rest in one finding
+
+
 def _far_problems(facts: SheetFacts, sheet: str, fname: str, la_code: str) -> list[dict]:
-    """The values that make a sheet too large to read (``SheetFacts.far``), one by one."""
+    """The values that make a sheet too large to read (``SheetFacts.far``): the first few one by
+    one, the rest (a filled-down column can hold a million) as one finding over their range."""
     rows, cols = facts.size
-    return [
+    why = (
+        f"with it the sheet spans {rows:,} rows x {cols:,} columns from A1, more than the "
+        f"{MAX_SHEET_CELLS:,} cells read, so the sheet is not read"
+    )
+    named, rest = facts.far[:FAR_CELLS_NAMED], facts.far[FAR_CELLS_NAMED:]
+    out = [
         problem(
             fname,
             sheet,
@@ -286,12 +295,24 @@ def _far_problems(facts: SheetFacts, sheet: str, fname: str, la_code: str) -> li
             la_code,
             value=text,
             rule="cell_outside_answers",
-            message=f"a value far outside the answer cells: with it the sheet spans {rows:,} rows x "
-            f"{cols:,} columns from A1, more than the {MAX_SHEET_CELLS:,} cells read, so the sheet is "
-            "not read; clear this cell (or copy the answers into an unchanged template)",
+            message=f"a value far outside the answer cells: {why}; clear this cell (or copy the "
+            "answers into an unchanged template)",
         )
-        for ref, text in facts.far
+        for ref, text in named
     ]
+    if rest:
+        out.append(
+            problem(
+                fname,
+                sheet,
+                f"{rest[0][0]}:{rest[-1][0]}",
+                la_code,
+                rule="cell_outside_answers",
+                message=f"{len(rest):,} more values far outside the answer cells, from {rest[0][0]} "
+                f"to {rest[-1][0]}: {why}; clear them (or copy the answers into an unchanged template)",
+            )
+        )
+    return out
 
 
 def read_return_workbook(
@@ -769,8 +790,8 @@ def _read_apart(paths: list[Path], read, root: Path) -> list[tuple[list, list, l
         if ended is not None:
             fname = _rel(paths[len(out)], root)
             message = (
-                f"the workbook could not be read: the process reading it ended ({ended}); it may be "
-                "damaged or far too large: open it in Excel, check it and save it again as .xlsx"
+                f"the file could not be read: the process reading it ended ({ended}); it may be "
+                "damaged or far too large: open it in Excel, check it and save it again"
             )
             out.append(([], [problem(fname, rule="file_unreadable", message=message)], []))
     return out
@@ -843,10 +864,13 @@ def _result_message(read, path: Path) -> bytes:
             return pickle.dumps((False, RuntimeError(trace), trace), pickle.HIGHEST_PROTOCOL)
 
 
+_CRASH_WORDS = ("memory allocation", "panicked", "Error", "error", "Killed")
+
+
 def _why_ended(status: int, said: str) -> str:
-    """How a child ended early: what it wrote to standard error (the first line, e.g. 'memory
-    allocation of 549755813888 bytes failed'; of a Python traceback, the last) and its signal or
-    exit code."""
+    """How a child ended early: the line of its standard error that says why (e.g. 'memory
+    allocation of 549755813888 bytes failed', the last line of a Python traceback), else its last
+    line, and its signal or exit code."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         try:
@@ -856,16 +880,18 @@ def _why_ended(status: int, said: str) -> str:
     else:
         how = f"exit code {os.waitstatus_to_exitcode(status)}"
     lines = [line.strip() for line in said.splitlines() if line.strip()]
-    line = (lines[-1] if lines[0].startswith("Traceback") else lines[0]) if lines else ""
+    crash = [x for x in lines if any(w in x for w in _CRASH_WORDS)]  # not a warning printed before
+    line = (crash or lines[-1:] or [""])[-1]
     return f"{line[:200]}; {how}" if line else how
 
 
 def _batches(files: list[Path], map_) -> list[list[Path]]:
     """The returns in consecutive batches, one child process each (see ``_read_apart``): one batch
-    for the built-in ``map``, up to eight for a process pool's (its workers share them out)."""
+    for the built-in ``map``, one per core for a process pool's (each batch costs a fork and a
+    second pickling of its rows, so no more batches than can run at once)."""
     if not files:
         return []
-    n = 1 if map_ is map else min(len(files), 8)
+    n = 1 if map_ is map else min(len(files), os.cpu_count() or 2)
     size = -(-len(files) // n)
     return [files[i : i + size] for i in range(0, len(files), size)]
 

@@ -634,26 +634,25 @@ def range_cells(ref: str) -> list[str]:
     ]
 
 
-_CHARACTER_REFERENCE = re.compile(r"&#(x[0-9A-Fa-f]+|[0-9]+);")
+_REFERENCE = re.compile(r"&(?:#(x[0-9A-Fa-f]+|[0-9]+)|(lt|gt|quot|apos|amp));")
+_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
 
 
-def _character(m: re.Match) -> str:
-    """The character of a reference such as '&#8220;' or '&#x201C;' (kept as written if invalid)."""
+def _decoded(m: re.Match) -> str:
+    """The text of one reference: an XML entity, or a character such as '&#8220;' or '&#x201C;'
+    (kept as written if it names no character)."""
+    if m.group(2):
+        return _ENTITIES[m.group(2)]
     code = int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))
     return chr(code) if 0 < code < 0x110000 else m.group(0)
 
 
 def _unescape(name: str) -> str:
+    """XML text with its entity and character references decoded, in one pass (decoding one kind
+    after the other would turn '&#38;lt;', which is the text '&lt;', into '<')."""
     if "&" not in name:
         return name
-    name = _CHARACTER_REFERENCE.sub(_character, name)
-    return (
-        name.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    return _REFERENCE.sub(_decoded, name)
 
 
 def read_sheet_cells(path: Path, engine: str = "calamine", skip=frozenset()) -> dict[str, list[list]]:

@@ -64,7 +64,8 @@ def fig01_reasons(clean: pd.DataFrame, settings: Settings, n_frame: int | None =
         },
         SHARE_OF_LAS + " Multi-select: shares add up to more than 100. Counts of LAs by the number of "
         "options ticked (all eight options, 'other' included).",
-        "LAs answering the question on the main reasons AP is used",
+        "LAs answering each reason of the question on the main reasons AP is used (the counts by "
+        "number of options: LAs answering any reason)",
         vals,
     )
 

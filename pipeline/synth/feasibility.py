@@ -9,13 +9,13 @@ total places highest with headcount, LA by LA, under those statements and a plau
 envelope tied to each LA's real AP (each LA's rate between a share of its real AP school roll
 and a multiple of its real AP pupils, and below a ceiling).
 
-It is a relaxation: it keeps only the four distribution statements and the envelope (not the
-Figure 14 group means, the provider mix, pupils placed or any other target of the wave), and the
-LAs, their headcounts and their primary places are the default wave's. A full wave can only do
-worse than the best profile found. The search (simulated annealing, fixed seed) finds good
-profiles but proves nothing about the true optimum: read its result as "at least this high is
-possible", and the failure to find more as evidence, not proof. docs/synthetic-data.md prints
-the table of ``python -m pipeline.synth.feasibility``.
+It keeps only the four distribution statements, and optionally the Figure 14 group means (on the
+default wave's groups), with the envelope: not the provider mix, pupils placed or any other target
+of the wave; the LAs, their headcounts and their primary places are the default wave's. A full
+wave (with these groups) can only do worse than the true optimum of this problem. The search
+(simulated annealing, fixed seed) is a heuristic: what it finds is attainable, but it is no
+bound, so a failure to find more is evidence, not proof. docs/synthetic-data.md prints the table of
+``python -m pipeline.synth.feasibility``.
 """
 
 from __future__ import annotations
@@ -70,9 +70,7 @@ def statement_gaps(rates: np.ndarray, heads: np.ndarray, s: Statements) -> dict[
     mean = float(rates.mean())
     mean_ok = s.mean - 0.5 <= mean < s.mean + 0.5
     places = float((rates * heads).sum() / 10_000)
-    whole = np.floor(rates + 0.5)
-    band = np.where(whole < 1, -1, np.ceil(whole / s.band) - 1).astype(int)
-    counts = np.bincount(band + 1)
+    counts = np.bincount(P.band_index(rates, s.band) + 1)
     first = counts[1] if len(counts) > 1 else 0
     other = counts[2:].max() if len(counts) > 2 else 0
     group_gap = 0.0
@@ -198,12 +196,10 @@ def figure14_groups(processed: Path, t: pd.DataFrame) -> np.ndarray:
 
 
 def profile_summary(rates: np.ndarray, s: Statements) -> str:
-    """Counts per band of the best profile: lowest band, next two, above the threshold."""
-    whole = np.floor(rates + 0.5)
-    first = int(((whole >= 1) & (whole <= s.band)).sum())
-    second = int(((whole > s.band) & (whole <= 2 * s.band)).sum())
+    """Counts per band of the best profile: lowest band, next, above the threshold."""
+    band = P.band_index(rates, s.band)
     return (
-        f"{first} / {second} / {int((rates > s.threshold).sum())}; "
+        f"{int((band == 0).sum())} / {int((band == 1).sum())} / {int((rates > s.threshold).sum())}; "
         f"lowest {rates.min():.0f}, highest {rates.max():.0f}"
     )
 
@@ -232,14 +228,14 @@ def main(iterations: str = "300000", seed: str = "1") -> int:
         int(settings.wave_config["time_period"]),
     )
     measured = P.measures(full)["spearman_places_vs_headcount"]
-    t, s = problem(full, Published.load(settings), P.SMALL_NUMBER)
+    published = Published.load(settings)
+    t, s = problem(full, published, P.SMALL_NUMBER)
     heads = t["pupils_secondary"].to_numpy(dtype=float)
     head_rank = t["headcount"].rank().to_numpy(dtype=float)
     primary = t["places_primary"].fillna(0.0).to_numpy(dtype=float)
     ks5 = t["places_total"].to_numpy(dtype=float) - primary - t["places_secondary"].to_numpy(dtype=float)
     start = t["places_secondary"].to_numpy(dtype=float) / heads * 10_000
     processed = settings.root / "data" / "processed" / wave
-    published = Published.load(settings)
     fig14 = "fig14.places_per_10k.secondary.semh_provision_"
     with_groups = replace(
         s,

@@ -110,10 +110,16 @@ def measures(t: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def band_index(rates: np.ndarray, width: float) -> np.ndarray:
+    """Per rate, its band of whole rates (half up): 0 for 1..width, 1 for width+1..2 x width, ...;
+    -1 for a rate that rounds to 0."""
+    r = np.floor(np.asarray(rates, dtype=float) + 0.5)
+    return np.where(r < 1, -1, np.ceil(r / width) - 1).astype(int)
+
+
 def modal_band(rates: pd.Series, width: float) -> str:
     """The most common band of whole rates 1..width, width+1..2 x width, ... ('0' for none)."""
-    r = np.floor(rates.to_numpy() + 0.5)  # whole places per 10,000, half up
-    band = np.where(r < 1, -1, np.ceil(r / width) - 1).astype(int)
+    band = band_index(rates.to_numpy(), width)
     values, counts = np.unique(band, return_counts=True)
     b = int(values[np.argmax(counts)])
     return "0" if b < 0 else f"{b * width + 1:g}-{(b + 1) * width:g}"

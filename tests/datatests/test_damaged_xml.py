@@ -180,7 +180,7 @@ def test_a_return_that_ends_the_reader_is_reported_and_the_rest_read(make_projec
     row = _only(report, "file_unreadable")
     assert (row["file"], row["severity"]) == (FILE_A, "error")
     assert row["message"].startswith(
-        "the workbook could not be read: the process reading it ended (memory allocation of "
+        "the file could not be read: the process reading it ended (memory allocation of "
         "549755813888 bytes failed; SIGKILL)"
     )
     assert set(report["rule"]) == {"file_unreadable"}  # the other four returns were read
@@ -207,6 +207,8 @@ def test_why_a_reading_child_ended_is_said_in_a_few_words():
     python = 'Traceback (most recent call last):\n  File "x.py", line 1\nOSError: No space left on device\n'
     assert ingest._why_ended(1 << 8, python) == "OSError: No space left on device; exit code 1"
     assert ingest._why_ended(signal.SIGKILL, "") == "SIGKILL"
+    warned_first = "UserWarning: a library's warning\n" + rust  # the warning is not the reason
+    assert ingest._why_ended(signal.SIGABRT, warned_first).startswith("memory allocation of")
 
 
 def test_reading_in_a_child_gives_the_same_result_and_its_errors(make_project):
@@ -442,3 +444,24 @@ def test_the_compound_files_are_valid():
 
     ole = olefile.OleFileIO(io.BytesIO(_compound_file(["Workbook", "\x05SummaryInformation"])))
     assert sorted(e[0] for e in ole.listdir()) == ["\x05SummaryInformation", "Workbook"]
+
+
+def test_a_filled_down_far_column_is_a_few_findings_not_one_per_cell(make_project):
+    """Zeros filled down Z2000:Z42000 of one sheet: 26 x 42,000 cells from A1, over the limit. The
+    far values are those below row 1,000,000 / 26 = 38,461 (rows 38,462-42,000: 3,539 values); the
+    first five are named, the other 3,534 go in one finding over their range."""
+    settings = _project(make_project)
+
+    def fill(wb):
+        ws = wb["3 Costs"]
+        for r in range(2000, 42001):
+            ws.cell(r, 26, 0)
+
+    _edit(settings, FILE_A, fill)
+    report = _run_fails(settings)
+    far = report[report["rule"] == "cell_outside_answers"]
+    assert len(far) == 6
+    summary = far[far["cell"].str.contains(":")]
+    assert len(summary) == 1
+    assert "3,534 more values" in summary.iloc[0]["message"]
+    assert summary.iloc[0]["cell"] == "Z38467:Z42000"

@@ -212,3 +212,33 @@ def test_helpers_started_ahead_of_a_run_that_never_began_are_stopped(fixture_set
     reader = background._PRESTARTED["reader"]
     background.stop_prestarted()
     assert background._PRESTARTED == {} and not reader._proc.is_alive()
+
+
+def _sleep_then(x: int) -> int:
+    import time
+
+    time.sleep(30)
+    return x
+
+
+@pytest.mark.parametrize("how", ["killed", "cut mid-message"])
+def test_a_helper_that_dies_is_process_died_not_a_raw_error(how, monkeypatch):
+    import signal
+
+    from pipeline.background import ProcessDied
+
+    aid = Helper()
+    try:
+        job = aid.submit(_sleep_then, 1)
+        if how == "killed":
+            os.kill(aid._proc.pid, signal.SIGKILL)
+        else:  # the connection breaks while a result is half sent
+
+            def cut():
+                raise OSError("got end of file during message")
+
+            monkeypatch.setattr(aid._conn, "recv", cut)
+        with pytest.raises(ProcessDied, match="ended without a result"):
+            job.get()
+    finally:
+        aid.stop()

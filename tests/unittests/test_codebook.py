@@ -146,6 +146,11 @@ def test_unknown_blank_rule_is_rejected():
     raw["questions"][0]["blank"] = "none"
     with pytest.raises(CodebookError, match="blank must be one of zero, missing, zero_in_column"):
         _ = Codebook(raw).questions
+    raw = tiny_raw()
+    one_dim = next(q for q in raw["questions"] if len(q.get("dimensions") or ()) == 1)
+    one_dim["blank"] = "zero_in_column"  # no columns to answer
+    with pytest.raises(CodebookError, match="needs a grid"):
+        _ = Codebook(raw).questions
 
 
 def test_more_than_two_dimensions_is_rejected():

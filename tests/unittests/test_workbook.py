@@ -132,3 +132,11 @@ def test_check_file_rules(tmp_path):
     ok = tmp_path / "ok.XLSX"  # suffix check is case-insensitive
     ok.write_bytes(b"PK\x03\x04rest")
     check_file(ok)  # no exception: looks like a zip
+
+
+def test_xml_references_are_decoded_once():
+    from pipeline.workbook import _unescape
+
+    assert _unescape("&#38;lt;") == "&lt;"  # the text '&lt;', not '<'
+    assert _unescape("a &amp; b &lt;c&gt; &#8220;x&#x201D; &quot;&apos;") == "a & b <c> \u201cx\u201d \"'"
+    assert _unescape("&#0;") == "&#0;"  # names no character: kept as written
