@@ -672,10 +672,11 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
 
 def _headless_cells(rec: list, header: list[str], fname: str, sheet: str, i: int, la_code: str) -> list[dict]:
     """Values of an export row in a column without a header (or past the last header): no item
-    to read them as, so they are reported rather than dropped."""
+    to read them as, so they are reported rather than dropped. An unnamed first column is the row
+    index pandas writes by default: it holds no answers and is not read."""
     out = []
     for j, v in enumerate(rec):
-        if j < len(header) and header[j]:
+        if (j < len(header) and header[j]) or (j == 0 and header and not header[0]):
             continue
         cv = canonical(v)
         if cv is not None:

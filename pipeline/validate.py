@@ -452,7 +452,8 @@ DAMAGED_INPUT_CASES = [
     ),
     (
         "a value in an export column without a header, or past the last header",
-        "reported at its cell (row and column), never dropped",
+        "reported at its cell (row and column), never dropped; an unnamed first column (the row "
+        "index pandas writes) is not read",
         "cell_outside_answers",
         "put the value under its item's column",
     ),

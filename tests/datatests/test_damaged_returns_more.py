@@ -152,3 +152,14 @@ def test_a_formula_in_the_cover_code_cell_is_an_error(make_project):
     report = _run_fails(settings)
     rows = report[(report["rule"] == "formula") & (report["sheet"] == "Cover")]
     assert rows["cell"].tolist() == ["C4"]
+
+
+def test_an_unnamed_first_column_of_an_export_is_a_row_index_not_an_answer(make_project):
+    """pandas' to_csv writes its row index as an unnamed first column: not read, not reported."""
+
+    def with_index(lines):
+        return ["," + lines[0], *(f"{i}," + line for i, line in enumerate(lines[1:]))]
+
+    settings = _export_project(make_project, with_index)
+    assert run(settings, until="validate", workers=1, quiet=True) == 0
+    assert "cell_outside_answers" not in set(_report(settings)["rule"])
