@@ -252,6 +252,27 @@ def _stray_cells(grid: list[list], layout: SheetLayout, fname: str, la_code: str
     return out
 
 
+def _formula_problems(fname: str, sheet: str, refs, la_code: str = "") -> list[dict]:
+    """A finding per cell holding a formula: returns hold typed values only."""
+    return [
+        problem(
+            fname,
+            sheet,
+            ref,
+            la_code,
+            rule="formula",
+            message="the cell holds a formula; type the value instead",
+        )
+        for ref in refs
+    ]
+
+
+MERGED_MESSAGE = (
+    "cells are merged, so only the first of them can be read: unmerge them and type each answer in "
+    "its own cell"
+)
+
+
 def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname: str, la_code: str):
     if facts is None or not facts.merged:
         return []
@@ -268,8 +289,7 @@ def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname
                     la_code,
                     hit[0].question.id,
                     rule="merged_cells",
-                    message="answer cells are merged, so only the first of them can be read: "
-                    "unmerge them and type each answer in its own cell",
+                    message="answer " + MERGED_MESSAGE,
                 )
             )
     return out
@@ -365,19 +385,9 @@ def read_return_workbook(
     cover = sheets[COVER_SHEET]
     code_cell = canonical(cell_at(cover, LA_CODE_CELL))
     la_code = code_cell.text if code_cell else ""
-    cover_facts = facts.get(COVER_SHEET)
-    for ref in cover_facts.formulas if cover_facts else []:  # the cells that say whose return it is
-        if ref in (LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL):
-            problems.append(
-                problem(
-                    fname,
-                    COVER_SHEET,
-                    ref,
-                    la_code,
-                    rule="formula",
-                    message="the cell holds a formula; type the value instead",
-                )
-            )
+    cover_formulas = facts[COVER_SHEET].formulas if COVER_SHEET in facts else []
+    identity = (LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL)  # the cells that say whose return it is
+    problems += _formula_problems(fname, COVER_SHEET, [r for r in cover_formulas if r in identity], la_code)
     if not la_code:
         problems.append(
             problem(
@@ -412,17 +422,9 @@ def read_return_workbook(
             )
             continue
         sheet_facts_ = facts.get(layout.name)
-        for ref in sheet_facts_.formulas if sheet_facts_ else []:
-            problems.append(
-                problem(
-                    fname,
-                    layout.name,
-                    ref,
-                    la_code,
-                    rule="formula",
-                    message="the cell holds a formula; type the value instead",
-                )
-            )
+        problems += _formula_problems(
+            fname, layout.name, sheet_facts_.formulas if sheet_facts_ else [], la_code
+        )
         moved = _sheet_layout_problems(grid, layout, fname, la_code)
         if moved:
             problems += moved
@@ -533,28 +535,8 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     except Exception as exc:  # noqa: BLE001
         return [], [problem(fname, rule="file_unreadable", message=f"cannot read the export: {exc}")]
 
-    problems: list[dict] = []
-    for ref in formulas:
-        problems.append(
-            problem(
-                fname,
-                sheet,
-                ref,
-                rule="formula",
-                message="the cell holds a formula; type the value instead",
-            )
-        )
-    for rng in merged:
-        problems.append(
-            problem(
-                fname,
-                sheet,
-                rng,
-                rule="merged_cells",
-                message="cells are merged, so only the first of them can be read: unmerge them and "
-                "type each answer in its own cell",
-            )
-        )
+    problems = _formula_problems(fname, sheet, formulas)
+    problems += [problem(fname, sheet, rng, rule="merged_cells", message=MERGED_MESSAGE) for rng in merged]
     if "la_code" not in header:
         return [], problems + [
             problem(fname, sheet, "A1", rule="la_code_missing", message="no la_code column")
@@ -760,18 +742,14 @@ def returns_folder_problems(settings: Settings) -> list[dict]:
     return out
 
 
-def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str):
-    """One return -> (rows, problems, blank rows): a module-level function, so that a process
-    pool can read returns in parallel."""
+def _read_one(path: Path, codebook: Codebook, wave: str, root: Path, engine: str = "calamine", export=False):
+    """One return (or the export) -> (rows, problems, blank rows): a module-level function, so
+    that a process pool can read returns in parallel."""
     blanks: list[dict] = []
-    rows, problems = read_return_workbook(path, codebook, wave, root, engine, blanks)
-    return rows, problems, blanks
-
-
-def _read_export_one(path: Path, codebook: Codebook, wave: str, root: Path):
-    """The export -> (rows, problems, blank rows), as ``_read_one``."""
-    blanks: list[dict] = []
-    rows, problems = read_export(path, codebook, wave, root, blanks)
+    if export:
+        rows, problems = read_export(path, codebook, wave, root, blanks)
+    else:
+        rows, problems = read_return_workbook(path, codebook, wave, root, engine, blanks)
     return rows, problems, blanks
 
 
@@ -915,10 +893,7 @@ def read_rows(settings: Settings, engine: str = "calamine", map_=map) -> tuple[l
     results = [r for batch in map_(apart, _batches(return_files(settings), map_)) for r in batch]
     export = settings.export_file
     if export is not None and export.exists():
-        read_export_ = functools.partial(
-            _read_export_one, codebook=codebook, wave=settings.wave, root=settings.root
-        )
-        results += _read_apart([export], read_export_, settings.root)
+        results += _read_apart([export], functools.partial(read, export=True), settings.root)
     for r, p, b in results:
         rows += r
         problems += p
