@@ -65,11 +65,14 @@ def _numeric_answers(clean: pd.DataFrame, codebook: Codebook, qid: str) -> pd.Da
     q = codebook.questions[qid]
     dims = list(q.dimensions)
     sub = answers_of(clean, qid)
+    # An LA that gave only the Total row answered the question: with blank rule zero its rows are
+    # 0 (validation has checked that such a Total is 0), so it stays in the grid and the base.
+    las = sorted(sub["la_code"].unique()) if q.blank == "zero" else None
     if dims:
         sub = sub[sub[dims[0]] != TOTAL]
     sub = sub[["la_code", *dims, "value"]].assign(x=lambda d: d["value"].astype(float)).drop(columns="value")
     sub = sub.astype({d: object for d in ["la_code", *dims]})  # all-empty dimension columns read as float
-    las = sorted(sub["la_code"].unique())
+    las = las if las is not None else sorted(sub["la_code"].unique())
     if not dims:
         return sub.reset_index(drop=True)
     levels = [las] + [list(codebook.dimensions[d].values) for d in dims]

@@ -92,6 +92,11 @@ def write_csv(path: Path, df: pd.DataFrame) -> None:
     write_text(path, csv_text(df))
 
 
+# Columns that publish single LAs' values or reveal them (an extreme is one LA's answer; the count
+# of LAs above a threshold among one or two LAs says where their answers lie).
+LA_LEVEL_COLUMNS = ("lowest_la", "highest_la", "n_las_high")
+
+
 def _fmt_number(x, dp: int = 2) -> str:
     """Deterministic text for a number: fixed decimals, no trailing zeros; GSS 'x' if missing."""
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
@@ -197,16 +202,25 @@ def open_data_table(ft: FigureTable, spec: dict, settings: Settings) -> tuple[pd
     for col, m in ft.indicators.items():
         dp = int(m.get("dp", 0) or 0)
         vals = [_fmt_number(_round_dp(v, dp), dp) for v in df[col].tolist()]
-        if col.startswith(("lowest_la", "highest_la")) and "n_las" in df:
-            # LA-level values: suppressed where fewer LAs than the disclosure threshold answered.
-            enough = (df["n_las"] >= min_count).tolist()
-            vals = [v if ok else "c" for v, ok in zip(vals, enough, strict=True)]
+        base = "n_las_giving_cost" if "n_las_giving_cost" in df else "n_las"
+        if col.startswith(LA_LEVEL_COLUMNS) and base in df:
+            # LA-level values (extremes, counts of LAs above a threshold): suppressed where fewer
+            # LAs than the disclosure threshold gave the values they come from; 'x' (none) stays.
+            enough = (df[base] >= min_count).tolist()
+            vals = [v if ok or v == "x" else "c" for v, ok in zip(vals, enough, strict=True)]
         columns[col] = vals
     head = headline_indicator(ft)
     min_las, symbol = small_base_min(settings), small_base_symbol(settings)
     flags = reliability(df["n_las"], min_las, symbol).tolist() if head is not None else ["z"] * n
-    for col in (head, "lower", "upper") if head is not None else ():  # one LA's answer is not published
-        columns[col] = ["c" if fl == "c" else v for v, fl in zip(columns[col], flags, strict=True)]
+    # A row resting on one LA publishes its base only: its estimate, bounds, sums and extremes are
+    # that LA's own answers (counts of LAs, 'n_las...', stay).
+    one_la = [fl == "c" for fl in flags]
+    for col in [c for c in ft.indicators if not c.startswith("n_las")] if head is not None else ():
+        keep_x = col not in (head, "lower", "upper")  # the estimate and its bounds always read c
+        columns[col] = [
+            "c" if one and not (keep_x and v == "x") else v
+            for v, one in zip(columns[col], one_la, strict=True)
+        ]
     if any(fl != "z" for fl in flags):  # the flag column only in tables with a small base
         columns["reliability"] = flags
         ft.indicators = {

@@ -119,6 +119,14 @@ def test_numeric_answers_blank_zero_fills_the_grid_for_answering_las_only():
     assert out["x"].notna().all()
 
 
+def test_an_la_giving_only_a_total_row_of_zeros_answered_with_zero_places():
+    cb = _codebook()
+    clean = _clean([["L1", "places", "p1", "x", "4"], ["L2", "places", "total", "x", "0"]])
+    out = numeric_answers(clean, cb, "places")
+    assert sorted(out["la_code"].unique()) == ["L1", "L2"]  # L2 is in the base
+    assert out.loc[out["la_code"] == "L2", "x"].tolist() == [0.0] * 4  # 2 types x 2 phases
+
+
 def test_numeric_answers_blank_missing_keeps_gaps():
     cb = _codebook()
     clean = _clean([["L1", "costs", "p1", "x", "5000"], ["L1", "costs", "p2", "y", "7000.5"]])
