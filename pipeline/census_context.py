@@ -92,7 +92,7 @@ def comparison(series: pd.DataFrame, survey: pd.DataFrame, year: int, spec: dict
         "provider_type": "Total",
         "survey_places": out["survey_places"].sum(),
         "survey_share": out["survey_share"].sum(),
-        "survey_share_rounded": 100.0,
+        "survey_share_rounded": 100.0 if out["survey_places"].sum() > 0 else float("nan"),  # no places
         "census_share": out["census_share"].sum(min_count=1),
         "difference_pp": float("nan"),
         "survey_n_las": out["survey_n_las"].iloc[0] if len(out) else pd.NA,

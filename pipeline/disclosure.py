@@ -419,15 +419,12 @@ def la_pupils_placed(la_frame: pd.DataFrame, settings: Settings) -> tuple[pd.Dat
         "region_name": "",
         "old_la_code": "",
         "new_la_code": "",
-        "la_name": f"Total of the {len(answered)} LAs that answered",
+        "la_name": "",  # a National row leaves the LA columns blank (EES); it totals the LAs answering
     }
     national.update({col: shown.loc["total", col] for col in [*PHASES, "pupils_placed_total", *RATES]})
     data = pd.DataFrame([national, *rows])
-    meta = [
-        _meta(c, "Filter", c.replace("_", " ").capitalize())
-        for c in ("region_code", "region_name", "old_la_code", "new_la_code", "la_name")
-    ]
-    meta += [_meta(c, "Indicator", f"Pupils placed in AP by the LA: {lab}", 0) for c, lab in PHASES.items()]
+    # geography columns are EES's own: never in the metadata
+    meta = [_meta(c, "Indicator", f"Pupils placed in AP by the LA: {lab}", 0) for c, lab in PHASES.items()]
     meta.append(_meta("pupils_placed_total", "Indicator", "Pupils placed in AP by the LA: all phases", 0))
     meta += [_meta(c, "Indicator", lab, 1) for c, (_, lab) in RATES.items()]
     return data, pd.DataFrame(meta)
@@ -464,7 +461,8 @@ for publication as it stands.
 - la_pupils_placed.csv: pupils placed in AP per LA, by phase. Counts below {min_count} are
   suppressed ("c"), with secondary suppression so that no suppressed count can be worked out
   from the LA's total or the column totals; rates from a suppressed count are suppressed too.
-  "x": the LA did not answer (or did not respond to the survey).
+  "x": the LA did not answer (or did not respond to the survey). The National row is the total
+  (and the rates) of the LAs that answered, not of England.
 - fig*.csv, txt_*.csv: national tables behind the figures and the prose (no LA-level counts;
   lowest/highest LA values are suppressed where fewer than {min_count} LAs answered).
 - regressions.csv: the regression models (see docs/methods.md).

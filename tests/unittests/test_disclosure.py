@@ -284,3 +284,18 @@ def test_many_las_with_post16_all_zero():
     table, mask = suppress(counts, 5)
     assert mask[:, 2].all()
     _protected(table, mask)
+
+
+def test_the_per_la_table_passes_the_open_data_screener():
+    """Geography columns are not in the metadata; the National row leaves the LA columns blank."""
+    from pipeline.config import Settings
+    from pipeline.disclosure import la_pupils_placed
+    from tests.figures.screener import screen
+
+    frame = _la_frame([(3, 40, 6), (10, 60, 7), (12, 80, 9), (np.nan, np.nan, np.nan)])
+    data, meta = la_pupils_placed(frame, Settings("2018"))
+    data = data.astype(str).replace({"nan": ""})
+    assert [f for f in screen(data, meta) if f[0] == "fail"] == []
+    national = data[data["geographic_level"] == "National"].iloc[0]
+    assert (national["new_la_code"], national["la_name"]) == ("", "")
+    assert not set(meta["col_name"]) & {"region_code", "region_name", "old_la_code", "new_la_code", "la_name"}
