@@ -43,6 +43,7 @@ from .workbook import (
     range_cells,
     read_sheet_cells,
     sheet_facts,
+    unreadable_numbers,
     value_at,
     workbook_layout,
 )
@@ -295,6 +296,29 @@ def _merged_answer_problems(facts: SheetFacts | None, layout: SheetLayout, fname
     return out
 
 
+def _unreadable(path: Path, fname: str, exc: Exception) -> list[dict]:
+    """A workbook the reader refused: the number cells holding text that made it refuse, by
+    cell, if that is why; otherwise the file with the reader's message."""
+    try:
+        bad = unreadable_numbers(path)
+    except Exception:  # noqa: BLE001 - the file is damaged beyond that: say so below
+        bad = []
+    if not bad:
+        return [problem(fname, rule="file_unreadable", message=f"cannot read the workbook: {exc}")]
+    return [
+        problem(
+            fname,
+            sheet,
+            ref,
+            value=text,
+            rule="type",
+            message="a number cell holds text, so the workbook cannot be read: type the number "
+            "(or clear the cell) and save the file again",
+        )
+        for sheet, ref, text in bad
+    ]
+
+
 FAR_CELLS_NAMED = 5  # far values named one by one per sheet; the rest in one finding
 
 
@@ -352,7 +376,7 @@ def read_return_workbook(
     except FileProblem as exc:
         return [], [problem(fname, rule=exc.rule, message=str(exc))]
     except Exception as exc:  # noqa: BLE001 - any reader failure is a problem with this file
-        return [], [problem(fname, rule="file_unreadable", message=f"cannot read the workbook: {exc}")]
+        return [], _unreadable(path, fname, exc)
 
     problems: list[dict] = []
     expected = expected_sheets(codebook)
@@ -503,6 +527,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     percent: set[str] = set()
     formulas: list[str] = []
     merged: list[str] = []
+    other_sheets: dict[str, list[list]] = {}
     try:
         if suffix == ".csv":
             # the csv module, not pandas: pandas renames a repeated column ('x.1') and hides it
@@ -520,6 +545,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
             sheets = read_sheet_cells(path, skip=too_large)
             sheet = next(iter(sheets))
             grid = sheets[sheet]
+            other_sheets = {name: g for name, g in sheets.items() if name != sheet}
             facts = all_facts.get(sheet)
             if facts is not None:
                 formulas, errors, percent = facts.formulas, facts.errors, facts.percent
@@ -536,6 +562,7 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
         return [], [problem(fname, rule="file_unreadable", message=f"cannot read the export: {exc}")]
 
     problems = _formula_problems(fname, sheet, formulas)
+    problems += _other_sheet_values(other_sheets, fname, sheet)
     problems += [problem(fname, sheet, rng, rule="merged_cells", message=MERGED_MESSAGE) for rng in merged]
     if "la_code" not in header:
         return [], problems + [
@@ -652,6 +679,31 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     return rows, problems
 
 
+def _other_sheet_values(sheets: dict[str, list[list]], fname: str, first: str) -> list[dict]:
+    """An export is read from its first sheet only: the first value of any other sheet (a hidden
+    first sheet, or rows continued on a second one) is reported, not silently left out."""
+    out = []
+    for name, grid in sheets.items():
+        hit = next(
+            ((r, c, v) for r, row in enumerate(grid, 1) for c, v in enumerate(row, 1) if canonical(v)),
+            None,
+        )
+        if hit:
+            r, c, v = hit
+            out.append(
+                problem(
+                    fname,
+                    name,
+                    cell_ref(r, c),
+                    value=canonical(v).text,
+                    rule="cell_outside_answers",
+                    message=f"an export is read from its first sheet ({first!r}) only: the values on "
+                    f"sheet {name!r} are not read; put every LA's row on the first sheet",
+                )
+            )
+    return out
+
+
 def _headless_cells(rec: list, header: list[str], fname: str, sheet: str, i: int, la_code: str) -> list[dict]:
     """Values of an export row in a column without a header (or past the last header): no item
     to read them as, so they are reported rather than dropped. An unnamed first column is the row
@@ -737,6 +789,15 @@ def returns_folder_problems(settings: Settings) -> list[dict]:
                     fname,
                     rule="folder_ignored",
                     message="sub-folders of the returns folder are not read: move any returns out of it",
+                )
+            )
+        else:  # a named pipe, socket or device: never opened (reading a pipe would wait for ever)
+            out.append(
+                problem(
+                    fname,
+                    rule="file_unexpected_type",
+                    message="not a regular file (a pipe, socket or device): it is not read; put the "
+                    "return itself in the folder",
                 )
             )
     return out
@@ -907,9 +968,10 @@ def read_rows(settings: Settings, engine: str = "calamine", map_=map) -> tuple[l
             )
         )
     if not rows and not problems:
+        where = settings.returns_dir or export
         problems.append(
             problem(
-                _rel(settings.returns_dir, settings.root) if settings.returns_dir else "",
+                _rel(where, settings.root) if where else "",
                 rule="file_unreadable",
                 message="no returns found for this wave",
             )

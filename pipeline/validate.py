@@ -541,6 +541,27 @@ DAMAGED_INPUT_CASES = [
         "use this wave's template",
     ),
     (
+        "a number cell whose stored value is not a number (`NaN`, or text such as `twelve` written "
+        "into a number cell by a converter or by hand)",
+        "a `type` error at the cell; where the reader refuses the whole workbook for it, the cell is "
+        "still named (and the rest of that return is not read)",
+        "type",
+        "type the number, or clear the cell, and save the file again",
+    ),
+    (
+        "a named pipe, socket or device in the returns folder",
+        "never opened (reading a pipe would wait for ever): an error",
+        "file_unexpected_type",
+        "put the return itself in the folder",
+    ),
+    (
+        "an `.xlsx` export with values on a sheet other than the first (rows continued on a second "
+        "sheet, or a hidden first sheet with the real one after it)",
+        "only the first sheet is read; the first value of each other sheet is reported",
+        "cell_outside_answers",
+        "put every LA's row on the first sheet",
+    ),
+    (
         "a formula in the Cover's LA code, LA name or wave cell (C4, C5, C6)",
         "an error at the cell, even where the formula shows the right text; other Cover cells are not read",
         "formula",

@@ -183,8 +183,8 @@ def _canonical(value) -> CellValue | None:
     if isinstance(value, int):
         return CellValue(str(value), "number")
     if isinstance(value, float):
-        if value != value:  # NaN
-            return None
+        if value != value:  # NaN: a number cell holding the text 'NaN' (no reader gives it for empty)
+            return CellValue("NaN", "text")
         return CellValue(str(int(value)) if value.is_integer() else repr(value), "number")
     if hasattr(value, "isoformat"):
         return CellValue(value.isoformat(), "date")
@@ -614,6 +614,40 @@ def sheet_facts(path: Path) -> dict[str, SheetFacts]:
         for name, member in members:
             if member in names:
                 out[name] = _sheet_facts(zf.read(member), percent_styles, shared)
+    return out
+
+
+_NUMBER_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*)>(.*?)</(?:[\w.-]+:)?c>", re.S)
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>(.*?)</(?:[\w.-]+:)?v>", re.S)
+_TYPE = re.compile(rb"""\bt\s*=\s*["']([^"']*)["']""")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]+[0-9]+)["']""")
+
+
+def unreadable_numbers(path: Path) -> list[tuple[str, str, str]]:
+    """(sheet, cell, text) of number cells whose value is not a number (a hand-made or converted
+    file can hold ``<c t="n"><v>twelve</v></c>``): the readers refuse the whole workbook for one,
+    so a finding can still name the cell. Only called once a reader has failed."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names:
+            return out
+        rels = "xl/_rels/workbook.xml.rels"
+        members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
+        for name, member in members:
+            if member not in names:
+                continue
+            for attrs, body in _NUMBER_CELL.findall(zf.read(member)):
+                kind = _TYPE.search(attrs)
+                value = _VALUE.search(body)
+                if (kind and kind.group(1) != b"n") or not value:
+                    continue
+                text = _unescape(value.group(1).decode("utf-8", "replace"))
+                try:
+                    float(text)
+                except ValueError:
+                    ref = _CELL_REF.search(attrs)
+                    out.append((name, ref.group(1).decode() if ref else "", text))
     return out
 
 

@@ -163,3 +163,59 @@ def test_an_unnamed_first_column_of_an_export_is_a_row_index_not_an_answer(make_
     settings = _export_project(make_project, with_index)
     assert run(settings, until="validate", workers=1, quiet=True) == 0
     assert "cell_outside_answers" not in set(_report(settings)["rule"])
+
+
+def test_a_named_pipe_in_the_returns_folder_is_reported_never_opened(make_project):
+    import os
+
+    settings = _project(make_project)
+    os.mkfifo(settings.returns_dir / "pipe.xlsx")
+    report = _run_fails(settings)
+    row = _only(report, "file_unexpected_type")
+    assert row["file"] == f"{RETURNS}/pipe.xlsx" and "not a regular file" in row["message"]
+
+
+def _xlsx_export_project(make_project, change):
+    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
+    as_csv = fw.write_csv_export(settings.codebook, settings.root / "export.csv")
+    with open(as_csv, encoding="utf-8", newline="") as fh:
+        grid = list(csv.reader(fh))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in grid:
+        ws.append(r)
+    change(wb, grid)
+    settings.export_file.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(settings.export_file)
+    return settings
+
+
+def test_rows_on_a_second_sheet_of_an_xlsx_export_are_reported(make_project):
+    def move_last_row(wb, grid):
+        wb.active.delete_rows(len(grid), 1)
+        more = wb.create_sheet("more LAs")
+        more.append(grid[0])
+        more.append(grid[-1])
+
+    settings = _xlsx_export_project(make_project, move_last_row)
+    assert run(settings, until="validate", workers=1, quiet=True) != 0
+    row = _only(_report(settings), "cell_outside_answers")
+    assert (row["sheet"], row["cell"]) == ("more LAs", "A1")
+
+
+def test_a_hidden_first_sheet_of_an_xlsx_export_does_not_hide_the_visible_one(make_project):
+    def hide_first(wb, grid):
+        current = wb.copy_worksheet(wb.active)
+        current.title = "current"
+        wb.active.sheet_state = "hidden"
+        wb.active = 1
+
+    settings = _xlsx_export_project(make_project, hide_first)
+    assert run(settings, until="validate", workers=1, quiet=True) != 0
+    assert _only(_report(settings), "cell_outside_answers")["sheet"] == "current"
+
+
+def test_an_export_with_a_header_and_no_rows_names_the_export(make_project):
+    settings = _export_project(make_project, lambda lines: lines[:1])
+    assert run(settings, until="validate", workers=1, quiet=True) != 0
+    assert _only(_report(settings), "file_unreadable")["file"] == "data/raw/fixture/export.csv"

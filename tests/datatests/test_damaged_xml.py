@@ -465,3 +465,38 @@ def test_a_filled_down_far_column_is_a_few_findings_not_one_per_cell(make_projec
     assert len(summary) == 1
     assert "3,534 more values" in summary.iloc[0]["message"]
     assert summary.iloc[0]["cell"] == "Z38467:Z42000"
+
+
+# ------------------------------------------------------------------------------------------------
+# Number cells whose value is not a number (written by hand or by a converter)
+
+
+def _set_number_cell(path, sheet: str, ref: str, text: str) -> None:
+    member = _member(path, sheet)
+    cell = f'<c r="{ref}" t="n"><v>{text}</v></c>'.encode()
+    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+    def change(name, data):
+        if name != member:
+            return data
+        new, n = pattern.subn(cell, data, count=1)
+        assert n == 1
+        return new
+
+    _rewrite(path, change)
+
+
+def test_a_number_cell_holding_nan_is_a_type_error_not_a_blank(make_project):
+    settings = _project(make_project)
+    _set_number_cell(settings.root / FILE_A, "2 Provision", "C19", "NaN")  # PRU providers
+    row = _only(_run_fails(settings), "type")
+    assert (row["sheet"], row["cell"], row["value"]) == ("2 Provision", "C19", "NaN")
+
+
+def test_a_number_cell_holding_text_is_named_though_the_workbook_cannot_be_read(make_project):
+    settings = _project(make_project)
+    _set_number_cell(settings.root / FILE_A, "2 Provision", "C19", "twelve")
+    report = _run_fails(settings)
+    row = _only(report, "type")
+    assert (row["file"], row["sheet"], row["cell"], row["value"]) == (FILE_A, "2 Provision", "C19", "twelve")
+    assert "file_unreadable" not in set(report["rule"])

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.workbook import (
+    CellValue,
     FileProblem,
     canonical,
     cell_at,
@@ -70,9 +71,15 @@ def test_canonical(value, text, kind):
     assert (cv.text, cv.kind) == (text, kind)
 
 
-@pytest.mark.parametrize("empty", [None, "", "   ", float("nan")])
+@pytest.mark.parametrize("empty", [None, "", "   "])
 def test_canonical_empty_is_none(empty):
     assert canonical(empty) is None
+
+
+def test_canonical_nan_is_the_text_of_a_number_cell_not_a_blank():
+    # no reader gives NaN for an empty cell (calamine gives '', openpyxl None, csv ''): a NaN is a
+    # number cell holding the text 'NaN', which must be reported, not lost as a blank
+    assert canonical(float("nan")) == CellValue("NaN", "text")
 
 
 def test_cell_at_reads_a1_based_grid_and_treats_blank_as_none():
