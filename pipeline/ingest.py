@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import os
 import pickle
 import signal
@@ -528,13 +529,16 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
     formulas: list[str] = []
     merged: list[str] = []
     other_sheets: dict[str, list[list]] = {}
+    unclosed: tuple[int, int] | None = None
     try:
         if suffix == ".csv":
             # the csv module, not pandas: pandas renames a repeated column ('x.1') and hides it
             # a long free-text answer is read, not a failure of the whole export
             csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
             with open(path, encoding="utf-8-sig", newline="") as fh:
-                grid = list(csv.reader(fh))
+                text = fh.read()
+            grid = list(csv.reader(io.StringIO(text, newline="")))
+            unclosed = _unclosed_quote(text, grid)
         else:
             check_file(path)
             all_facts = sheet_facts(path)  # first: a sheet too large to read is not given to the reader
@@ -562,6 +566,18 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
         return [], [problem(fname, rule="file_unreadable", message=f"cannot read the export: {exc}")]
 
     problems = _formula_problems(fname, sheet, formulas)
+    if unclosed is not None:
+        i, j = unclosed
+        problems.append(
+            problem(
+                fname,
+                sheet,
+                f"{col_letter(j + 1)}{i}",
+                rule="file_unreadable",
+                message=f"a quote opened in row {i} is never closed, so every line after it is read "
+                "as part of this one cell and the rows below are lost: close the quote (or remove it)",
+            )
+        )
     problems += _other_sheet_values(other_sheets, fname, sheet)
     problems += [problem(fname, sheet, rng, rule="merged_cells", message=MERGED_MESSAGE) for rng in merged]
     if "la_code" not in header:
@@ -677,6 +693,16 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
                 }
             )
     return rows, problems
+
+
+def _unclosed_quote(text: str, grid: list[list]) -> tuple[int, int] | None:
+    """(row, column index) of the cell a quote that never closes has swallowed: with an odd number
+    of quote characters (doubled quotes inside a field come in pairs), the last field of the last
+    row then runs over several lines to the end of the file."""
+    if text.count('"') % 2 == 0 or not grid or not grid[-1]:
+        return None
+    last = grid[-1][-1]
+    return (len(grid), len(grid[-1]) - 1) if "\n" in last or "\r" in last else None
 
 
 def _other_sheet_values(sheets: dict[str, list[list]], fname: str, first: str) -> list[dict]:

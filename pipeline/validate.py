@@ -549,6 +549,12 @@ DAMAGED_INPUT_CASES = [
         "type the number, or clear the cell, and save the file again",
     ),
     (
+        "a CSV export with a quote that is never closed (`\"Barnsley,...`)",
+        "the rows after it would be read as one cell: an error at that cell, naming the row",
+        "file_unreadable",
+        "close the quote, or remove it",
+    ),
+    (
         "a named pipe, socket or device in the returns folder",
         "never opened (reading a pipe would wait for ever): an error",
         "file_unexpected_type",

@@ -219,3 +219,22 @@ def test_an_export_with_a_header_and_no_rows_names_the_export(make_project):
     settings = _export_project(make_project, lambda lines: lines[:1])
     assert run(settings, until="validate", workers=1, quiet=True) != 0
     assert _only(_report(settings), "file_unreadable")["file"] == "data/raw/fixture/export.csv"
+
+
+def test_an_unclosed_quote_in_a_csv_export_is_reported_where_it_swallows_the_rest(make_project):
+    def open_quote(lines):
+        cells = lines[2].split(",")  # row 3 (LA B): a quote opened before its name, never closed
+        cells[1] = '"' + cells[1]
+        return [lines[0], lines[1], ",".join(cells), *lines[3:]]
+
+    settings = _export_project(make_project, open_quote)
+    report = _run_fails(settings)
+    row = _only(report, "file_unreadable")
+    assert row["cell"] == "B3" and "never closed" in row["message"]
+
+
+def test_quotes_inside_an_unquoted_text_are_not_an_unclosed_quote():
+    from pipeline.ingest import _unclosed_quote
+
+    text = 'la_code,ap_purpose_text\nE09000002,a 5" screen\n'
+    assert _unclosed_quote(text, [["la_code", "ap_purpose_text"], ["E09000002", 'a 5" screen']]) is None
