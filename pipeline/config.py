@@ -210,11 +210,17 @@ def load_wave_config(path: Path, root: Path, config_dir: Path | None = None) -> 
         raise ConfigError(
             f"{rel}: finance_year: expected a financial year like 2022-23, got {cfg.finance_year!r}"
         )
-    academic = (raw or {}).get("academic_year")
-    year = re.fullmatch(r"(\d{4})/(\d{2})", academic) if isinstance(academic, str) else None
+    academic = cfg.academic_year if isinstance((raw or {}).get("academic_year"), str) else None
+    year = re.fullmatch(r"(\d{4})/(\d{2})", academic) if academic is not None else None
     if year is None or int(year[2]) != (int(year[1]) + 1) % 100:
         raise ConfigError(
-            f'{rel}: academic_year: expected an academic year in quotes like "2022/23", got {academic!r}'
+            f'{rel}: academic_year: expected an academic year in quotes like "2022/23", '
+            f"got {(raw or {}).get('academic_year')!r}"
+        )
+    if str(cfg.time_period) != year[1] + year[2]:  # EES: 2022/23 -> 202223
+        raise ConfigError(
+            f"{rel}: time_period: {cfg.time_period} does not match academic_year {academic!r} "
+            f"(expected {year[1]}{year[2]})"
         )
     if cfg.wave != path.stem:
         raise ConfigError(f"{rel}: wave: {cfg.wave!r} differs from the file name {path.stem!r}")

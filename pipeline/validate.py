@@ -549,7 +549,7 @@ DAMAGED_INPUT_CASES = [
         "type the number, or clear the cell, and save the file again",
     ),
     (
-        "a CSV export with a quote that is never closed (`\"Barnsley,...`)",
+        'a CSV export with a quote that is never closed (`"Barnsley,...`)',
         "the rows after it would be read as one cell: an error at that cell, naming the row",
         "file_unreadable",
         "close the quote, or remove it",

@@ -201,7 +201,15 @@ def test_academic_year_must_be_text_like_2030_31(tmp_path, typed):
 
 
 def test_academic_year_across_a_century(tmp_path):
-    assert _project(tmp_path, {"academic_year": "2099/00"}).wave_settings.academic_year == "2099/00"
+    settings = _project(tmp_path, {"academic_year": "2099/00", "time_period": 209900})
+    assert settings.wave_settings.academic_year == "2099/00"
+
+
+def test_time_period_must_match_the_academic_year(tmp_path):
+    msg = _error(_project(tmp_path, {"academic_year": "2030/31", "time_period": 203132}))
+    assert msg == (
+        "config/waves/w1.yaml: time_period: 203132 does not match academic_year '2030/31' (expected 203031)"
+    )
 
 
 def _real(key: str) -> dict:
