@@ -67,6 +67,7 @@ def _second_wave(settings: Settings) -> Settings:
         {
             "wave": "fixture2",
             "time_period": 202223,
+            "academic_year": "2022/23",
             "finance_year": "2022-23",
             "returns_dir": "data/raw/fixture2/returns",
             "published_values": None,
