@@ -360,6 +360,19 @@ def _far_problems(facts: SheetFacts, sheet: str, fname: str, la_code: str) -> li
     return out
 
 
+def _read_workbook(path: Path, engine: str = "calamine") -> tuple[dict, dict, dict]:
+    """(facts, sheets too large to read, cell grids) of an xlsx file: the facts first, so that a
+    sheet too large to read (``SheetFacts.far``) is never given to the reader."""
+    check_file(path)
+    facts = sheet_facts(path)
+    too_large = {name: f for name, f in facts.items() if f.far}
+    return facts, too_large, read_sheet_cells(path, engine, skip=too_large)
+
+
+def _no_la_code(fname: str, message: str, cell: str = LA_CODE_CELL) -> dict:
+    return problem(fname, COVER_SHEET, cell, rule="la_code_missing", message=message)
+
+
 def read_return_workbook(
     path: Path, codebook: Codebook, wave: str, root: Path, engine: str = "calamine", blanks=None
 ):
@@ -370,10 +383,7 @@ def read_return_workbook(
     """
     fname = _rel(path, root)
     try:
-        check_file(path)
-        facts = sheet_facts(path)  # first: a sheet too large to read is not given to the reader
-        too_large = {name: f for name, f in facts.items() if f.far}
-        sheets = read_sheet_cells(path, engine, skip=too_large)
+        facts, too_large, sheets = _read_workbook(path, engine)
     except FileProblem as exc:
         return [], [problem(fname, rule=exc.rule, message=str(exc))]
     except Exception as exc:  # noqa: BLE001 - any reader failure is a problem with this file
@@ -387,25 +397,15 @@ def read_return_workbook(
     if COVER_SHEET in too_large:
         problems += _far_problems(too_large[COVER_SHEET], COVER_SHEET, fname, "")
         problems.append(
-            problem(
+            _no_la_code(
                 fname,
-                COVER_SHEET,
-                LA_CODE_CELL,
-                rule="la_code_missing",
-                message="the Cover sheet is not read (a value far outside it, reported at its cell), "
+                "the Cover sheet is not read (a value far outside it, reported at its cell), "
                 "so the LA code is not known",
             )
         )
         return [], problems
     if COVER_SHEET not in sheets:
-        problems.append(
-            problem(
-                fname,
-                COVER_SHEET,
-                rule="la_code_missing",
-                message="no Cover sheet with the LA code",
-            )
-        )
+        problems.append(_no_la_code(fname, "no Cover sheet with the LA code", cell=""))
         return [], problems
     cover = sheets[COVER_SHEET]
     code_cell = canonical(cell_at(cover, LA_CODE_CELL))
@@ -414,15 +414,7 @@ def read_return_workbook(
     identity = (LA_CODE_CELL, LA_NAME_CELL, WAVE_CELL)  # the cells that say whose return it is
     problems += _formula_problems(fname, COVER_SHEET, [r for r in cover_formulas if r in identity], la_code)
     if not la_code:
-        problems.append(
-            problem(
-                fname,
-                COVER_SHEET,
-                LA_CODE_CELL,
-                rule="la_code_missing",
-                message="the LA code cell is empty",
-            )
-        )
+        problems.append(_no_la_code(fname, "the LA code cell is empty"))
         return [], problems
     name_cell = canonical(cell_at(cover, LA_NAME_CELL))
     problems += _cover_problems(cover, fname, la_code, wave)
@@ -540,13 +532,10 @@ def read_export(path: Path, codebook: Codebook, wave: str, root: Path, blanks=No
             grid = list(csv.reader(io.StringIO(text, newline="")))
             unclosed = _unclosed_quote(text, grid)
         else:
-            check_file(path)
-            all_facts = sheet_facts(path)  # first: a sheet too large to read is not given to the reader
-            too_large = {name: f for name, f in all_facts.items() if f.far}
+            all_facts, too_large, sheets = _read_workbook(path)
             first = next(iter(all_facts), None)
             if first in too_large:  # the export's sheet: nothing of it is read
                 return [], _far_problems(too_large[first], first, fname, "")
-            sheets = read_sheet_cells(path, skip=too_large)
             sheet = next(iter(sheets))
             grid = sheets[sheet]
             other_sheets = {name: g for name, g in sheets.items() if name != sheet}

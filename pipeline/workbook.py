@@ -603,18 +603,22 @@ def sheet_facts(path: Path) -> dict[str, SheetFacts]:
     out: dict[str, SheetFacts] = {}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        if "xl/workbook.xml" not in names:
-            return out
-        rels = "xl/_rels/workbook.xml.rels"
-        members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
         percent_styles = (
             _percent_styles(zf.read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
         )
         shared = lru_cache(maxsize=1)(lambda: _shared_strings(zf, names))
-        for name, member in members:
-            if member in names:
-                out[name] = _sheet_facts(zf.read(member), percent_styles, shared)
+        for name, member in _sheet_parts(zf, names):
+            out[name] = _sheet_facts(zf.read(member), percent_styles, shared)
     return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
+    """(sheet name, zip member) of every sheet the workbook lists and the file holds."""
+    if "xl/workbook.xml" not in names:
+        return []
+    rels = "xl/_rels/workbook.xml.rels"
+    members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
+    return [(name, member) for name, member in members if member in names]
 
 
 _NUMBER_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*)>(.*?)</(?:[\w.-]+:)?c>", re.S)
@@ -629,14 +633,7 @@ def unreadable_numbers(path: Path) -> list[tuple[str, str, str]]:
     so a finding can still name the cell. Only called once a reader has failed."""
     out = []
     with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        if "xl/workbook.xml" not in names:
-            return out
-        rels = "xl/_rels/workbook.xml.rels"
-        members = _sheet_members(zf.read("xl/workbook.xml"), zf.read(rels) if rels in names else b"")
-        for name, member in members:
-            if member not in names:
-                continue
+        for name, member in _sheet_parts(zf, set(zf.namelist())):
             for attrs, body in _NUMBER_CELL.findall(zf.read(member)):
                 kind = _TYPE.search(attrs)
                 value = _VALUE.search(body)

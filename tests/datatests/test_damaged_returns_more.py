@@ -3,8 +3,6 @@ located finding, never a silently misread, lost or accepted answer."""
 
 from __future__ import annotations
 
-import csv
-
 import openpyxl
 
 from pipeline.run import run
@@ -23,6 +21,16 @@ from .test_bad_input import (
     _with,
 )
 from .test_damaged_returns import _edit
+
+
+def _xlsx_export_project(make_project, change):
+    """The fixture's .xlsx export (tests/fixtures), damaged by ``change(workbook, rows)``."""
+    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
+    fw.write_xlsx_export(settings.codebook, settings.export_file)
+    wb = openpyxl.load_workbook(settings.export_file)
+    change(wb, [list(r) for r in wb.active.iter_rows(values_only=True)])
+    wb.save(settings.export_file)
+    return settings
 
 
 def test_swapped_rows_of_a_grid_are_caught_not_misread(make_project):
@@ -102,17 +110,7 @@ def test_a_value_under_an_empty_header_of_an_export_is_reported(make_project):
 
 
 def test_merged_cells_in_an_xlsx_export(make_project):
-    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
-    as_csv = fw.write_csv_export(settings.codebook, settings.root / "export.csv")
-    with open(as_csv, encoding="utf-8", newline="") as fh:
-        grid = list(csv.reader(fh))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in grid:
-        ws.append(r)
-    ws.merge_cells("C2:D2")
-    settings.export_file.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(settings.export_file)
+    settings = _xlsx_export_project(make_project, lambda wb, grid: wb.active.merge_cells("C2:D2"))
     rc = run(settings, until="validate", workers=1, quiet=True)
     row = _only(_report(settings), "merged_cells")
     assert (row["cell"], row["severity"]) == ("C2:D2", "error")
@@ -173,21 +171,6 @@ def test_a_named_pipe_in_the_returns_folder_is_reported_never_opened(make_projec
     report = _run_fails(settings)
     row = _only(report, "file_unexpected_type")
     assert row["file"] == f"{RETURNS}/pipe.xlsx" and "not a regular file" in row["message"]
-
-
-def _xlsx_export_project(make_project, change):
-    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
-    as_csv = fw.write_csv_export(settings.codebook, settings.root / "export.csv")
-    with open(as_csv, encoding="utf-8", newline="") as fh:
-        grid = list(csv.reader(fh))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in grid:
-        ws.append(r)
-    change(wb, grid)
-    settings.export_file.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(settings.export_file)
-    return settings
 
 
 def test_rows_on_a_second_sheet_of_an_xlsx_export_are_reported(make_project):

@@ -7,13 +7,11 @@ missed formula, error value, percentage or merged range."""
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import signal
 import zipfile
 
-import openpyxl
 import pytest
 
 from pipeline import background, ingest, workbook
@@ -23,6 +21,7 @@ from ..fixtures import fixture_wave as fw
 from ..fixtures.fixture_wave import A
 from .test_bad_input import FILE_A, _errors, _only, _project, _report, _run_fails
 from .test_damaged_returns import _edit
+from .test_damaged_returns_more import _xlsx_export_project
 
 FAR = "XFD1048576"  # Excel's last cell: a dense grid to it is 17 billion cells
 
@@ -121,16 +120,7 @@ def test_an_empty_formatted_far_cell_is_no_value(make_project):
 
 
 def test_a_far_value_in_an_xlsx_export(make_project):
-    settings = make_project(returns_dir=None, export_file="data/raw/fixture/export.xlsx")
-    as_csv = fw.write_csv_export(settings.codebook, settings.root / "export.csv")
-    with open(as_csv, encoding="utf-8", newline="") as fh:
-        grid = list(csv.reader(fh))
-    wb = openpyxl.Workbook()
-    for r in grid:
-        wb.active.append(r)
-    wb.active[FAR] = 1
-    settings.export_file.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(settings.export_file)
+    settings = _xlsx_export_project(make_project, lambda wb, rows: wb.active.__setitem__(FAR, 1))
     assert run(settings, until="validate", workers=1, quiet=True) != 0
     row = _only(_report(settings), "cell_outside_answers")
     assert (row["file"], row["cell"], row["value"]) == ("data/raw/fixture/export.xlsx", FAR, "1")
