@@ -41,17 +41,27 @@ class Statements:
     max_over: int  # the most LAs that 'a small number' allows
     groups: tuple = ()  # per LA, the Figure 14 group (or None); empty: no group means
     group_means: tuple = ()  # (group, published mean of its LA rates) pairs
+    # Margins (the generator's, so integer places keep every statement): each mean within
+    # ``mean_tol`` of its target (0.5 with the target a published whole number: rounds to it),
+    # total places within ``total_tol``, the first band ahead of every other by ``band_margin``
+    # LAs, a rate above ``threshold - threshold_margin`` counted as above the threshold.
+    mean_tol: float = 0.5
+    total_tol: float = 0.01
+    band_margin: int = 0
+    band_edge: float = 0.0  # a rate within this of the first band's upper edge counts outside it
+    threshold_margin: float = 0.0
 
 
 @dataclass(frozen=True)
 class Envelope:
     """Per-LA bounds on the secondary place rate: at least ``school_share`` x the LA's real AP
-    school roll per 10,000, at most ``ap_multiple`` x its real AP pupils per 10,000 and ``ceiling``
-    (None: no such bound)."""
+    school roll and ``ap_floor`` x its real AP pupils per 10,000, at most ``ap_multiple`` x its
+    real AP pupils per 10,000 and ``ceiling`` (None: no such bound)."""
 
     ceiling: float | None
     ap_multiple: float | None
     school_share: float | None
+    ap_floor: float | None = None  # at least this x the LA's real AP pupils per 10,000
 
     def label(self) -> str:
         parts = [f"at most {self.ceiling:g} per 10,000" if self.ceiling else "no ceiling"]
@@ -59,6 +69,8 @@ class Envelope:
             parts.append(f"at most {self.ap_multiple:g} x real AP pupils")
         if self.school_share:
             parts.append(f"at least {self.school_share:g} x real AP school roll")
+        if self.ap_floor:
+            parts.append(f"at least {self.ap_floor:g} x real AP pupils")
         return "; ".join(parts)
 
 
@@ -66,23 +78,27 @@ def statement_gaps(rates: np.ndarray, heads: np.ndarray, s: Statements) -> dict[
     """How far ``rates`` are from each statement (0 where it holds): the mean of rates rounds
     (half up) to the published mean, total places within 1% of the total, the band 1..band the
     most common (whole rates, ties to the lowest band as in ``plausibility.modal_band``), at most
-    ``max_over`` LAs above the threshold."""
+    ``max_over`` LAs above the threshold (each with the margins of ``s``)."""
     mean = float(rates.mean())
-    mean_ok = s.mean - 0.5 <= mean < s.mean + 0.5
+    tol = s.mean_tol
+    mean_ok = s.mean - tol <= mean < s.mean + tol
     places = float((rates * heads).sum() / 10_000)
     counts = np.bincount(P.band_index(rates, s.band) + 1)
     first = counts[1] if len(counts) > 1 else 0
+    if s.band_edge:
+        first = int(((rates >= 0.5) & (rates < s.band + 0.5 - s.band_edge)).sum())
     other = counts[2:].max() if len(counts) > 2 else 0
     group_gap = 0.0
     for g, target in s.group_means:
         m = rates[np.asarray(s.groups, dtype=object) == g].mean()
-        group_gap += 0.0 if target - 0.5 <= m < target + 0.5 else abs(m - target) - 0.5 + 1e-9
+        group_gap += 0.0 if target - tol <= m < target + tol else abs(m - target) - tol + 1e-9
+    over = int((rates > s.threshold - s.threshold_margin).sum())
     return {
         "group_means": group_gap,
-        "mean": 0.0 if mean_ok else abs(mean - s.mean) - 0.5 + 1e-9,
-        "total": max(0.0, abs(places / s.total - 1) - 0.01),
-        "modal_band": float(max(0, other - first)),
-        "over_threshold": float(max(0, int((rates > s.threshold).sum()) - s.max_over)),
+        "mean": 0.0 if mean_ok else abs(mean - s.mean) - tol + 1e-9,
+        "total": max(0.0, abs(places / s.total - 1) - s.total_tol),
+        "modal_band": float(max(0, other + s.band_margin - first)),
+        "over_threshold": float(max(0, over - s.max_over)),
     }
 
 
@@ -103,6 +119,8 @@ def bounds(t: pd.DataFrame, env: Envelope) -> tuple[np.ndarray, np.ndarray]:
     lo = np.ones(len(t))  # at least one place per 10,000: the lowest band starts at 1
     if env.school_share:
         lo = np.maximum(lo, env.school_share * school)
+    if env.ap_floor:
+        lo = np.maximum(lo, env.ap_floor * ap)
     return np.minimum(lo, hi), hi
 
 
@@ -150,11 +168,18 @@ def search(
     cur, _ = score(r)
     best_c, best_r = np.nan, r.copy()
     n = len(r)
+    group = np.asarray(s.groups if s.groups else [None] * n, dtype=object)
+    members = {g: np.flatnonzero(group == g) for g in set(group.tolist())}
     for it in range(iterations):
         temp = 0.02 * (1 - it / iterations) + 1e-4
         k = rng.integers(n)
         cand = r.copy()
-        if rng.random() < 0.5:
+        move = rng.random()
+        if move < 0.5 and len(members[group[k]]) >= 3:
+            cand = _three_way(r, heads, members[group[k]], k, rng)
+            if cand is None or (cand < lo).any() or (cand > hi).any():
+                continue
+        elif move < 0.75:
             cand[k] = np.clip(cand[k] * np.exp(rng.normal(0, 0.3)), lo[k], hi[k])
         else:
             j = rng.integers(n)
@@ -165,6 +190,24 @@ def search(
             if not np.isnan(c) and (np.isnan(best_c) or c > best_c):
                 best_c, best_r = c, r.copy()
     return best_c, best_r
+
+
+def _three_way(
+    r: np.ndarray, heads: np.ndarray, members: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """LA ``k``'s rate scaled and two other LAs of its group changed so that the group's sum of
+    rates and the total places stay exactly as they were (None where the two LAs are of nearly
+    the same size): the move that keeps every mean and the pooled total."""
+    j, m = rng.choice(members[members != k], 2, replace=False)
+    if abs(heads[j] - heads[m]) < 1e-6 * heads[k]:
+        return None
+    d_k = r[k] * (np.exp(rng.normal(0, 0.3)) - 1)
+    d_j = d_k * (heads[m] - heads[k]) / (heads[j] - heads[m])
+    out = r.copy()
+    out[k] += d_k
+    out[j] += d_j
+    out[m] -= d_k + d_j
+    return out
 
 
 def problem(t: pd.DataFrame, published, small_number: float) -> tuple[pd.DataFrame, Statements]:

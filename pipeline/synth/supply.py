@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..codebook import Codebook
+from . import feasibility
 from .common import Published, choose, count_for_share, key, largest_remainder
 
 PHASES = ["primary", "ks3", "ks4", "ks5"]
@@ -402,6 +403,20 @@ def _places(
             targets,
             pc["shape"][phase],
         )
+        if phase == "secondary" and pc.get("rank_search"):
+            mean = published(pc["rate_secondary"]) + pc["rounding_allowance"]["secondary"]
+            rate = rank_rates(
+                rate,
+                las,
+                out["primary"],
+                groups,
+                targets,
+                mean,
+                s_total,
+                published,
+                pc["rank_search"],
+                devolved,
+            )
         out[phase] = rate * las[col].to_numpy() / 10_000
     ks3_share = np.clip(rng.normal(*pc["ks3_share"], n), 0.25, 0.55)
     totals = pd.DataFrame(
@@ -435,6 +450,13 @@ def _places(
             sup.uses.loc[c, "independent_registered"] = True
     sup.wider = wider
     is_wider = np.isin(places_las, wider)
+    if pc.get("academy_for_excess"):  # a PRU-only LA with places far beyond its real AP schools
+        # also uses an AP academy (capacity beyond the PRU), so its PRU places can follow the PRU
+        ratio = totals.sum(axis=1) / las["ap_school_headcount"].where(las["ap_school_headcount"] > 0)
+        u = sup.uses.loc[places_las]
+        pru_only = u["pru"] & ~u["ap_academy"] & ~u["ap_free_school"]
+        high = ratio > pc["academy_for_excess"] * ratio[u["pru"]].median()
+        sup.uses.loc[[c for c in places_las if pru_only[c] and high[c]], "ap_academy"] = True
     uses = sup.uses.loc[places_las]
     ptypes = list(uses.columns)
     group_of = codebook.dimensions["provider_type"].groups
@@ -520,6 +542,68 @@ def _places(
     shares_wanted["other_setting"] = 1 - sum(shares_wanted.values())
     _nudge_pooled_shares(places, shares_wanted, wider, group_of, floor)
     return places
+
+
+def rank_rates(
+    rate: np.ndarray,
+    las: pd.DataFrame,
+    other_places: np.ndarray,
+    groups: np.ndarray,
+    group_means: dict,
+    mean: float,
+    total: float,
+    published: Published,
+    rs: dict,
+    devolved: np.ndarray,
+) -> np.ndarray:
+    """Secondary place rates moved (from the fitted ones) so that total places rise with the LA's
+    pupil headcount as far as the report's statements allow: the mean of LA rates, the Figure 14
+    group means, the pooled total, the modal band and 'a small number' above the outlier
+    threshold all kept (with margins for integer places), each LA's rate inside an envelope of
+    its real AP (at most ``ap_multiple`` x its real AP pupils, ``devolved_ap_multiple`` x where
+    secondary decisions are devolved, at least ``school_share`` x its real AP school roll and
+    ``ap_floor`` x its real AP pupils, per 10,000 secondary pupils). The search is
+    ``feasibility.search`` with a fixed seed; the fitted rates are its start. Why: the size tilt
+    alone leaves large LAs with fewer places than small ones (rank correlation about 0.3, issue
+    9.1)."""
+    heads = las["pupils_secondary"].to_numpy(dtype=float)
+    t = pd.DataFrame(
+        {
+            "pupils_secondary": heads,
+            "real_pru_headcount": las["ap_school_headcount"].to_numpy(dtype=float),
+            "real_ap_pupils": real_ap_pupils(las).to_numpy(dtype=float),
+        }
+    )
+    lo, hi = feasibility.bounds(
+        t, feasibility.Envelope(rs.get("ceiling"), rs["ap_multiple"], rs["school_share"], rs.get("ap_floor"))
+    )
+    if rs.get("devolved_ap_multiple"):  # devolved LAs use less AP (report line 1457): fewer places
+        ap = (t["real_ap_pupils"] / t["pupils_secondary"] * 10_000).to_numpy()
+        cap = rs["devolved_ap_multiple"] * np.where(np.isnan(ap), np.nanmedian(ap), ap)
+        hi = np.where(devolved, np.minimum(hi, cap), hi)
+        lo = np.minimum(lo, hi)
+    s = feasibility.Statements(
+        mean=mean,
+        total=total,
+        band=published(rs["band"]),
+        threshold=published(rs["threshold"]),
+        max_over=int(np.floor(rs["small_number"] * int((heads > 0).sum()))),
+        groups=tuple(groups),
+        group_means=tuple(group_means.items()),
+        mean_tol=rs["mean_tolerance"],
+        total_tol=rs["total_tolerance"],
+        band_margin=rs["band_margin"],
+        band_edge=rs.get("band_edge", 0.0),
+        threshold_margin=rs["threshold_margin"],
+    )
+    headcount = las["pupils_primary"].to_numpy(dtype=float) + heads
+    head_rank = pd.Series(headcount).rank().to_numpy()
+    best, r = feasibility.search(
+        heads, head_rank, other_places, s, lo, hi, rate, int(rs["iterations"]), int(rs["seed"])
+    )
+    if np.isnan(best):
+        raise ValueError("places.rank_search: no profile met the statements; loosen its envelope or margins")
+    return r
 
 
 def _place_cells(totals, shares, w, prof, group_of) -> dict[str, pd.DataFrame]:

@@ -2,9 +2,7 @@
 
 Measured on the outputs (``la_frame.csv``, ``responses.csv``) of a full run of the default wave
 (the session fixture ``full_run_2018``) and the real AP file. The unit tests on
-hand-made tables check the measures themselves. The one target not reached (total places vs
-pupil headcount) is an expected failure only while it is below target (reason given; the search
-in docs/synthetic-data.md); every other target must hold.
+hand-made tables check the measures themselves. Every target must hold.
 """
 
 from __future__ import annotations
@@ -82,19 +80,8 @@ def measured(full_run_2018) -> dict:
     return P.measures(P.la_table(full_run_2018.processed_dir, AP_FILE, full_run_2018.time_period))
 
 
-NOT_REACHED = {
-    "spearman_places_vs_headcount": "mean of LA secondary place rates 88 vs pooled 58 with modal band "
-    "1-44, at most 16 LAs above 130 and the Figure 14 group means: a search finds at most 0.52-0.60 "
-    "inside an envelope tied to each LA's real AP, and 0.6 only without one; see docs/synthetic-data.md "
-    "and python -m pipeline.synth.feasibility",
-}
-
-
 @pytest.mark.parametrize("name", sorted(P.TARGETS))
 def test_rank_correlation_targets(measured, name):
-    reason = NOT_REACHED.get(name)
-    if reason and measured[name] < P.TARGETS[name]:
-        pytest.xfail(reason)
     assert measured[name] >= P.TARGETS[name], f"{name} = {measured[name]:.3f}"
 
 

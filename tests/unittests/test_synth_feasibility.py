@@ -91,3 +91,45 @@ def test_group_means_are_kept_when_asked():
     assert F.statement_gaps(np.array([20.0, 42, 40, 98]), HEADS, s)["group_means"] == pytest.approx(
         0.5, abs=1e-6
     )
+
+
+def test_margins_tighten_each_statement():
+    s = F.Statements(
+        mean=50, total=200, band=44, threshold=130, max_over=1,
+        mean_tol=0.2, total_tol=0.001, band_margin=2, band_edge=2.0, threshold_margin=5.0,
+    )  # fmt: skip
+    gaps = F.statement_gaps
+    # mean 50.3: within the half-unit rounding but 0.1 beyond a tolerance of 0.2
+    assert gaps(np.array([30.0, 31.2, 40, 100]), HEADS, s)["mean"] == pytest.approx(0.1, abs=1e-6)
+    # 201.2 places: 0.6% above 200, 0.5% beyond the 0.1% allowed
+    assert gaps(np.array([30.0, 31.2, 40, 100]), HEADS, s)["total"] == pytest.approx(0.005)
+    # 126 counts as above 130 (margin 5): two LAs 'above', one allowed
+    assert gaps(np.array([10.0, 126, 131, 33]), HEADS, s)["over_threshold"] == 1
+    # 43 is within 2 of the first band's edge (44.5): the first band holds 10 and 30 only (2),
+    # the next band holds 60 only: 2 < 1 + margin 2 -> gap 1
+    assert gaps(np.array([10.0, 30, 43, 60]), HEADS, s)["modal_band"] == 1
+    assert gaps(np.array([10.0, 30, 40, 60]), HEADS, s)["modal_band"] == 0  # 3 >= 1 + 2
+
+
+def test_bounds_floor_on_real_ap_pupils():
+    t = pd.DataFrame(
+        {"pupils_secondary": [10_000.0], "real_pru_headcount": [10.0], "real_ap_pupils": [200.0]}
+    )
+    # 200 per 10,000 real AP pupils: floor 0.25 x 200 = 50 beats 0.5 x 10 = 5; high 4 x 200
+    lo, hi = F.bounds(t, F.Envelope(ceiling=None, ap_multiple=4.0, school_share=0.5, ap_floor=0.25))
+    assert lo.tolist() == [50.0] and hi.tolist() == [800.0]
+
+
+def test_three_way_move_keeps_the_group_sum_and_total_places():
+    heads = np.array([5_000.0, 10_000, 20_000, 40_000])
+    r = np.array([80.0, 60, 40, 25])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        out = F._three_way(r, heads, np.arange(4), 1, rng)
+        assert out is not None
+        assert out.sum() == pytest.approx(r.sum())
+        assert (out * heads).sum() == pytest.approx((r * heads).sum())
+        assert not np.allclose(out, r)
+    # two partners of the same size cannot balance both sums: no move
+    same = np.array([5_000.0, 10_000, 20_000, 20_000])
+    assert F._three_way(r, same, np.array([0, 2, 3]), 0, np.random.default_rng(1)) is None
