@@ -578,8 +578,7 @@ def rank_rates(
         t, feasibility.Envelope(rs.get("ceiling"), rs["ap_multiple"], rs["school_share"], rs.get("ap_floor"))
     )
     if rs.get("devolved_ap_multiple"):  # devolved LAs use less AP (report line 1457): fewer places
-        ap = (t["real_ap_pupils"] / t["pupils_secondary"] * 10_000).to_numpy()
-        cap = rs["devolved_ap_multiple"] * np.where(np.isnan(ap), np.nanmedian(ap), ap)
+        _, cap = feasibility.bounds(t, feasibility.Envelope(None, rs["devolved_ap_multiple"], None))
         hi = np.where(devolved, np.minimum(hi, cap), hi)
         lo = np.minimum(lo, hi)
     s = feasibility.Statements(
